@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent neural networks as first-class scikit-learn estimators."""
+
+from sklearn_rnn._classifier import RNNClassifier
+from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn._version import __version__
+
+__all__ = ["RNNClassifier", "RNNRegressor", "__version__"]

@@ -1,0 +1,504 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The shared core of every neural estimator.
+
+:class:`BaseRNN` owns the parameters of the recurrent backbone and of
+training, the input validation (one internal layout, see ``_data.py``), and
+the construction of the skorch net that trains the module. Subclasses only
+say how their target is encoded and decoded.
+"""
+
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
+
+from sklearn_rnn._data import (
+    BatchIterator,
+    SequenceDataset,
+    ValidationSplit,
+    pad_sequences,
+    to_tensor,
+)
+from sklearn_rnn._modules import RecurrentNetwork
+from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
+from sklearn_rnn.utils._torch import draw_seed, local_torch_seed, resolve_device
+
+_OPTIMIZERS = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+    "rmsprop": torch.optim.RMSprop,
+}
+
+# Rows per forward pass when predicting or validating. Every prediction pass
+# uses exactly this many rows (see BatchIterator's pad_last), which bounds the
+# memory held by activations and makes predictions independent of batching.
+# 512 measured fastest on CPU for small and mid-sized models (benchmarks/).
+_INFERENCE_BATCH_SIZE = 512
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _ragged_candidates(X):
+    """Return X as a list of sequences if it holds sequences of unequal shape.
+
+    A list whose elements all share one shape is an ordinary array and goes
+    through the regular validation; None is returned for it.
+    """
+    if isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1:
+        items = list(X)
+    elif isinstance(X, (list, tuple)):
+        items = list(X)
+    else:
+        return None
+    if not items or any(isinstance(s, (str, bytes)) for s in items):
+        return None
+    try:
+        shapes = {np.shape(s) for s in items}
+    except ValueError:  # an element is itself ragged: validate it one by one
+        return items
+    if len(shapes) <= 1 or () in shapes:
+        return None
+    return items
+
+
+class BaseRNN(BaseEstimator, ABC):
+    """Base class for the recurrent estimators. Not to be used directly."""
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions({"lstm", "gru", "rnn"})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "forget_bias": [Interval(Real, None, None, closed="neither")],
+        "embedding_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "vocab_size": [None, Interval(Integral, 1, None, closed="left")],
+        "return_sequences": ["boolean"],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": [StrOptions({"last", "shuffle"})],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        forget_bias=1.0,
+        embedding_dim=None,
+        vocab_size=None,
+        return_sequences=False,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.forget_bias = forget_bias
+        self.embedding_dim = embedding_dim
+        self.vocab_size = vocab_size
+        self.return_sequences = return_sequences
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------
+    # Hooks for the subclasses
+    # ------------------------------------------------------------------
+    @abstractmethod
+    def _encode_target(self, y, n_samples, lengths, n_timesteps):
+        """Validate ``y`` and return ``(y_array, n_outputs)`` for training.
+
+        Sets the fitted attributes needed to decode predictions.
+        """
+
+    @abstractmethod
+    def _criterion(self):
+        """Return ``(criterion_class, criterion_kwargs)``."""
+
+    def _validation_labels(self, y):
+        """Class codes for a stratified validation split (classifiers)."""
+        return None
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the recurrent network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Training sequences. A 2-D array (or DataFrame) holds univariate
+            sequences, one per row; a 3-D array multivariate ones; a list of
+            arrays of shape ``(n_timesteps_i,)`` or ``(n_timesteps_i,
+            n_features)`` holds sequences of different lengths, which are
+            padded and packed, never truncated. With ``embedding_dim`` set,
+            ``X`` holds integer token ids.
+
+        y : array-like
+            Targets, see the class documentation for the accepted shapes.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
+        X, lengths = self._validate_sequences(X, reset=True)
+        n_samples = X.shape[0]
+        check_consistent_length(X, y)
+        y, n_outputs = self._encode_target(y, n_samples, lengths, X.shape[1])
+        self._fit_net(X, lengths, y, n_outputs)
+        return self
+
+    def _fit_net(self, X, lengths, y, n_outputs):
+        device = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        dataset = SequenceDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            y_per_step=self.return_sequences,
+        )
+        module_params = self._module_params(n_outputs)
+        with local_torch_seed(seed, device):
+            if (
+                self.warm_start
+                and hasattr(self, "net_")
+                and self._fitted_module_params_ == module_params
+            ):
+                self.net_.partial_fit(dataset, None)
+            else:
+                self.net_ = self._make_net(module_params, device, seed, y)
+                self.net_.fit(dataset, None)
+        self._fitted_module_params_ = module_params
+        self._record_history()
+
+    def _module_params(self, n_outputs):
+        params = dict(
+            input_size=self._n_step_features,
+            output_size=n_outputs,
+            return_sequences=self.return_sequences,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            nonlinearity=self.nonlinearity,
+            forget_bias=self.forget_bias,
+        )
+        if self.embedding_dim is not None:
+            params.update(vocab_size=self.vocab_size_, embedding_dim=self.embedding_dim)
+        return params
+
+    def _make_net(self, module_params, device, seed, y):
+        callbacks = []
+        if self.clip_grad_norm is not None:
+            callbacks.append(
+                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
+            )
+        train_split = None
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
+                    ),
+                )
+            )
+            train_split = ValidationSplit(
+                self.validation_fraction,
+                self.validation_split,
+                seed=seed,
+                labels=self._validation_labels(y),
+            )
+        criterion, criterion_kwargs = self._criterion()
+        return NeuralNet(
+            module=RecurrentNetwork,
+            criterion=criterion,
+            optimizer=_OPTIMIZERS[self.optimizer],
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchIterator,
+            iterator_valid=BatchIterator,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=device,
+            verbose=self.verbose,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_valid__batch_size=_INFERENCE_BATCH_SIZE,
+            optimizer__weight_decay=self.weight_decay,
+            **{f"module__{k}": v for k, v in module_params.items()},
+            **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
+        )
+
+    def _record_history(self):
+        history = self.net_.history
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        self.n_iter_ = len(history)
+        if self.early_stopping:
+            self.validation_scores_ = [float(v) for v in history[:, "valid_loss"]]
+            self.best_loss_ = min(self.validation_scores_)
+        else:
+            self.validation_scores_ = None
+            self.best_loss_ = min(self.loss_curve_)
+
+    @property
+    def module_(self):
+        """The trained ``torch.nn.Module``."""
+        check_is_fitted(self)
+        return self.net_.module_
+
+    # ------------------------------------------------------------------
+    # Input validation: every input becomes (X, lengths)
+    # ------------------------------------------------------------------
+    def _validate_sequences(self, X, reset):
+        """Validate ``X`` and return it padded, batch-first, with lengths.
+
+        Returns ``(X, lengths)``: ``X`` is float32 ``(n, L, F)``, or int64
+        ``(n, L)`` token ids when ``embedding_dim`` is set; ``lengths`` is an
+        int64 array of shape ``(n,)`` for variable-length input, else None.
+        """
+        items = _ragged_candidates(X)
+        if items is not None:
+            return self._validate_ragged(items, reset)
+        tokens = self.embedding_dim is not None
+        ndim = 2 if sp.issparse(X) else getattr(X, "ndim", None)
+        if ndim is None:
+            try:
+                ndim = np.asarray(X).ndim
+            except (ValueError, TypeError):
+                ndim = None  # let check_array name the problem
+        if ndim == 3 and not tokens:
+            X = check_array(
+                X, allow_nd=True, dtype=_FLOAT_DTYPES, input_name="X", estimator=self
+            )
+            if X.shape[1] == 0 or X.shape[2] == 0:
+                raise ValueError(
+                    f"Found array with shape {X.shape}: sequences need at least "
+                    "one time step and one feature."
+                )
+            self._check_layout(3, X.shape[2], X.shape[1], reset)
+            return X.astype(np.float32, copy=False), None
+        if ndim == 3 and tokens:
+            raise ValueError(
+                "With embedding_dim set, X must hold integer token ids of shape "
+                f"(n_samples, n_timesteps) or a list of 1-D arrays; got a 3-D array."
+            )
+        dtype = "numeric" if tokens else _FLOAT_DTYPES
+        if reset or self._fit_layout_ == 2:
+            X = validate_data(self, X, reset=reset, dtype=dtype)
+        else:
+            X = check_array(X, dtype=dtype, input_name="X", estimator=self)
+        self._check_layout(2, 1, X.shape[1], reset)
+        if tokens:
+            return self._check_tokens(X, reset), None
+        return X.astype(np.float32, copy=False)[:, :, None], None
+
+    def _validate_ragged(self, items, reset):
+        tokens = self.embedding_dim is not None
+        sequences = []
+        for i, seq in enumerate(items):
+            seq = check_array(
+                seq,
+                ensure_2d=False,
+                dtype="numeric" if tokens else _FLOAT_DTYPES,
+                input_name=f"X[{i}]",
+                estimator=self,
+            )
+            if tokens and seq.ndim != 1:
+                raise ValueError(
+                    f"X[{i}] has shape {seq.shape}; with embedding_dim set each "
+                    "sequence must be a 1-D array of token ids."
+                )
+            if not tokens:
+                if seq.ndim == 1:
+                    seq = seq[:, None]
+                if seq.ndim != 2:
+                    raise ValueError(
+                        f"X[{i}] has shape {seq.shape}; each sequence must be "
+                        "1-D (n_timesteps,) or 2-D (n_timesteps, n_features)."
+                    )
+                if sequences and seq.shape[1] != sequences[0].shape[1]:
+                    raise ValueError(
+                        f"X[{i}] has {seq.shape[1]} features per time step but "
+                        f"X[0] has {sequences[0].shape[1]}; all sequences must "
+                        "have the same number of features."
+                    )
+            sequences.append(seq)
+        n_features = 1 if tokens else sequences[0].shape[1]
+        self._check_layout("ragged", n_features, None, reset)
+        if tokens:
+            X, lengths = pad_sequences(sequences, np.float64)
+            return self._check_tokens(X, reset, lengths), lengths
+        return pad_sequences(sequences, np.float32)
+
+    def _check_layout(self, layout, n_features, n_timesteps, reset):
+        """Record (fit) or check (predict) the features per time step."""
+        if reset:
+            if layout != 2:
+                # validate_data did not run: keep the fitted attributes
+                # consistent with this input.
+                self.n_features_in_ = n_features
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+            self._fit_layout_ = layout
+            self._n_step_features = n_features
+            self.n_timesteps_in_ = n_timesteps
+            return
+        if n_features != self._n_step_features:
+            raise ValueError(
+                f"X has {n_features} features per time step, but "
+                f"{type(self).__name__} is expecting {self._n_step_features} "
+                "features per time step as input."
+            )
+
+    def _check_tokens(self, X, reset, lengths=None):
+        """Check integer token ids and learn the vocabulary size in fit."""
+        if lengths is None:
+            values = X
+        else:
+            values = np.concatenate([row[:n] for row, n in zip(X, lengths)])
+        if not np.all(np.mod(values, 1) == 0):
+            raise ValueError(
+                "With embedding_dim set, X must hold integer token ids; got "
+                "non-integer values."
+            )
+        low, high = values.min(), values.max()
+        if low < 0:
+            raise ValueError(f"Token ids must be non-negative; got {low:g}.")
+        if reset:
+            vocab = int(high) + 1 if self.vocab_size is None else self.vocab_size
+            if high >= vocab:
+                raise ValueError(
+                    f"X contains token id {high:g} but vocab_size={vocab}; ids "
+                    "must lie in [0, vocab_size)."
+                )
+            self.vocab_size_ = vocab
+        elif high >= self.vocab_size_:
+            raise ValueError(
+                f"X contains token id {high:g}, outside the vocabulary of "
+                f"{self.vocab_size_} ids seen in fit; set vocab_size to the "
+                "size of the full vocabulary when fitting."
+            )
+        return X.astype(np.int64)
+
+    # ------------------------------------------------------------------
+    # Prediction
+    # ------------------------------------------------------------------
+    def _forward(self, X):
+        """Run the trained module; return float64 outputs and the lengths."""
+        check_is_fitted(self)
+        X, lengths = self._validate_sequences(X, reset=False)
+        dataset = SequenceDataset(
+            to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
+        )
+        batches = BatchIterator(dataset, _INFERENCE_BATCH_SIZE, pad_last=True)
+        # skorch's evaluation_step puts the module in eval mode, disables
+        # gradients and moves the batch to the net's device.
+        out = np.concatenate(
+            [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
+        )
+        return out[: len(X)].astype(np.float64), lengths
+
+    def _per_step_targets(self, y, lengths, n_timesteps):
+        """Split per-step targets into one array per sequence.
+
+        ``y`` must have one target per time step of each sequence: shape
+        ``(n_samples, n_timesteps, ...)`` for equal-length input, or a list
+        of arrays of the sequences' lengths for ragged input.
+        """
+        if lengths is None:
+            y = np.asarray(y)
+            if y.ndim < 2 or y.shape[1] != n_timesteps:
+                raise ValueError(
+                    "With return_sequences=True, y needs one target per time "
+                    f"step: expected shape (n_samples, {n_timesteps}, ...), got "
+                    f"{y.shape}."
+                )
+            return list(y)
+        steps = [np.asarray(t) for t in y]
+        for i, (t, n) in enumerate(zip(steps, lengths)):
+            if t.ndim == 0 or len(t) != n:
+                raise ValueError(
+                    f"With return_sequences=True, y[{i}] needs one target per "
+                    f"time step of X[{i}] ({n}); got shape {t.shape}."
+                )
+        return steps
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,265 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent network classifier."""
+
+import numpy as np
+import torch
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._modules import SequenceCrossEntropyLoss
+from sklearn_rnn.utils._docstring import fill_doc
+from sklearn_rnn.utils._sklearn_compat import StrOptions
+
+_IGNORE_INDEX = -100  # CrossEntropyLoss' default for "no label here"
+
+
+@fill_doc(
+    validation_split_options='{"last", "shuffle", "stratified"}',
+    stratified_doc=', ``"stratified"`` a random subset with the class '
+    "proportions of ``y``",
+)
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
+
+    Sequence-to-vector: each sequence of ``X`` gets one label. With
+    ``return_sequences=True`` each time step gets a label (synced sequence
+    labelling). Labels may be any hashable values (strings, integers); the
+    network is trained with cross-entropy on their codes and predictions are
+    returned as the original labels.
+
+    Parameters
+    ----------
+{backbone_parameters}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, ``{label: weight}``; "balanced"
+        uses weights inversely proportional to class frequencies.
+
+{training_parameters}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+{fitted_attributes}
+    See Also
+    --------
+    RNNRegressor : The regressor with the same backbone.
+    sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10))               # 200 sequences of 10 steps
+    >>> y = np.where(X.cumsum(axis=1)[:, -1] > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=16, max_epochs=30, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    """
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "validation_split": [StrOptions({"last", "shuffle", "stratified"})],
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        forget_bias=1.0,
+        embedding_dim=None,
+        vocab_size=None,
+        return_sequences=False,
+        class_weight=None,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            nonlinearity=nonlinearity,
+            dropout=dropout,
+            forget_bias=forget_bias,
+            embedding_dim=embedding_dim,
+            vocab_size=vocab_size,
+            return_sequences=return_sequences,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            warm_start=warm_start,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.class_weight = class_weight
+
+    def _encode_target(self, y, n_samples, lengths, n_timesteps):
+        if self.return_sequences:
+            steps = [
+                check_array(
+                    t, ensure_2d=False, dtype=None, input_name="y", estimator=self
+                )
+                for t in self._per_step_targets(y, lengths, n_timesteps)
+            ]
+            if any(t.ndim != 1 for t in steps):
+                raise ValueError(
+                    "With return_sequences=True, y must hold one label per time "
+                    "step: shape (n_samples, n_timesteps) or a list of 1-D arrays."
+                )
+            labels = np.concatenate(steps)
+        else:
+            y = check_array(
+                y, ensure_2d=False, dtype=None, input_name="y", estimator=self
+            )
+            labels = column_or_1d(y, warn=True)
+        check_classification_targets(labels)
+        encoder = LabelEncoder().fit(labels)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in "
+                f"the data, but the data contains only one class: "
+                f"{self.classes_[0]!r}."
+            )
+        codes = encoder.transform(labels)
+        self._class_weights = self._compute_class_weight(codes)
+        if not self.return_sequences:
+            return codes.astype(np.int64), len(self.classes_)
+        width = n_timesteps
+        target = np.full((n_samples, width), _IGNORE_INDEX, dtype=np.int64)
+        start = 0
+        for row, t in zip(target, steps):
+            row[: len(t)] = codes[start : start + len(t)]
+            start += len(t)
+        return target, len(self.classes_)
+
+    def _compute_class_weight(self, codes):
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            return compute_class_weight(
+                "balanced", classes=np.arange(len(self.classes_)), y=codes
+            )
+        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(str, unknown))} that are "
+                f"not in the training classes {self.classes_.tolist()}."
+            )
+        return np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
+
+    def _criterion(self):
+        kwargs = {}
+        if self._class_weights is not None:
+            kwargs["weight"] = torch.tensor(self._class_weights, dtype=torch.float32)
+        return SequenceCrossEntropyLoss, kwargs
+
+    def _validation_labels(self, y):
+        return None if self.return_sequences else y
+
+    def predict_proba(self, X):
+        """Return the class probabilities of each sequence (or time step).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Sequences, in the layout used in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes) or list of ndarray
+            Probabilities in the order of ``classes_``. Per step:
+            ``(n_samples, n_timesteps, n_classes)``, or a list of
+            ``(n_timesteps_i, n_classes)`` arrays for variable-length ``X``.
+        """
+        logits, lengths = self._forward(X)
+        proba = softmax(logits, axis=-1)
+        if lengths is None or not self.return_sequences:
+            return proba
+        return [row[:n] for row, n in zip(proba, lengths)]
+
+    def predict(self, X):
+        """Predict the label of each sequence (or each time step).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Sequences, in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or list of ndarray
+            Predicted labels; per step ``(n_samples, n_timesteps)``, or a list
+            of 1-D arrays for variable-length ``X``.
+        """
+        proba = self.predict_proba(X)
+        if isinstance(proba, list):
+            return [self.classes_[p.argmax(axis=-1)] for p in proba]
+        return self.classes_[proba.argmax(axis=-1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Return the accuracy of the predictions.
+
+        With ``return_sequences=True`` every (sequence, time step) pair
+        counts as one sample.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Test sequences.
+        y : array-like or list of arrays
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights (sequence-to-vector only).
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)`` against ``y``.
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        check_is_fitted(self)
+        y_pred = self.predict(X)
+        y_true = np.concatenate([np.asarray(t) for t in y])
+        return accuracy_score(y_true, np.concatenate(list(y_pred)))

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The one internal sequence layout, and how skorch iterates over it.
+
+Every estimator turns its input into a :class:`SequenceDataset`: a padded,
+batch-first tensor ``X`` of shape ``(n_samples, n_timesteps, n_features)``
+(float32), or ``(n_samples, n_timesteps)`` (int64 token ids), plus the true
+``lengths`` when sequences differ in length, plus the target tensor.
+
+skorch's default ``DataLoader`` fetches one sample at a time and collates
+them, which dominates the run time of small recurrent models.
+:class:`BatchIterator` cuts whole batches out of the tensors with one index
+operation instead; skorch still runs the training loop, the callbacks and the
+device handling.
+"""
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+
+class SequenceDataset(Dataset):
+    """Padded sequences, their lengths and (optionally) their targets.
+
+    Parameters
+    ----------
+    X : torch.Tensor of shape (n, L, F) or (n, L)
+    lengths : torch.Tensor of shape (n,) or None
+        None means every sequence has the full length ``L``.
+    y : torch.Tensor of shape (n, ...) or None
+    y_per_step : bool
+        Whether ``y`` has a time axis (synced per-step targets) that is
+        padded like ``X``.
+    """
+
+    def __init__(self, X, lengths=None, y=None, y_per_step=False):
+        self.X = X
+        self.lengths = lengths
+        self.y = y
+        self.y_per_step = y_per_step
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.batch(torch.as_tensor([i]))
+
+    def subset(self, idx):
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        return SequenceDataset(
+            self.X[idx],
+            None if self.lengths is None else self.lengths[idx],
+            None if self.y is None else self.y[idx],
+            self.y_per_step,
+        )
+
+    def batch(self, idx):
+        """Return ``(Xi, yi)`` for the samples ``idx`` (a slice or index tensor)."""
+        X = self.X[idx]
+        y = None if self.y is None else self.y[idx]
+        if self.lengths is None:
+            return X, y
+        lengths = self.lengths[idx]
+        # Drop the padding that no sequence of this batch needs.
+        width = int(lengths.max())
+        X = X[:, :width]
+        if y is not None and self.y_per_step:
+            y = y[:, :width]
+        return {"X": X, "lengths": lengths}, y
+
+
+class BatchIterator:
+    """Iterate over a :class:`SequenceDataset` in mini-batches.
+
+    It is handed to skorch as ``iterator_train`` / ``iterator_valid``; skorch
+    calls it with the dataset and ``batch_size`` (plus ``shuffle`` and
+    ``seed`` set by the estimator).
+
+    ``pad_last=True`` pads the final batch with zero sequences up to
+    ``batch_size``, so that every forward pass has the same batch size. CPU
+    kernels round differently for different batch sizes (by ~1e-7 in float32),
+    so this is what makes a sample's prediction independent of which and how
+    many other samples are predicted with it. The caller drops the padding
+    rows from the output.
+    """
+
+    def __init__(self, dataset, batch_size=32, shuffle=False, seed=None, pad_last=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.pad_last = pad_last
+        self._generator = None
+        if shuffle:
+            self._generator = torch.Generator()
+            if seed is not None:
+                self._generator.manual_seed(seed)
+
+    def __len__(self):
+        return -(-len(self.dataset) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.dataset)
+        bs = self.batch_size
+        if self.shuffle:
+            order = torch.randperm(n, generator=self._generator)
+            for start in range(0, n, bs):
+                yield self.dataset.batch(order[start : start + bs])
+            return
+        for start in range(0, n, bs):
+            Xi, yi = self.dataset.batch(slice(start, start + bs))
+            if self.pad_last and n - start < bs:
+                Xi = _pad_rows(Xi, bs)
+            yield Xi, yi
+
+
+def _pad_rows(Xi, size):
+    """Append zero sequences (of length 1 where lengths are tracked)."""
+    if isinstance(Xi, dict):
+        lengths = Xi["lengths"]
+        extra = size - len(lengths)
+        return {
+            "X": _pad_rows(Xi["X"], size),
+            "lengths": torch.cat([lengths, lengths.new_ones(extra)]),
+        }
+    pad = Xi.new_zeros((size - len(Xi), *Xi.shape[1:]))
+    return torch.cat([Xi, pad])
+
+
+class ValidationSplit:
+    """Hold out part of the training data for early stopping.
+
+    skorch's own ``ValidSplit`` takes a stratified or shuffled fold, and with
+    ``stratified=False`` and no shuffling it takes the *earliest* rows; for
+    time-ordered windows the validation data must come last instead.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of the samples held out.
+    strategy : {"last", "shuffle", "stratified"}
+        ``"last"`` keeps the order and holds out the final samples;
+        ``"shuffle"`` holds out a random subset; ``"stratified"`` a random
+        subset with the class proportions of ``labels``.
+    seed : int
+    labels : ndarray of shape (n_samples,), optional
+        Class codes, needed by ``"stratified"``.
+    """
+
+    def __init__(self, fraction, strategy="last", seed=0, labels=None):
+        self.fraction = fraction
+        self.strategy = strategy
+        self.seed = seed
+        self.labels = labels
+
+    def indices(self, n):
+        n_valid = int(np.ceil(self.fraction * n))
+        if n_valid < 1 or n - n_valid < 1:
+            raise ValueError(
+                f"validation_fraction={self.fraction} leaves no training or no "
+                f"validation sample out of {n}; use more data or set "
+                "early_stopping=False."
+            )
+        if self.strategy == "last":
+            return np.arange(n - n_valid), np.arange(n - n_valid, n)
+        rng = np.random.RandomState(self.seed)
+        if self.strategy == "stratified":
+            from sklearn.model_selection import train_test_split
+
+            train, valid = train_test_split(
+                np.arange(n),
+                test_size=n_valid,
+                stratify=self.labels,
+                random_state=rng,
+            )
+            return np.sort(train), np.sort(valid)
+        order = rng.permutation(n)
+        return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+    def __call__(self, dataset, y=None, **fit_params):
+        train, valid = self.indices(len(dataset))
+        return dataset.subset(train), dataset.subset(valid)
+
+
+def pad_sequences(sequences, dtype):
+    """Stack arrays of shape ``(L_i, ...)`` into ``(n, max L_i, ...)``.
+
+    Returns the padded array (zeros past each end) and the lengths.
+    """
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64)
+    tail = sequences[0].shape[1:]
+    out = np.zeros((len(sequences), lengths.max(), *tail), dtype=dtype)
+    for i, seq in enumerate(sequences):
+        out[i, : len(seq)] = seq
+    return out, lengths
+
+
+def to_tensor(array):
+    """Wrap a numpy array as a tensor, copying only read-only arrays."""
+    array = np.ascontiguousarray(array)
+    if not array.flags.writeable:
+        array = array.copy()
+    return torch.from_numpy(array)

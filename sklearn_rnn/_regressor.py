@@ -1,0 +1,208 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Recurrent network regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array
+from torch import nn
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._data import pad_sequences
+from sklearn_rnn._modules import MaskedMSELoss
+from sklearn_rnn.utils._docstring import fill_doc
+
+
+@fill_doc(validation_split_options='{"last", "shuffle"}', stratified_doc="")
+class RNNRegressor(RegressorMixin, BaseRNN):
+    """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
+
+    Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
+    vector (several outputs, e.g. a multi-step forecast). With
+    ``return_sequences=True`` each time step gets a target (synced
+    sequence-to-sequence). Targets are standardised internally and
+    predictions are returned in the original units and shape of ``y``.
+
+    Parameters
+    ----------
+{backbone_parameters}
+{training_parameters}
+    Attributes
+    ----------
+{fitted_attributes}
+    See Also
+    --------
+    RNNClassifier : The classifier with the same backbone.
+    sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
+
+    Notes
+    -----
+    ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
+    with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
+    ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
+    matching a variable-length ``X``. ``predict`` returns the same layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
+    >>> y = X.sum(axis=1)                             # target: their running sum
+    >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {**BaseRNN._parameter_constraints}
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        forget_bias=1.0,
+        embedding_dim=None,
+        vocab_size=None,
+        return_sequences=False,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            nonlinearity=nonlinearity,
+            dropout=dropout,
+            forget_bias=forget_bias,
+            embedding_dim=embedding_dim,
+            vocab_size=vocab_size,
+            return_sequences=return_sequences,
+            optimizer=optimizer,
+            lr=lr,
+            weight_decay=weight_decay,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            validation_split=validation_split,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            warm_start=warm_start,
+            verbose=verbose,
+            random_state=random_state,
+        )
+
+    def _encode_target(self, y, n_samples, lengths, n_timesteps):
+        if self.return_sequences:
+            steps = [
+                check_array(t, ensure_2d=False, dtype=np.float64, input_name="y")
+                for t in self._per_step_targets(y, lengths, n_timesteps)
+            ]
+            self._y_ndim = steps[0].ndim + 1
+            steps = [t.reshape(len(t), -1) for t in steps]
+            y2, _ = pad_sequences(steps, np.float64)
+            if lengths is not None:
+                for row, n in zip(y2, lengths):
+                    row[n:] = np.nan  # padding: ignored by the loss
+            flat = y2.reshape(-1, y2.shape[-1])
+        else:
+            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            if y.ndim > 2:
+                raise ValueError(
+                    f"y must be 1-D or 2-D (n_samples, n_outputs); got shape "
+                    f"{y.shape}. Per-step targets need return_sequences=True."
+                )
+            self._y_ndim = y.ndim
+            y2 = y.reshape(n_samples, -1)
+            flat = y2
+        self._y_mean = np.nanmean(flat, axis=0)
+        scale = np.nanstd(flat, axis=0)
+        self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        y2 = (y2 - self._y_mean) / self._y_scale
+        return y2.astype(np.float32), y2.shape[-1]
+
+    def _criterion(self):
+        if self.return_sequences:
+            return MaskedMSELoss, {}
+        return nn.MSELoss, {}
+
+    def predict(self, X):
+        """Predict targets for the sequences in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Sequences, in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray or list of ndarray
+            Predictions in the shape of the training ``y``: ``(n_samples,)``
+            or ``(n_samples, n_outputs)``; per step ``(n_samples,
+            n_timesteps[, n_outputs])``, or a list of per-sequence arrays
+            for variable-length ``X``.
+        """
+        out, lengths = self._forward(X)
+        out = out * self._y_scale + self._y_mean
+        if not self.return_sequences:
+            return out.ravel() if self._y_ndim == 1 else out
+        if self._y_ndim == 2:
+            out = out[..., 0]
+        if lengths is None:
+            return out
+        return [row[:n] for row, n in zip(out, lengths)]
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R² of the predictions.
+
+        With ``return_sequences=True`` every (sequence, time step) pair
+        counts as one sample.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Test sequences.
+        y : array-like or list of arrays
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights (sequence-to-vector only).
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X)`` against ``y``.
+        """
+        if not self.return_sequences:
+            return super().score(X, y, sample_weight=sample_weight)
+        y_pred = self.predict(X)
+        y_true = np.concatenate([np.asarray(t, dtype=np.float64) for t in y])
+        return r2_score(y_true, np.concatenate(list(y_pred)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

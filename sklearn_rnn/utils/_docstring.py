@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Docstring fragments shared by the estimators, written once."""
+
+_FRAGMENTS = {
+    "backbone_parameters": """\
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell. ``"rnn"`` is the Elman network (Keras' SimpleRNN).
+
+    hidden_size : int, default=32
+        Number of units of each recurrent layer (per direction).
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers (a deep RNN when > 1).
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequence backwards; the outputs of
+        both directions are concatenated.
+
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        Activation of the ``"rnn"`` cell; ignored by LSTM and GRU.
+
+    dropout : float in [0, 1), default=0.0
+        Dropout between stacked layers and on the representation fed to the
+        output layer.
+
+    forget_bias : float, default=1.0
+        Initial bias of the LSTM forget gate. A positive value makes the
+        cells remember by default early in training; ignored by GRU and RNN.
+
+    embedding_dim : int, default=None
+        When set, ``X`` holds integer token ids that are embedded in vectors
+        of this size before the recurrent layers.
+
+    vocab_size : int, default=None
+        Number of token ids when ``embedding_dim`` is set; None learns it from
+        the largest id seen in fit.
+
+    return_sequences : bool, default=False
+        False is the sequence-to-vector pattern: one target per sequence,
+        read from the final state. True is the synced sequence-to-sequence
+        pattern: one target per time step.
+""",
+    "training_parameters": """\
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+        Optimisation algorithm.
+
+    lr : float, default=1e-3
+        Learning rate.
+
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+
+    batch_size : int, default=32
+        Mini-batch size for training.
+
+    max_epochs : int, default=100
+        Maximum number of passes over the training data.
+
+    clip_grad_norm : float, default=None
+        When set, the gradient norm is clipped to this value before each
+        step, the usual cure for exploding gradients in recurrent networks.
+
+    early_stopping : bool, default=False
+        Whether to hold out ``validation_fraction`` of the training data and
+        stop when its loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs. The weights of the best epoch are
+        restored.
+
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    validation_split : {validation_split_options}, default="last"
+        Which samples are held out: ``"last"`` the final ones in the order
+        given (right for time-ordered windows), ``"shuffle"`` a random
+        subset{stratified_doc}.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated before early stopping.
+
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+
+    device : str, default="cpu"
+        Torch device to train and predict on: ``"cpu"``, ``"cuda"``,
+        ``"cuda:1"``, ..., or ``"auto"`` for CUDA when available.
+
+    warm_start : bool, default=False
+        When True and the architecture is unchanged, ``fit`` continues from
+        the current weights instead of starting afresh.
+
+    verbose : int, default=0
+        Print one line of progress per epoch when > 0.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int makes fit reproducible; torch's global random state is
+        left untouched either way.
+""",
+    "fitted_attributes": """\
+    net_ : skorch.NeuralNet
+        The skorch net that trained the module; ``net_.history`` holds the
+        per-epoch records.
+
+    n_features_in_ : int
+        Number of columns of a 2-D ``X``, or of features per time step of
+        3-D or variable-length ``X``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns of ``X``, when it is a DataFrame with string
+        column names.
+
+    n_timesteps_in_ : int or None
+        Length of the training sequences, None when they vary.
+
+    vocab_size_ : int
+        Number of token ids, only when ``embedding_dim`` is set.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss at the end of each epoch.
+
+    validation_scores_ : list of float or None
+        Validation loss at the end of each epoch when
+        ``early_stopping=True`` (lower is better), else None.
+
+    best_loss_ : float
+        Lowest validation loss when ``early_stopping=True``, else lowest
+        training loss.
+""",
+}
+
+
+def fill_doc(**extra):
+    """Class decorator replacing ``{name}`` placeholders by shared fragments.
+
+    Plain ``str.replace`` is used rather than ``str.format`` so that braces
+    elsewhere in the docstring (``{"lstm", "gru"}``) need no escaping.
+    """
+
+    def decorate(cls):
+        doc = cls.__doc__
+        for name, text in {**_FRAGMENTS, **extra}.items():
+            doc = doc.replace("{" + name + "}\n", text)
+        for name, text in extra.items():
+            doc = doc.replace("{" + name + "}", text)
+        cls.__doc__ = doc
+        return cls
+
+    return decorate

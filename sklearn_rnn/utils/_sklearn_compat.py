@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The only module that imports scikit-learn's private helpers.
+
+Keeping them in one place means a scikit-learn release that moves them breaks
+one import line, not every estimator.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+
+__all__ = ["_fit_context", "Hidden", "Interval", "StrOptions"]
