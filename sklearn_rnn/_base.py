@@ -13,8 +13,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
     check_array,
@@ -22,6 +20,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, GradientNormClipping
 
 from sklearn_rnn._data import (
     BatchIterator,
@@ -355,7 +355,7 @@ class BaseRNN(BaseEstimator, ABC):
         if ndim == 3 and tokens:
             raise ValueError(
                 "With embedding_dim set, X must hold integer token ids of shape "
-                f"(n_samples, n_timesteps) or a list of 1-D arrays; got a 3-D array."
+                "(n_samples, n_timesteps) or a list of 1-D arrays; got a 3-D array."
             )
         dtype = "numeric" if tokens else _FLOAT_DTYPES
         if reset or self._fit_layout_ == 2:
@@ -377,7 +377,13 @@ class BaseRNN(BaseEstimator, ABC):
                 dtype="numeric" if tokens else _FLOAT_DTYPES,
                 input_name=f"X[{i}]",
                 estimator=self,
+                ensure_min_samples=0,
             )
+            if len(seq) == 0:
+                raise ValueError(
+                    f"X[{i}] is an empty sequence; every sequence needs at least "
+                    "one time step."
+                )
             if tokens and seq.ndim != 1:
                 raise ValueError(
                     f"X[{i}] has shape {seq.shape}; with embedding_dim set each "

@@ -27,43 +27,43 @@ _IGNORE_INDEX = -100  # CrossEntropyLoss' default for "no label here"
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
-    Sequence-to-vector: each sequence of ``X`` gets one label. With
-    ``return_sequences=True`` each time step gets a label (synced sequence
-    labelling). Labels may be any hashable values (strings, integers); the
-    network is trained with cross-entropy on their codes and predictions are
-    returned as the original labels.
+        Sequence-to-vector: each sequence of ``X`` gets one label. With
+        ``return_sequences=True`` each time step gets a label (synced sequence
+        labelling). Labels may be any hashable values (strings, integers); the
+        network is trained with cross-entropy on their codes and predictions are
+        returned as the original labels.
 
-    Parameters
-    ----------
-{backbone_parameters}
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, ``{label: weight}``; "balanced"
-        uses weights inversely proportional to class frequencies.
+        Parameters
+        ----------
+    {backbone_parameters}
+        class_weight : dict, "balanced" or None, default=None
+            Weights of the classes in the loss, ``{label: weight}``; "balanced"
+            uses weights inversely proportional to class frequencies.
 
-{training_parameters}
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
+    {training_parameters}
+        Attributes
+        ----------
+        classes_ : ndarray of shape (n_classes,)
+            Class labels.
 
-{fitted_attributes}
-    See Also
-    --------
-    RNNRegressor : The regressor with the same backbone.
-    sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
+    {fitted_attributes}
+        See Also
+        --------
+        RNNRegressor : The regressor with the same backbone.
+        sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_rnn import RNNClassifier
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.normal(size=(200, 10))               # 200 sequences of 10 steps
-    >>> y = np.where(X.cumsum(axis=1)[:, -1] > 0, "up", "down")
-    >>> clf = RNNClassifier(hidden_size=16, max_epochs=30, random_state=0)
-    >>> clf.fit(X, y).score(X, y) > 0.9
-    True
-    >>> clf.classes_
-    array(['down', 'up'], dtype='<U4')
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_rnn import RNNClassifier
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.normal(size=(200, 10))               # 200 sequences of 10 steps
+        >>> y = np.where(X.cumsum(axis=1)[:, -1] > 0, "up", "down")
+        >>> clf = RNNClassifier(hidden_size=16, max_epochs=30, random_state=0)
+        >>> clf.fit(X, y).score(X, y) > 0.9
+        True
+        >>> clf.classes_
+        array(['down', 'up'], dtype='<U4')
     """
 
     _parameter_constraints: dict = {

@@ -83,7 +83,9 @@ class BatchIterator:
     rows from the output.
     """
 
-    def __init__(self, dataset, batch_size=32, shuffle=False, seed=None, pad_last=False):
+    def __init__(
+        self, dataset, batch_size=32, shuffle=False, seed=None, pad_last=False
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle

@@ -17,43 +17,43 @@ from sklearn_rnn.utils._docstring import fill_doc
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
-    Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
-    vector (several outputs, e.g. a multi-step forecast). With
-    ``return_sequences=True`` each time step gets a target (synced
-    sequence-to-sequence). Targets are standardised internally and
-    predictions are returned in the original units and shape of ``y``.
+        Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
+        vector (several outputs, e.g. a multi-step forecast). With
+        ``return_sequences=True`` each time step gets a target (synced
+        sequence-to-sequence). Targets are standardised internally and
+        predictions are returned in the original units and shape of ``y``.
 
-    Parameters
-    ----------
-{backbone_parameters}
-{training_parameters}
-    Attributes
-    ----------
-{fitted_attributes}
-    See Also
-    --------
-    RNNClassifier : The classifier with the same backbone.
-    sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
+        Parameters
+        ----------
+    {backbone_parameters}
+    {training_parameters}
+        Attributes
+        ----------
+    {fitted_attributes}
+        See Also
+        --------
+        RNNClassifier : The classifier with the same backbone.
+        sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
 
-    Notes
-    -----
-    ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
-    with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
-    ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
-    matching a variable-length ``X``. ``predict`` returns the same layout.
+        Notes
+        -----
+        ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
+        with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
+        ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
+        matching a variable-length ``X``. ``predict`` returns the same layout.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_rnn import RNNRegressor
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
-    >>> y = X.sum(axis=1)                             # target: their running sum
-    >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
-    >>> reg.fit(X, y).score(X, y) > 0.9
-    True
-    >>> reg.predict(X[:2]).shape
-    (2,)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_rnn import RNNRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
+        >>> y = X.sum(axis=1)                             # target: their running sum
+        >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
+        >>> reg.fit(X, y).score(X, y) > 0.9
+        True
+        >>> reg.predict(X[:2]).shape
+        (2,)
     """
 
     _parameter_constraints: dict = {**BaseRNN._parameter_constraints}
@@ -129,7 +129,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     row[n:] = np.nan  # padding: ignored by the loss
             flat = y2.reshape(-1, y2.shape[-1])
         else:
-            y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+            y = check_array(
+                y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
+            )
             if y.ndim > 2:
                 raise ValueError(
                     f"y must be 1-D or 2-D (n_samples, n_outputs); got shape "

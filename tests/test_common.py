@@ -31,6 +31,8 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", list(_instances()), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "estimator", list(_instances()), ids=lambda e: type(e).__name__
+)
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)

@@ -1,0 +1,336 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The shared core: input layouts, validation errors, training options."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
+ESTIMATORS = [RNNRegressor, RNNClassifier]
+
+
+def _raw(est, X):
+    """Continuous outputs: probabilities for classifiers, values for regressors."""
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+def _xy(Estimator, rng, n=40, T=6, F=None):
+    shape = (n, T) if F is None else (n, T, F)
+    X = rng.normal(size=shape)
+    total = X.reshape(n, -1).sum(axis=1)
+    y = total if Estimator is RNNRegressor else (total > 0).astype(int)
+    return X, y
+
+
+# ----------------------------------------------------------------------
+# Accepted layouts
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_2d_3d_and_dataframe_inputs(Estimator, rng):
+    X2, y = _xy(Estimator, rng)
+    est = Estimator(**FAST).fit(X2, y)
+    assert est.n_features_in_ == 6 and est.n_timesteps_in_ == 6
+    # A 2-D array is a batch of univariate sequences: the 3-D view with one
+    # feature is the same input.
+    np.testing.assert_array_equal(est.predict(X2), est.predict(X2[:, :, None]))
+
+    X3 = rng.normal(size=(40, 5, 3))
+    est3 = Estimator(**FAST).fit(X3, y)
+    assert est3.n_features_in_ == 3 and est3.n_timesteps_in_ == 5
+    assert len(est3.predict(X3)) == 40
+    # Sequences of another length are fine for a 3-D model.
+    assert len(est3.predict(X3[:, :2])) == 40
+
+    df = pd.DataFrame(X2, columns=[f"t{i}" for i in range(6)])
+    estd = Estimator(**FAST).fit(df, y)
+    assert list(estd.feature_names_in_) == list(df.columns)
+    np.testing.assert_array_equal(estd.predict(df), est.predict(X2))
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_ragged_sequences_are_packed_not_truncated(Estimator, rng):
+    lengths = [3, 7, 5, 9, 4, 6] * 5
+    X = [rng.normal(size=(n, 2)) for n in lengths]
+    total = np.array([s.sum() for s in X])
+    y = total if Estimator is RNNRegressor else (total > 0).astype(int)
+    est = Estimator(**FAST).fit(X, y)
+    assert est.n_features_in_ == 2 and est.n_timesteps_in_ is None
+    pred = est.predict(X)
+    assert len(pred) == len(X)
+    # Padding must not leak into the result: a sequence predicts the same
+    # alone, inside a batch of longer sequences, and as a 3-D array.
+    for i in (0, 3):
+        alone = est.predict([X[i], X[i]])[0]
+        np.testing.assert_allclose(alone, pred[i], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            est.predict(X[i][None])[0], pred[i], rtol=1e-5, atol=1e-6
+        )
+    # The end of a long sequence matters: it is not truncated to the shortest.
+    changed = [s.copy() for s in X]
+    changed[3][-1] += 10.0
+    assert not np.allclose(_raw(est, changed)[3], _raw(est, X)[3])
+
+
+def test_ragged_univariate_elements(rng):
+    X = [rng.normal(size=n) for n in (3, 5, 4, 6)] * 5
+    y = np.array([s.mean() for s in X])
+    est = RNNRegressor(**FAST).fit(X, y)
+    assert est.n_features_in_ == 1
+    assert est.predict(X).shape == (20,)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_integer_tokens_with_embedding(Estimator, rng):
+    X = rng.randint(0, 12, size=(60, 5))
+    y = (X[:, -1] > 5).astype(int)
+    if Estimator is RNNRegressor:
+        y = X[:, -1].astype(float)
+    est = Estimator(embedding_dim=4, **FAST).fit(X, y)
+    assert est.vocab_size_ == 12
+    assert len(est.predict(X)) == 60
+    # Ragged token sequences use the same embedding.
+    ragged = [row[: 2 + i % 4] for i, row in enumerate(X)]
+    assert len(est.predict(ragged)) == 60
+    with pytest.raises(ValueError, match="outside the vocabulary of 12"):
+        est.predict(np.full((2, 5), 12))
+    with pytest.raises(ValueError, match="integer token ids"):
+        est.predict(X + 0.5)
+
+
+def test_per_step_regression_fixed_and_ragged(rng):
+    X = rng.normal(size=(50, 8))
+    y = np.cumsum(X, axis=1)
+    reg = RNNRegressor(return_sequences=True, **FAST).fit(X, y)
+    assert reg.predict(X).shape == (50, 8)
+    y3 = np.stack([y, -y], axis=-1)
+    reg3 = RNNRegressor(return_sequences=True, **FAST).fit(X, y3)
+    assert reg3.predict(X).shape == (50, 8, 2)
+
+    Xr = [rng.normal(size=n) for n in (4, 7, 5) * 10]
+    yr = [np.cumsum(s) for s in Xr]
+    regr = RNNRegressor(return_sequences=True, **FAST).fit(Xr, yr)
+    pred = regr.predict(Xr)
+    assert [len(p) for p in pred] == [len(s) for s in Xr]
+    assert np.isfinite(regr.score(Xr, yr))
+
+
+def test_per_step_classification(rng):
+    X = rng.normal(size=(60, 7))
+    y = np.where(np.cumsum(X, axis=1) > 0, "pos", "neg")
+    clf = RNNClassifier(return_sequences=True, **FAST).fit(X, y)
+    assert clf.predict(X).shape == (60, 7)
+    assert clf.predict_proba(X).shape == (60, 7, 2)
+    assert set(np.unique(clf.predict(X))) <= {"pos", "neg"}
+    Xr = [rng.normal(size=n) for n in (3, 6) * 15]
+    yr = [np.where(np.cumsum(s) > 0, "pos", "neg") for s in Xr]
+    clf.fit(Xr, yr)
+    assert [len(p) for p in clf.predict(Xr)] == [3, 6] * 15
+    assert 0 <= clf.score(Xr, yr) <= 1
+
+
+# ----------------------------------------------------------------------
+# Errors that name the problem; inputs never mutated
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_clear_errors(Estimator, rng):
+    X, y = _xy(Estimator, rng)
+    est = Estimator(**FAST)
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    bad = X.copy()
+    bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(bad, y)
+    bad[3, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        est.fit(bad, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D"):
+        est.fit(X[0], y[:1])
+    with pytest.raises(ValueError, match="dim 4"):
+        est.fit(X[:, :, None, None], y)
+    with pytest.raises(ValueError, match="requires y"):
+        est.fit(X, None)
+    with pytest.raises(ValueError, match="X\\[1\\]"):
+        est.fit([X[0], np.empty(0), X[2][:3]], y[:3])
+
+    est.fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but .* expecting 6"):
+        est.predict(X[:, :5])
+    est3 = Estimator(**FAST).fit(X[:, :, None], y)
+    msg = re.escape("X has 2 features per time step, but")
+    with pytest.raises(ValueError, match=msg):
+        est3.predict(np.repeat(X[:, :, None], 2, axis=2))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"cell": "transformer"}, "'cell' parameter"),
+        ({"hidden_size": 0}, "'hidden_size' parameter"),
+        ({"dropout": 1.0}, "'dropout' parameter"),
+        ({"validation_fraction": 0.0}, "'validation_fraction' parameter"),
+        ({"device": "cuda:7"} if not torch.cuda.is_available() else {}, "CUDA"),
+    ],
+)
+def test_parameter_errors(params, match, rng):
+    if not params:
+        pytest.skip("CUDA is available")
+    X, y = _xy(RNNRegressor, rng)
+    with pytest.raises(ValueError, match=match):
+        RNNRegressor(**{**FAST, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_inputs_are_not_mutated(Estimator, rng):
+    X, y = _xy(Estimator, rng)
+    X32 = X.astype(np.float32)
+    ragged = [X32[i, : 3 + i % 3] for i in range(len(X))]
+    copies = (X.copy(), X32.copy(), y.copy(), [r.copy() for r in ragged])
+    est = Estimator(**FAST)
+    est.fit(X, y).predict(X)
+    est.fit(X32, y).predict(X32)
+    est.fit(ragged, y).predict(ragged)
+    np.testing.assert_array_equal(X, copies[0])
+    np.testing.assert_array_equal(X32, copies[1])
+    np.testing.assert_array_equal(y, copies[2])
+    for r, c in zip(ragged, copies[3]):
+        np.testing.assert_array_equal(r, c)
+
+
+# ----------------------------------------------------------------------
+# Training options
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_random_state_reproducible_and_global_rng_untouched(Estimator, rng):
+    X, y = _xy(Estimator, rng)
+    params = dict(FAST, dropout=0.3, num_layers=2)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = Estimator(**params).fit(X, y)
+    b = Estimator(**params).fit(X, y)
+    assert torch.equal(torch.get_rng_state(), before)
+    np.testing.assert_array_equal(_raw(a, X), _raw(b, X))
+    c = Estimator(**{**params, "random_state": None}).fit(X, y)
+    d = Estimator(**{**params, "random_state": None}).fit(X, y)
+    assert not np.array_equal(_raw(c, X), _raw(d, X))
+
+
+def test_prediction_does_not_depend_on_batch_mates(rng):
+    X, y = _xy(RNNRegressor, rng, n=700)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    full = reg.predict(X)
+    # Bitwise: one sample alone, a small batch and a 700-row call agree.
+    np.testing.assert_array_equal(reg.predict(X[5:6]), full[5:6])
+    np.testing.assert_array_equal(reg.predict(X[600:]), full[600:])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_backbones(cell, bidirectional, rng):
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(
+        cell=cell,
+        num_layers=2,
+        bidirectional=bidirectional,
+        dropout=0.1,
+        nonlinearity="relu",
+        **FAST,
+    ).fit(X, y)
+    rnn = reg.module_.encoder.rnn
+    assert type(rnn).__name__ == cell.upper()
+    assert rnn.num_layers == 2 and rnn.bidirectional is bidirectional
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_forget_gate_bias_initialisation(rng):
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(forget_bias=2.5, hidden_size=4, max_epochs=1, lr=1e-9)
+    rnn = reg.fit(X, y).module_.encoder.rnn
+    total = (rnn.bias_ih_l0 + rnn.bias_hh_l0).detach()
+    # Gate order in torch: input, forget, cell, output.
+    np.testing.assert_allclose(total[4:8].numpy(), 2.5, atol=1e-6)
+
+
+def test_early_stopping_restores_best_and_records_history(rng):
+    X, y = _xy(RNNRegressor, rng, n=80)
+    reg = RNNRegressor(
+        hidden_size=8,
+        max_epochs=200,
+        lr=0.05,
+        early_stopping=True,
+        n_iter_no_change=3,
+        random_state=0,
+    ).fit(X, y)
+    assert reg.n_iter_ < 200
+    assert len(reg.loss_curve_) == len(reg.validation_scores_) == reg.n_iter_
+    assert reg.best_loss_ == min(reg.validation_scores_)
+    # The restored weights are those of the best epoch: recompute the
+    # validation loss (the last 10 %, in order) with the final model.
+    n_valid = int(np.ceil(0.1 * len(X)))
+    pred = reg.predict(X[-n_valid:])
+    scaled = (pred - reg._y_mean) / reg._y_scale
+    target = (y[-n_valid:] - reg._y_mean) / reg._y_scale
+    assert np.mean((scaled - target) ** 2) == pytest.approx(reg.best_loss_, rel=1e-4)
+
+
+@pytest.mark.parametrize("split", ["last", "shuffle", "stratified"])
+def test_validation_split_strategies(split, rng):
+    X, y = _xy(RNNClassifier, rng, n=60)
+    clf = RNNClassifier(
+        early_stopping=True, validation_split=split, validation_fraction=0.2, **FAST
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_stratified_split_only_for_classifier(rng):
+    X, y = _xy(RNNRegressor, rng)
+    with pytest.raises(ValueError, match="validation_split"):
+        RNNRegressor(validation_split="stratified", **FAST).fit(X, y)
+
+
+def test_gradient_clipping_bounds_the_update(rng):
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(clip_grad_norm=1e-3, optimizer="sgd", lr=1.0, **FAST)
+    reg.set_params(max_epochs=1, batch_size=len(X))
+    start = RNNRegressor(**{**reg.get_params(), "lr": 1e-12}).fit(X, y)
+    reg.fit(X, y)
+    # One SGD step of lr=1 on a gradient clipped to norm 1e-3 moves the
+    # weights by at most 1e-3 in total.
+    diff = torch.cat(
+        [
+            (p - q).flatten()
+            for p, q in zip(reg.module_.parameters(), start.module_.parameters())
+        ]
+    )
+    assert 0 < diff.norm().item() <= 1e-3 * (1 + 1e-4)
+
+
+def test_warm_start_continues_training(rng):
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    first = [p.detach().clone() for p in reg.module_.parameters()]
+    net = reg.net_
+    reg.fit(X, y)
+    assert reg.net_ is net
+    assert len(reg.net_.history) == 2 * FAST["max_epochs"]
+    assert any(not torch.equal(a, b) for a, b in zip(first, reg.module_.parameters()))
+    # A changed architecture starts afresh.
+    reg.set_params(hidden_size=5).fit(X, y)
+    assert reg.net_ is not net
+
+
+def test_verbose_prints_progress(rng, capsys):
+    X, y = _xy(RNNRegressor, rng)
+    RNNRegressor(**FAST).fit(X, y)
+    assert capsys.readouterr().out == ""
+    RNNRegressor(verbose=1, **FAST).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= FAST["max_epochs"]

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pytest
+
+from sklearn_rnn import RNNClassifier
+
+FAST = dict(hidden_size=16, max_epochs=30, lr=1e-2, random_state=0)
+
+
+def _data(rng, n=240, labels=("a", "b", "c")):
+    X = rng.normal(size=(n, 8))
+    # The class depends on where in the sequence the largest value sits.
+    code = np.digitize(X.argmax(axis=1), [3, 6])
+    return X, np.asarray(labels, dtype=object)[code]
+
+
+def test_multiclass_string_labels(rng):
+    X, y = _data(rng)
+    clf = RNNClassifier(**FAST).fit(X[:180], y[:180])
+    assert list(clf.classes_) == ["a", "b", "c"]
+    proba = clf.predict_proba(X[180:])
+    assert proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X[180:]), clf.classes_[proba.argmax(1)])
+    assert clf.score(X[180:], y[180:]) > 0.7
+
+
+def test_binary_integer_labels(rng):
+    X = rng.normal(size=(200, 6))
+    y = np.where(X.sum(axis=1) > 0, 7, -3)
+    clf = RNNClassifier(**FAST).fit(X, y)
+    assert set(clf.predict(X)) <= {7, -3}
+    assert clf.predict_proba(X).shape == (200, 2)
+    assert clf.score(X, y) > 0.9
+
+
+def test_class_weight_shifts_predictions(rng):
+    X = rng.normal(size=(200, 6))
+    y = np.where(X.sum(axis=1) > 1.5, "rare", "common")
+    plain = RNNClassifier(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    weighted = RNNClassifier(
+        hidden_size=8, max_epochs=5, random_state=0, class_weight={"rare": 20.0}
+    ).fit(X, y)
+    balanced = RNNClassifier(
+        hidden_size=8, max_epochs=5, random_state=0, class_weight="balanced"
+    ).fit(X, y)
+    rare = list(plain.classes_).index("rare")
+    assert (
+        weighted.predict_proba(X)[:, rare].mean()
+        > plain.predict_proba(X)[:, rare].mean()
+    )
+    assert (
+        balanced.predict_proba(X)[:, rare].mean()
+        > plain.predict_proba(X)[:, rare].mean()
+    )
+    with pytest.raises(ValueError, match="not in the training classes"):
+        RNNClassifier(class_weight={"missing": 2.0}, max_epochs=1).fit(X, y)
+
+
+def test_errors(rng):
+    X = rng.normal(size=(20, 4))
+    clf = RNNClassifier(max_epochs=1)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, rng.normal(size=20))
