@@ -5,4 +5,8 @@ from sklearn_rnn._classifier import RNNClassifier
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._version import __version__
 
-__all__ = ["RNNClassifier", "RNNRegressor", "__version__"]
+__all__ = [
+    "RNNClassifier",
+    "RNNRegressor",
+    "__version__",
+]

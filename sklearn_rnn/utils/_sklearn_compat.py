@@ -6,6 +6,19 @@ one import line, not every estimator.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Hidden, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils._set_output import _get_output_config
 
-__all__ = ["_fit_context", "Hidden", "Interval", "StrOptions"]
+__all__ = [
+    "_fit_context",
+    "_get_output_config",
+    "Hidden",
+    "Interval",
+    "StrOptions",
+    "validate_params",
+]

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Loaders for the small real data sets shipped inside the package."""
+
+from importlib import resources
+
+import pandas as pd
+
+
+def load_airline_passengers():
+    """Load the monthly airline passenger totals, 1949-1960.
+
+    Box & Jenkins' series G: 144 monthly totals of international airline
+    passengers in thousands, with a trend and a multiplicative yearly season.
+    Source and licence: ``sklearn_rnn/datasets/data/README.md``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (144, 1)
+        One column, ``"passengers"`` (float64), indexed by a monthly
+        ``DatetimeIndex`` named ``"month"`` (month starts, ``freq="MS"``).
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_airline_passengers
+    >>> df = load_airline_passengers()
+    >>> df.shape, df.index.freqstr, float(df["passengers"].iloc[0])
+    ((144, 1), 'MS', 112.0)
+    """
+    path = resources.files("sklearn_rnn.datasets") / "data" / "airline_passengers.csv"
+    with path.open() as f:
+        frame = pd.read_csv(f, parse_dates=["month"], index_col="month")
+    return frame.astype("float64").asfreq("MS")
