@@ -4,9 +4,11 @@
 from sklearn_rnn._classifier import RNNClassifier
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._version import __version__
+from sklearn_rnn.lm import NGramLanguageModel
 from sklearn_rnn.windowing import SlidingWindowTransformer, make_windows
 
 __all__ = [
+    "NGramLanguageModel",
     "RNNClassifier",
     "RNNRegressor",
     "SlidingWindowTransformer",

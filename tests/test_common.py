@@ -18,6 +18,7 @@ from sklearn_rnn.utils.discovery import all_estimators
 # Small, fast settings that still learn the checks' toy problems: the checks
 # need R² > 0.5 and accuracy > 0.83 on their own data sets.
 FAST = {
+    "NGramLanguageModel": dict(),  # counting only: the defaults are fast
     "RNNClassifier": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "RNNRegressor": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "SlidingWindowTransformer": dict(window=3),
