@@ -7,6 +7,9 @@ the construction of the skorch net that trains the module. Subclasses only
 say how their target is encoded and decoded.
 """
 
+import copy
+import math
+import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
@@ -21,7 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
 
 from sklearn_rnn._data import (
     BatchIterator,
@@ -48,6 +51,27 @@ _OPTIMIZERS = {
 _INFERENCE_BATCH_SIZE = 512
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+
+
+class TrainingDiverged(Exception):
+    """Raised inside the training loop when the loss stops being finite."""
+
+    def __init__(self, epoch, loss, training):
+        super().__init__(epoch, loss, training)
+        self.epoch, self.loss, self.training = epoch, loss, training
+
+
+class DivergenceGuard(Callback):
+    """Stop training at the first batch whose loss is NaN or infinite.
+
+    An exploding recurrent network otherwise trains on to the last epoch and
+    returns weights that predict NaN.
+    """
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        value = loss.item()
+        if not math.isfinite(value):
+            raise TrainingDiverged(len(net.history), value, training)
 
 
 def _ragged_candidates(X):
@@ -209,11 +233,19 @@ class BaseRNN(BaseEstimator, ABC):
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        X, lengths = self._validate_sequences(X, reset=True)
-        n_samples = X.shape[0]
-        check_consistent_length(X, y)
-        y, n_outputs = self._encode_target(y, n_samples, lengths, X.shape[1])
-        self._fit_net(X, lengths, y, n_outputs)
+        # A fit that fails (bad input, diverging loss, ...) leaves the
+        # estimator exactly as it was: fitted attributes are replaced, never
+        # mutated, so restoring the attribute dictionary is enough.
+        state = self.__dict__.copy()
+        try:
+            X, lengths = self._validate_sequences(X, reset=True)
+            check_consistent_length(X, y)
+            y, n_outputs = self._encode_target(y, X.shape[0], lengths, X.shape[1])
+            self._fit_net(X, lengths, y, n_outputs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
         return self
 
     def _fit_net(self, X, lengths, y, n_outputs):
@@ -226,18 +258,61 @@ class BaseRNN(BaseEstimator, ABC):
             y_per_step=self.return_sequences,
         )
         module_params = self._module_params(n_outputs)
+        warm = (
+            self.warm_start
+            and hasattr(self, "net_")
+            and self._fitted_module_params_ == (module_params, self.optimizer)
+        )
+        epochs_before = self.n_iter_ if warm else 0
         with local_torch_seed(seed, device):
-            if (
-                self.warm_start
-                and hasattr(self, "net_")
-                and self._fitted_module_params_ == module_params
-            ):
-                self.net_.partial_fit(dataset, None)
+            if warm:
+                # Continue from the current weights with the current training
+                # settings (skorch re-creates the optimizer for a new lr).
+                net = self.net_
+                net.set_params(
+                    lr=self.lr,
+                    max_epochs=self.max_epochs,
+                    batch_size=self.batch_size,
+                    optimizer__weight_decay=self.weight_decay,
+                )
+                previous = copy.deepcopy(net.module_.state_dict())
             else:
-                self.net_ = self._make_net(module_params, device, seed, y)
-                self.net_.fit(dataset, None)
-        self._fitted_module_params_ = module_params
+                net = self._make_net(module_params, device, seed, y)
+            try:
+                if warm:
+                    net.partial_fit(dataset, None)
+                else:
+                    net.fit(dataset, None)
+            except TrainingDiverged as exc:
+                # Never leave a model behind that would predict NaN: a warm
+                # start gets its previous weights back (fit restores the rest).
+                if warm:
+                    net.module_.load_state_dict(previous)
+                raise ValueError(
+                    f"Training diverged in epoch {exc.epoch}: the "
+                    f"{'training' if exc.training else 'validation'} loss became "
+                    f"{exc.loss}. Try a smaller learning rate (lr={self.lr:g}), "
+                    "gradient clipping (clip_grad_norm=1.0) or scaling X."
+                ) from None
+        self.net_ = net
+        self._fitted_module_params_ = (module_params, self.optimizer)
         self._record_history()
+        self._warn_if_interrupted(self.n_iter_ - epochs_before)
+
+    def _warn_if_interrupted(self, n_epochs):
+        """skorch ends training on KeyboardInterrupt as on early stopping."""
+        if n_epochs >= self.max_epochs:
+            return
+        early = dict(self.net_.callbacks_).get("early_stopping")
+        if early is not None and early.misses_ >= early.patience:
+            return
+        kept = "the best epoch's" if early is not None else "the latest"
+        warnings.warn(
+            f"Training was interrupted after {n_epochs} of {self.max_epochs} "
+            f"epochs; the model keeps {kept} weights and can be used.",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _module_params(self, n_outputs):
         params = dict(
@@ -257,7 +332,7 @@ class BaseRNN(BaseEstimator, ABC):
         return params
 
     def _make_net(self, module_params, device, seed, y):
-        callbacks = []
+        callbacks = [("divergence", DivergenceGuard())]
         if self.clip_grad_norm is not None:
             callbacks.append(
                 ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
@@ -306,14 +381,18 @@ class BaseRNN(BaseEstimator, ABC):
 
     def _record_history(self):
         history = self.net_.history
+        # An interrupted epoch has a row in the history but no loss yet.
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        self.n_iter_ = len(history)
+        self.n_iter_ = len(self.loss_curve_)
         if self.early_stopping:
             self.validation_scores_ = [float(v) for v in history[:, "valid_loss"]]
             self.best_loss_ = min(self.validation_scores_)
         else:
             self.validation_scores_ = None
             self.best_loss_ = min(self.loss_curve_)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
 
     @property
     def module_(self):

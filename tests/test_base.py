@@ -334,3 +334,62 @@ def test_verbose_prints_progress(rng, capsys):
     RNNRegressor(verbose=1, **FAST).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= FAST["max_epochs"]
+
+
+# ----------------------------------------------------------------------
+# Training faults
+# ----------------------------------------------------------------------
+def test_diverging_fit_raises_and_leaves_no_nan_model(rng):
+    X, y = _xy(RNNRegressor, rng)
+    X = X * 1e3
+    reg = RNNRegressor(cell="rnn", nonlinearity="relu", lr=1e4, optimizer="sgd", **FAST)
+    with pytest.raises(ValueError, match=r"diverged in epoch \d+.*smaller learning"):
+        reg.fit(X, y * 1e6)
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+    # A warm start that diverges keeps the previous, working weights.
+    params = dict(cell="rnn", nonlinearity="relu", optimizer="sgd", lr=1e-3)
+    warm = RNNRegressor(warm_start=True, **{**FAST, **params}).fit(X / 1e3, y)
+    before = warm.predict(X / 1e3)
+    warm.set_params(lr=1e4)
+    with pytest.raises(ValueError, match="diverged"):
+        warm.fit(X, y * 1e6)
+    np.testing.assert_array_equal(warm.predict(X / 1e3), before)
+
+
+def test_keyboard_interrupt_keeps_a_usable_model(rng, monkeypatch):
+    from sklearn_rnn import _data
+
+    X, y = _xy(RNNRegressor, rng)
+    original = _data.BatchIterator.__iter__
+    calls = {"n": 0}
+
+    def interrupting_iter(self):
+        if self.shuffle:  # training pass
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt
+        return original(self)
+
+    monkeypatch.setattr(_data.BatchIterator, "__iter__", interrupting_iter)
+    reg = RNNRegressor(**{**FAST, "max_epochs": 10})
+    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == len(reg.loss_curve_) == 2
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_early_stopping_does_not_warn(rng):
+    import warnings
+
+    X, y = _xy(RNNRegressor, rng, n=80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RNNRegressor(
+            hidden_size=8,
+            max_epochs=300,
+            lr=0.05,
+            early_stopping=True,
+            n_iter_no_change=2,
+            random_state=0,
+        ).fit(X, y)
