@@ -128,7 +128,6 @@ class BaseRNN(BaseEstimator, ABC):
         "random_state": ["random_state"],
     }
 
-    @abstractmethod
     def __init__(
         self,
         cell="lstm",

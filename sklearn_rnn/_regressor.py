@@ -56,64 +56,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         (2,)
     """
 
+    # The regressor has exactly the shared parameters: BaseRNN.__init__ is
+    # its constructor.
     _parameter_constraints: dict = {**BaseRNN._parameter_constraints}
-
-    def __init__(
-        self,
-        cell="lstm",
-        hidden_size=32,
-        *,
-        num_layers=1,
-        bidirectional=False,
-        nonlinearity="tanh",
-        dropout=0.0,
-        forget_bias=1.0,
-        embedding_dim=None,
-        vocab_size=None,
-        return_sequences=False,
-        optimizer="adam",
-        lr=1e-3,
-        weight_decay=0.0,
-        batch_size=32,
-        max_epochs=100,
-        clip_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        validation_split="last",
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="cpu",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-    ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            nonlinearity=nonlinearity,
-            dropout=dropout,
-            forget_bias=forget_bias,
-            embedding_dim=embedding_dim,
-            vocab_size=vocab_size,
-            return_sequences=return_sequences,
-            optimizer=optimizer,
-            lr=lr,
-            weight_decay=weight_decay,
-            batch_size=batch_size,
-            max_epochs=max_epochs,
-            clip_grad_norm=clip_grad_norm,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            validation_split=validation_split,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            device=device,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-        )
 
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         if self.return_sequences:
