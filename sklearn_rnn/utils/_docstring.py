@@ -24,8 +24,11 @@ _FRAGMENTS = {
         output layer.
 
     forget_bias : float, default=1.0
-        Initial bias of the LSTM forget gate. A positive value makes the
-        cells remember by default early in training; ignored by GRU and RNN.
+        Initial bias of the LSTM forget gate (Keras' ``unit_forget_bias``):
+        a positive value keeps the cell state, and its gradient, flowing
+        through long sequences from the first step of training. On tasks
+        that need little memory it can slow the first epochs (the Géron
+        example shows it); 0.0 gives an unbiased gate. Ignored by GRU and RNN.
 
     embedding_dim : int, default=None
         When set, ``X`` holds integer token ids that are embedded in vectors
