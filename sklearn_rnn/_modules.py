@@ -125,7 +125,8 @@ class RecurrentNetwork(nn.Module):
         dropout = encoder.get("dropout", 0.0)
         self.encoder = RecurrentEncoder(input_size, **encoder)
         self.return_sequences = return_sequences
-        self.dropout = nn.Dropout(dropout)
+        # nn.Dropout(0.0) still costs a call per batch in training mode.
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(self.encoder.output_size, output_size)
 
     def forward(self, X, lengths=None):
