@@ -2,6 +2,7 @@
 """Recurrent neural networks as first-class scikit-learn estimators."""
 
 from sklearn_rnn._classifier import RNNClassifier
+from sklearn_rnn._forecaster import RNNForecaster
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._version import __version__
 from sklearn_rnn.lm import NGramLanguageModel
@@ -10,6 +11,7 @@ from sklearn_rnn.windowing import SlidingWindowTransformer, make_windows
 __all__ = [
     "NGramLanguageModel",
     "RNNClassifier",
+    "RNNForecaster",
     "RNNRegressor",
     "SlidingWindowTransformer",
     "make_windows",

@@ -13,10 +13,12 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import _num_samples
 
 __all__ = [
     "_fit_context",
     "_get_output_config",
+    "_num_samples",
     "Hidden",
     "Interval",
     "StrOptions",

@@ -1,0 +1,472 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Forecasting a time series with a recurrent network over sliding windows."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn.utils._pandas import infer_freq
+from sklearn_rnn.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    _num_samples,
+)
+
+
+def _default_regressor():
+    return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
+
+
+class _Differencer:
+    """Log, seasonal and first differencing, and their exact inverse.
+
+    ``forward`` maps levels ``y`` to stationary values ``e`` (``n_lost``
+    fewer); ``integrate`` turns future values of ``e`` back into levels,
+    given the levels observed so far.
+    """
+
+    def __init__(self, log, seasonal_period, difference):
+        self.log = log
+        self.seasonal_period = seasonal_period or 0
+        self.difference = difference
+        self.n_lost = self.seasonal_period + difference
+
+    def to_level(self, y):
+        return np.log(y) if self.log else np.asarray(y, dtype=float)
+
+    def from_level(self, z):
+        return np.exp(z) if self.log else z
+
+    def forward(self, z):
+        s = self.seasonal_period
+        d = z[s:] - z[:-s] if s else z
+        return np.diff(d) if self.difference else d
+
+    def integrate(self, z_past, e_future):
+        """Levels that follow ``z_past`` and have transformed values ``e_future``.
+
+        Both are 2-D, one row per path: ``z_past`` (n_paths, >= s + 1)
+        observed levels, ``e_future`` (n_paths, n_steps).
+        """
+        s = self.seasonal_period
+        z = np.array(z_past[:, -(s + 1) :], dtype=float)
+        d_last = z[:, -1] - z[:, -1 - s] if s else z[:, -1]
+        out = np.empty_like(e_future, dtype=float)
+        for k in range(e_future.shape[1]):
+            d = d_last + e_future[:, k] if self.difference else e_future[:, k]
+            level = z[:, -s] + d if s else d
+            z = np.column_stack([z[:, 1:], level])
+            out[:, k] = level
+            d_last = d
+        return out
+
+
+class RNNForecaster(RegressorMixin, BaseEstimator):
+    """Forecast a time series from its own history with a recurrent network.
+
+    Rows of ``X`` and ``y`` are time steps, oldest first. ``fit`` transforms
+    the target (log, seasonal and first differences), cuts the transformed
+    training series into overlapping windows of ``window`` steps, and trains
+    ``regressor`` to predict what follows each window: the next ``horizon``
+    values at once (``strategy="direct"``) or the next one, applied step by
+    step (``strategy="recursive"``). Everything is learnt from the rows given
+    to ``fit`` only, so inside ``TimeSeriesSplit`` or ``GridSearchCV`` no
+    value of a test fold reaches a training window or a scaler.
+
+    ``predict(X)`` forecasts the periods that the rows of ``X`` stand for: the
+    ones right after the training data, or later ones when ``X`` carries a
+    ``DatetimeIndex`` or integer index that says so (e.g. after the ``gap``
+    of ``TimeSeriesSplit``). :meth:`forecast` returns the next periods as a
+    DataFrame indexed by their dates, with a prediction interval.
+
+    Parameters
+    ----------
+    regressor : RNNRegressor, default=None
+        The network to train on the windows; cloned in ``fit``. None means
+        ``RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)``.
+        Its parameters can be searched as ``regressor__hidden_size``, ...
+
+    window : int, default=24
+        Number of past (transformed) values each prediction reads.
+
+    horizon : int, default=12
+        Number of steps predicted at once by the direct strategy, and the
+        number of steps covered by the prediction interval.
+
+    strategy : {"direct", "recursive"}, default="direct"
+        ``"direct"``: one network output per future step (no error
+        feedback within ``horizon``); ``"recursive"``: a one-step model fed
+        its own predictions.
+
+    log : bool or "auto", default="auto"
+        Model the logarithm of the series (multiplicative trend and season
+        become additive). ``"auto"`` does so when every value is positive.
+
+    seasonal_period : int, default=None
+        Remove the seasonal pattern by differencing at this lag (12 for
+        monthly data with a yearly season). None: no seasonal differencing.
+
+    difference : {0, 1}, default=1
+        Order of ordinary differencing, which removes a trend.
+
+    interval : float in (0, 1), default=0.9
+        Coverage of the prediction interval returned by :meth:`forecast`,
+        from the quantiles of the in-sample errors of each step ahead.
+        In-sample errors understate the real ones, so the interval tends to
+        be too narrow.
+
+    Attributes
+    ----------
+    regressor_ : RNNRegressor
+        The fitted network.
+    n_features_in_ : int
+        Number of columns of ``X`` seen in fit (covariates).
+    log_ : bool
+        Whether the logarithm was modelled.
+    error_quantiles_ : ndarray of shape (2, horizon)
+        Lower and upper quantiles of the in-sample errors, in (log) level
+        units, for each step ahead.
+    index_ : pandas.Index
+        The time index of the training rows.
+
+    Notes
+    -----
+    Columns of ``X`` are covariates that enter each window as past values,
+    next to the transformed target; forecasting beyond ``horizon`` or with a
+    recursive model also reads the covariates' values over the forecast
+    periods from the rows passed to ``predict``.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNForecaster, RNNRegressor
+    >>> from sklearn_rnn.datasets import load_airline_passengers
+    >>> y = load_airline_passengers()["passengers"]
+    >>> X = y.to_frame().iloc[:, :0]     # no covariates: just the dates
+    >>> model = RNNForecaster(
+    ...     RNNRegressor("gru", 16, max_epochs=20, random_state=0),
+    ...     window=24, horizon=12, seasonal_period=12,
+    ... ).fit(X, y)
+    >>> model.forecast().columns.tolist()
+    ['forecast', 'lower', 'upper']
+    >>> str(model.forecast().index[0].date())
+    '1961-01-01'
+    """
+
+    _parameter_constraints: dict = {
+        "regressor": [RNNRegressor, None],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"direct", "recursive"})],
+        "log": ["boolean", StrOptions({"auto"})],
+        "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
+        "difference": [Interval(Integral, 0, 1, closed="both")],
+        "interval": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        regressor=None,
+        *,
+        window=24,
+        horizon=12,
+        strategy="direct",
+        log="auto",
+        seasonal_period=None,
+        difference=1,
+        interval=0.9,
+    ):
+        self.regressor = regressor
+        self.window = window
+        self.horizon = horizon
+        self.strategy = strategy
+        self.log = log
+        self.seasonal_period = seasonal_period
+        self.difference = difference
+        self.interval = interval
+
+    # ------------------------------------------------------------------
+    # Input handling
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _index_of(X, y=None):
+        for obj in (X, y):
+            if isinstance(obj, (pd.DataFrame, pd.Series)):
+                return obj.index
+        return None
+
+    def _covariates(self, X, n_rows, reset):
+        if X is None:
+            covariates = np.empty((n_rows, 0))
+        elif isinstance(X, pd.DataFrame) and X.shape[1] == 0:
+            covariates = np.empty((len(X), 0))
+        else:
+            covariates = check_array(X, dtype=np.float64, input_name="X")
+        if reset:
+            self.n_features_in_ = covariates.shape[1]
+            if isinstance(X, pd.DataFrame) and X.shape[1]:
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        elif covariates.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {covariates.shape[1]} features, but RNNForecaster is "
+                f"expecting {self.n_features_in_} features as input."
+            )
+        return covariates
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Train the network on windows of the series.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_timesteps, n_covariates), DataFrame or None
+            One row per time step: covariates (possibly none). A DataFrame's
+            ``DatetimeIndex`` dates the series; ``X`` may have no columns.
+        y : array-like of shape (n_timesteps,)
+            The series to forecast, oldest first.
+
+        Returns
+        -------
+        self : object
+            Fitted forecaster.
+        """
+        if y is None:
+            raise ValueError(
+                "This RNNForecaster estimator requires y to be passed, but the "
+                "target y is None."
+            )
+        index = self._index_of(X, y)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        if y.ndim == 2 and y.shape[1] != 1:
+            raise ValueError(
+                f"y must be a single series of shape (n_timesteps,); got {y.shape}."
+            )
+        y = column_or_1d(y, warn=True)
+        covariates = self._covariates(X, len(y), reset=True)
+        if len(covariates) != len(y):
+            raise ValueError(
+                f"X has {len(covariates)} rows but y has {len(y)}: one row per "
+                "time step in both."
+            )
+        positive = bool(np.all(y > 0))
+        if self.log is True and not positive:
+            raise ValueError("log=True needs a strictly positive series.")
+        self.log_ = positive if self.log == "auto" else bool(self.log)
+        transform = _Differencer(self.log_, self.seasonal_period, self.difference)
+        steps_out = self.horizon if self.strategy == "direct" else 1
+        needed = transform.n_lost + self.window + steps_out
+        if len(y) < needed:
+            raise ValueError(
+                f"The series has n_samples={len(y)} time steps; window={self.window}, "
+                f"horizon={steps_out} and the differencing need at least "
+                f"{needed}."
+            )
+
+        z = transform.to_level(y)
+        e = transform.forward(z)
+        inputs = np.column_stack([e, covariates[transform.n_lost :]])
+        span = self.window + steps_out
+        views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)
+        # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs)
+        X_win = np.ascontiguousarray(views[:, :, : self.window].transpose(0, 2, 1))
+        Y_win = np.ascontiguousarray(views[:, 0, self.window :])
+        if X_win.shape[2] == 1:
+            X_win = X_win[:, :, 0]
+        Y_fit = Y_win if self.strategy == "direct" else Y_win[:, 0]
+
+        regressor = _default_regressor() if self.regressor is None else self.regressor
+        self.regressor_ = clone(regressor).fit(X_win, Y_fit)
+        self._transform = transform
+        self._z = z
+        self._e = e
+        self._covariates_seen = covariates
+        self.index_ = index if index is not None else pd.RangeIndex(len(y))
+        self.error_quantiles_ = self._error_quantiles(z, e, covariates)
+        return self
+
+    def _error_quantiles(self, z, e, covariates):
+        """Quantiles of the in-sample errors, in level units, per step."""
+        t = self._transform
+        n_origins = min(200, len(e) - self.window - self.horizon + 1)
+        if n_origins < 1:
+            return np.zeros((2, self.horizon))
+        # Origin o means "having seen e[:o]"; the last n_origins origins that
+        # leave `horizon` true values after them, all rolled out at once.
+        origins = np.arange(
+            len(e) - self.horizon - n_origins + 1, len(e) - self.horizon + 1
+        )
+        cov = covariates[t.n_lost :]
+        e_windows = np.stack([e[o - self.window : o] for o in origins])
+        cov_windows = np.stack([cov[o - self.window : o] for o in origins])
+        cov_future = np.stack([cov[o : o + self.horizon] for o in origins])
+        e_hat = self._roll(e_windows, cov_windows, self.horizon, cov_future)
+        keep = t.seasonal_period + 1  # levels integrate() needs before a path
+        z_past = np.stack([z[t.n_lost + o - keep : t.n_lost + o] for o in origins])
+        truth = np.stack(
+            [z[t.n_lost + o : t.n_lost + o + self.horizon] for o in origins]
+        )
+        errors = t.integrate(z_past, e_hat) - truth
+        alpha = (1 - self.interval) / 2
+        return np.quantile(errors, [alpha, 1 - alpha], axis=0)
+
+    # ------------------------------------------------------------------
+    # Forecasting
+    # ------------------------------------------------------------------
+    def _roll(self, e_windows, cov_windows, n_steps, cov_future):
+        """Predict ``n_steps`` transformed values after each history.
+
+        ``e_windows`` (n_paths, window) and ``cov_windows`` (n_paths, window,
+        n_covariates) are the last observed inputs; ``cov_future`` (n_paths,
+        >= n_steps, n_covariates) the covariates over the forecast steps.
+        Predictions are fed back as inputs past ``horizon`` (direct) or
+        after every step (recursive).
+        """
+        step = self.horizon if self.strategy == "direct" else 1
+        n_paths, n_cov = len(e_windows), cov_windows.shape[2]
+        e_hist, cov_hist = e_windows, cov_windows
+        out = np.empty((n_paths, 0))
+        while out.shape[1] < n_steps:
+            done = out.shape[1]
+            inputs = np.concatenate(
+                [e_hist[:, -self.window :, None], cov_hist[:, -self.window :]], axis=2
+            )
+            if n_cov == 0:
+                inputs = inputs[:, :, 0]
+            pred = self.regressor_.predict(inputs).reshape(n_paths, -1)[:, :step]
+            out = np.concatenate([out, pred], axis=1)
+            e_hist = np.concatenate([e_hist, pred], axis=1)
+            if out.shape[1] < n_steps:  # the inputs need the covariates too
+                known = cov_future[:, done : done + pred.shape[1]]
+                if n_cov and known.shape[1] < pred.shape[1]:
+                    raise ValueError(
+                        "Forecasting this far with covariates needs their values "
+                        "over the forecast periods: pass them as the rows of X."
+                    )
+                if n_cov == 0:
+                    known = np.empty((n_paths, pred.shape[1], 0))
+                cov_hist = np.concatenate([cov_hist, known], axis=1)
+        return out[:, :n_steps]
+
+    def _offset(self, X):
+        """Number of periods between the end of the training data and X."""
+        index = self._index_of(X)
+        if index is None or len(index) == 0:
+            return 0
+        last = self.index_[-1]
+        if isinstance(index, pd.DatetimeIndex) and isinstance(
+            self.index_, pd.DatetimeIndex
+        ):
+            freq = infer_freq(self.index_)
+            if freq is None:
+                return 0
+            periods = pd.date_range(last, index[0], freq=freq)
+            return max(len(periods) - 2, 0)
+        if pd.api.types.is_integer_dtype(index) and pd.api.types.is_integer_dtype(
+            self.index_
+        ):
+            return max(int(index[0]) - int(last) - 1, 0)
+        return 0
+
+    def _path(self, n_steps, cov_future):
+        """Forecast levels (log levels if ``log_``) of the next ``n_steps``."""
+        t = self._transform
+        cov = self._covariates_seen[t.n_lost :]
+        cov_future = np.asarray(cov_future, dtype=float)[None].reshape(
+            1, len(cov_future), cov.shape[1]
+        )
+        e_hat = self._roll(
+            self._e[None, -self.window :],
+            cov[None, -self.window :],
+            n_steps,
+            cov_future,
+        )
+        return t.integrate(self._z[None], e_hat)[0]
+
+    def predict(self, X):
+        """Forecast the periods that the rows of ``X`` stand for.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_periods, n_covariates), DataFrame or None
+            One row per forecast period, with the covariates' values. Rows
+            follow the training data directly unless ``X``'s index (dates or
+            integer positions) places them later.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_periods,)
+            The forecasts, in the units of ``y``.
+        """
+        check_is_fitted(self)
+        n = _num_samples(X)
+        covariates = self._covariates(X, n, reset=False)
+        offset = self._offset(X)
+        if offset and self.n_features_in_:
+            raise ValueError(
+                f"X starts {offset} periods after the training data; with "
+                "covariates their values over those periods are needed too."
+            )
+        z_hat = self._path(offset + n, covariates)
+        return self._transform.from_level(z_hat[offset:])
+
+    def forecast(self, n_periods=None, X=None):
+        """Forecast the periods after the training data, with an interval.
+
+        Parameters
+        ----------
+        n_periods : int, default=None
+            Number of periods; None means ``horizon``.
+        X : array-like of shape (n_periods, n_covariates), default=None
+            The covariates over the forecast periods, when there are any.
+
+        Returns
+        -------
+        forecast : pandas.DataFrame of shape (n_periods, 3)
+            Columns ``forecast``, ``lower`` and ``upper`` (NaN beyond
+            ``horizon``), indexed by the future dates (or positions).
+        """
+        check_is_fitted(self)
+        n = self.horizon if n_periods is None else int(n_periods)
+        if n < 1:
+            raise ValueError(f"n_periods must be >= 1; got {n_periods}.")
+        covariates = np.empty((0, self.n_features_in_))
+        if X is not None:
+            covariates = self._covariates(X, len(X), reset=False)
+        z_hat = self._path(n, covariates)
+        bounds = np.full((2, n), np.nan)
+        k = min(n, self.horizon)
+        bounds[:, :k] = z_hat[:k] + self.error_quantiles_[:, :k]
+        t = self._transform
+        frame = pd.DataFrame(
+            {
+                "forecast": t.from_level(z_hat),
+                "lower": t.from_level(bounds[0]),
+                "upper": t.from_level(bounds[1]),
+            },
+            index=self._future_index(n),
+        )
+        return frame
+
+    def _future_index(self, n):
+        index = self.index_
+        if isinstance(index, pd.DatetimeIndex):
+            freq = infer_freq(index)
+            if freq is not None:
+                future = pd.date_range(index[-1], periods=n + 1, freq=freq)[1:]
+                future.name = index.name
+                return future
+        if pd.api.types.is_integer_dtype(index):
+            return pd.RangeIndex(int(index[-1]) + 1, int(index[-1]) + 1 + n)
+        return pd.RangeIndex(n)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

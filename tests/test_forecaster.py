@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+
+from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn._forecaster import _Differencer
+from sklearn_rnn.datasets import load_airline_passengers
+
+TINY = dict(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0)
+
+
+def _airline():
+    y = load_airline_passengers()["passengers"]
+    return y.to_frame().iloc[:, :0], y
+
+
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize(
+    "seasonal_period, difference", [(None, 0), (None, 1), (12, 0), (12, 1), (4, 1)]
+)
+def test_differencing_is_inverted_exactly(log, seasonal_period, difference, rng):
+    y = np.exp(0.1 * rng.normal(size=80).cumsum() + 3)
+    t = _Differencer(log, seasonal_period, difference)
+    z = t.to_level(y)
+    e = t.forward(z)
+    assert len(e) == len(y) - t.n_lost
+    cut = 30
+    rebuilt = t.integrate(z[None, : t.n_lost + cut], e[None, cut:])[0]
+    np.testing.assert_allclose(t.from_level(rebuilt), y[t.n_lost + cut :])
+
+
+@pytest.fixture
+def recorded_fits(monkeypatch):
+    """Record every (X, y) the forecaster trains its network on."""
+    seen = []
+    original = RNNRegressor.fit
+
+    def recording_fit(self, X, y):
+        seen.append((np.array(X), np.array(y)))
+        return original(self, X, y)
+
+    monkeypatch.setattr(RNNRegressor, "fit", recording_fit)
+    return seen
+
+
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_training_windows_never_see_their_targets(strategy, recorded_fits):
+    # With no transform the windows hold the raw values; on a strictly
+    # increasing series "from the future" means "larger".
+    y = np.arange(60, dtype=float)
+    model = RNNForecaster(
+        RNNRegressor(**TINY),
+        window=5,
+        horizon=3,
+        strategy=strategy,
+        log=False,
+        difference=0,
+    )
+    model.fit(None, y)
+    ((X_win, Y_win),) = recorded_fits
+    Y_win = Y_win.reshape(len(Y_win), -1)
+    assert X_win.shape == (len(Y_win), 5)
+    assert np.all(X_win.max(axis=1) < Y_win.min(axis=1))
+    np.testing.assert_array_equal(Y_win[:, 0], X_win[:, -1] + 1)  # no gap either
+    assert Y_win.shape[1] == (3 if strategy == "direct" else 1)
+
+
+def test_cross_validation_never_trains_on_test_rows(recorded_fits):
+    y = np.arange(120, dtype=float)
+    X = pd.DataFrame(index=pd.RangeIndex(120))
+    cv = TimeSeriesSplit(n_splits=3, gap=4, test_size=12)
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=4, log=False)
+    cross_validate(model, X, y, cv=cv)
+    train_ends = [train[-1] for train, _ in cv.split(X)]
+    assert len(recorded_fits) == 3
+    for (X_win, Y_win), end in zip(recorded_fits, train_ends):
+        # difference=1 on arange gives ones: check the count of rows used.
+        assert len(X_win) == end + 1 - 1 - 6 - 4 + 1
+
+
+def test_predict_honours_the_index_gap():
+    X, y = _airline()
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
+    )
+    model.fit(X.iloc[:-24], y.iloc[:-24])
+    full = model.predict(X.iloc[-24:])
+    assert full.shape == (24,)
+    # Rows 5 periods later (a TimeSeriesSplit gap): the same path, shifted.
+    np.testing.assert_allclose(model.predict(X.iloc[-19:]), full[5:])
+    # Integer positions work like dates.
+    Xi = pd.DataFrame(index=pd.RangeIndex(len(y)))
+    model.fit(Xi.iloc[:-24], y.iloc[:-24].to_numpy())
+    np.testing.assert_allclose(
+        model.predict(Xi.iloc[-19:]), model.predict(Xi.iloc[-24:])[5:]
+    )
+
+
+def test_dataframe_in_dataframe_out():
+    X, y = _airline()
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
+    )
+    frame = model.fit(X, y).forecast()
+    assert list(frame.columns) == ["forecast", "lower", "upper"]
+    expected = pd.date_range("1961-01-01", periods=6, freq="MS", name="month")
+    pd.testing.assert_index_equal(frame.index, expected)
+    assert (frame["lower"] <= frame["upper"]).all()
+    assert (frame["forecast"] > 0).all() and model.log_
+    longer = model.forecast(10)
+    assert longer["lower"].iloc[6:].isna().all()  # no interval past horizon
+    np.testing.assert_allclose(longer["forecast"].iloc[:6], frame["forecast"])
+
+
+def test_grid_search_time_series_split_over_cell_size_and_window():
+    X, y = _airline()
+    grid = GridSearchCV(
+        RNNForecaster(RNNRegressor(**TINY), horizon=6, seasonal_period=12),
+        {
+            "regressor__cell": ["lstm", "gru"],
+            "regressor__hidden_size": [4, 8],
+            "window": [6, 12],
+        },
+        cv=TimeSeriesSplit(n_splits=2, test_size=12, gap=2),
+        scoring="neg_mean_absolute_percentage_error",
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 8
+    assert np.all(np.isfinite(grid.cv_results_["mean_test_score"]))
+    assert grid.best_estimator_.window in (6, 12)
+
+
+def test_covariates_are_used_and_required_for_long_forecasts(rng):
+    n = 80
+    X = pd.DataFrame({"promo": (np.arange(n) % 5 == 0).astype(float)})
+    y = 10 + 3 * X["promo"].to_numpy() + rng.normal(scale=0.1, size=n)
+    model = RNNForecaster(
+        RNNRegressor(**TINY),
+        window=6,
+        horizon=2,
+        strategy="recursive",
+        log=False,
+        difference=0,
+    ).fit(X.iloc[:70], y[:70])
+    assert model.n_features_in_ == 1
+    assert model.predict(X.iloc[70:]).shape == (10,)
+    with pytest.raises(ValueError, match="covariates needs their values"):
+        model.forecast(5)
+    with pytest.raises(ValueError, match="X has 2 features"):
+        model.predict(X.assign(other=1.0).iloc[70:])
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="n_samples=10 time steps"):
+        RNNForecaster(window=12).fit(None, np.arange(10.0))
+    with pytest.raises(ValueError, match="strictly positive"):
+        RNNForecaster(log=True).fit(None, np.linspace(-1, 1, 60))
+    with pytest.raises(ValueError, match="single series"):
+        RNNForecaster().fit(None, np.ones((60, 2)))
+    with pytest.raises(ValueError, match="rows but y has"):
+        RNNForecaster().fit(np.ones((50, 1)), np.ones(60))
