@@ -9,11 +9,12 @@ scored (MAPE, RMSE) against the seasonal-naive baseline, then the model is
 refitted on the whole series and forecasts the next ``--horizon`` periods.
 The forecasts are written to CSV (and PNG when matplotlib is installed).
 
-Method: the series is log-transformed (when positive) and differenced;
-an RNN reads a window of past differences and predicts the next ``horizon``
-differences at once (direct multi-output strategy); the forecast is their
-cumulative sum added to the last observed level. An ensemble of
-``--seeds`` networks is averaged, and their spread gives a rough interval.
+Method (:class:`~sklearn_rnn.RNNForecaster`): the series is log-transformed
+(when positive) and differenced at the seasonal lag (``--season``), so that
+the network models year-over-year growth; a GRU reads a window of past values
+and predicts one step at a time, fed its own predictions (``--strategy
+recursive``). ``--seeds`` networks are trained and their forecasts (and
+interval bounds, from in-sample errors) averaged.
 """
 
 import argparse
@@ -25,9 +26,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sklearn_rnn import RNNRegressor
+from sklearn_rnn import RNNForecaster, RNNRegressor
 from sklearn_rnn.datasets import load_airline_passengers
-from sklearn_rnn.utils._pandas import infer_freq
 
 
 def _parse_args(argv):
@@ -40,7 +40,15 @@ def _parse_args(argv):
     parser.add_argument("--date-column", help="column holding the dates")
     parser.add_argument("--horizon", type=int, default=36, help="periods ahead")
     parser.add_argument("--window", type=int, default=24, help="input window")
-    parser.add_argument("--season", type=int, default=12, help="season length")
+    parser.add_argument(
+        "--season", type=int, default=12, help="season length (1: no season)"
+    )
+    parser.add_argument(
+        "--strategy", default="recursive", choices=["recursive", "direct"]
+    )
+    parser.add_argument(
+        "--difference", type=int, default=0, choices=[0, 1], help="first differences"
+    )
     parser.add_argument("--cell", default="gru", choices=["lstm", "gru", "rnn"])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=5, help="ensemble size")
@@ -71,62 +79,26 @@ def _load(args):
     return series
 
 
-class _Forecaster:
-    """Log, difference, window, and fit an ensemble of RNN regressors."""
-
-    def __init__(self, args):
-        self.args = args
-
-    def fit(self, values):
-        args = self.args
-        self.log_ = bool(np.all(values > 0))
-        level = np.log(values) if self.log_ else values.astype(float)
-        diffs = np.diff(level)
-        width = args.window + args.horizon
-        if len(diffs) < width + 1:
-            raise SystemExit(
-                f"series too short: {len(values)} points for window "
-                f"{args.window} + horizon {args.horizon}"
-            )
-        windows = np.lib.stride_tricks.sliding_window_view(diffs, width)
-        X, Y = windows[:, : args.window], windows[:, args.window :]
-        self.models_ = [
+def _fit_ensemble(args, X, y):
+    """Fit one RNNForecaster per seed (the recommended recipe)."""
+    return [
+        RNNForecaster(
             RNNRegressor(
                 args.cell,
                 32,
-                max_epochs=args.epochs,
                 lr=3e-3,
                 batch_size=16,
+                max_epochs=args.epochs,
                 random_state=seed,
-            ).fit(X, Y)
-            for seed in range(args.seeds)
-        ]
-        self.last_level_ = level[-1]
-        self.last_diffs_ = diffs[-args.window :]
-        return self
-
-    def predict(self):
-        """Return the mean forecast and the ensemble's 5-95 % range.
-
-        The range shows how much the networks disagree; it is narrower than
-        a prediction interval, which would also cover the noise of the series.
-        """
-        paths = []
-        for model in self.models_:
-            steps = model.predict(self.last_diffs_[None])[0]
-            path = self.last_level_ + np.cumsum(steps)
-            paths.append(np.exp(path) if self.log_ else path)
-        paths = np.array(paths)
-        lower, upper = np.percentile(paths, [5, 95], axis=0)
-        return paths.mean(axis=0), lower, upper
-
-
-def _future_index(index, horizon):
-    if isinstance(index, pd.DatetimeIndex):
-        freq = infer_freq(index)
-        if freq is not None:
-            return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
-    return pd.RangeIndex(len(index), len(index) + horizon)
+            ),
+            window=args.window,
+            horizon=args.horizon,
+            strategy=args.strategy,
+            seasonal_period=args.season if args.season > 1 else None,
+            difference=args.difference,
+        ).fit(X, y)
+        for seed in range(args.seeds)
+    ]
 
 
 def _plot(series, holdout, future, path):
@@ -159,7 +131,7 @@ def _plot(series, holdout, future, path):
         future["upper"],
         color="tab:blue",
         alpha=0.2,
-        label="ensemble 5-95 %",
+        label="90 % interval (in-sample errors)",
     )
     ax.set_title(f"{series.name}: RNN forecast")
     ax.legend(loc="upper left")
@@ -188,30 +160,24 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
 
-    # Hold-out evaluation: the model never sees the last `horizon` values.
+    # Hold-out evaluation: the models never see the last `horizon` values.
+    X = series.to_frame().iloc[:, :0]  # no covariates: only the time index
+    models = _fit_ensemble(args, X.iloc[:-h], series.iloc[:-h])
+    forecast = np.mean([m.predict(X.iloc[-h:]) for m in models], axis=0)
     train, truth = values[:-h], values[-h:]
-    forecast, lower, upper = _Forecaster(args).fit(train).predict()
     reps = -(-h // args.season)
     naive = np.tile(train[-args.season :], reps)[:h]
     holdout = pd.DataFrame(
-        {
-            "truth": truth,
-            "forecast": forecast,
-            "lower": lower,
-            "upper": upper,
-            "seasonal_naive": naive,
-        },
+        {"truth": truth, "forecast": forecast, "seasonal_naive": naive},
         index=series.index[-h:],
     )
     rnn_mape, rnn_rmse = _metrics(truth, forecast)
     naive_mape, naive_rmse = _metrics(truth, naive)
 
-    # Final model on the whole series, forecasting the unknown future.
-    forecast, lower, upper = _Forecaster(args).fit(values).predict()
-    future = pd.DataFrame(
-        {"forecast": forecast, "lower": lower, "upper": upper},
-        index=_future_index(series.index, h),
-    )
+    # Final models on the whole series, forecasting the unknown future: the
+    # mean of the seeds' forecasts and of their interval bounds.
+    frames = [m.forecast(h) for m in _fit_ensemble(args, X, series)]
+    future = sum(frames) / len(frames)
     future.index.name = series.index.name or "index"
     future.to_csv(out / "forecast.csv")
     holdout.to_csv(out / "holdout.csv")
