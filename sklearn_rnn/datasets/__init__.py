@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Data generators and small bundled data sets."""
 
-from sklearn_rnn.datasets._bundled import load_airline_passengers
+from sklearn_rnn.datasets._bundled import load_airline_passengers, load_nile
 from sklearn_rnn.datasets._generators import make_sine_series
 
-__all__ = ["load_airline_passengers", "make_sine_series"]
+__all__ = ["load_airline_passengers", "load_nile", "make_sine_series"]

@@ -30,3 +30,33 @@ def load_airline_passengers():
     with path.open() as f:
         frame = pd.read_csv(f, parse_dates=["month"], index_col="month")
     return frame.astype("float64").asfreq("MS")
+
+
+def load_nile():
+    """Load the annual flow of the river Nile at Aswan, 1871-1970.
+
+    100 yearly volumes in 10^8 m^3, with a level shift around 1898 (the first
+    Aswan dam): the classic series of change-point and state-space analyses
+    (Cobb 1978; Durbin & Koopman 2001). Source and licence:
+    ``sklearn_rnn/datasets/data/README.md``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (100, 1)
+        One column, ``"flow"`` (float64), indexed by a yearly
+        ``DatetimeIndex`` named ``"year"`` (year starts, ``freq="YS"``).
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_nile
+    >>> df = load_nile()
+    >>> df.shape, str(df.index[0].date()), float(df["flow"].iloc[0])
+    ((100, 1), '1871-01-01', 1120.0)
+    """
+    path = resources.files("sklearn_rnn.datasets") / "data" / "nile.csv"
+    with path.open() as f:
+        frame = pd.read_csv(f)
+    frame.index = pd.DatetimeIndex(
+        pd.to_datetime(frame.pop("year").astype(str), format="%Y"), name="year"
+    )
+    return frame.astype("float64").asfreq("YS")
