@@ -193,7 +193,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return SequenceCrossEntropyLoss, kwargs
 
     def _validation_labels(self, y):
-        return None if self.return_sequences else y
+        if not self.return_sequences:
+            return y
+        if self.validation_split == "stratified":
+            raise ValueError(
+                "validation_split='stratified' needs one label per sequence; "
+                "with return_sequences=True use 'last' or 'shuffle'."
+            )
+        return None
 
     def predict_proba(self, X):
         """Return the class probabilities of each sequence (or time step).

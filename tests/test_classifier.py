@@ -64,3 +64,18 @@ def test_errors(rng):
         clf.fit(X, np.zeros(20))
     with pytest.raises(ValueError, match="Unknown label type"):
         clf.fit(X, rng.normal(size=20))
+
+
+def test_stratified_validation_needs_one_label_per_sequence(rng):
+    X = rng.normal(size=(40, 5))
+    y = np.where(X > 0, "pos", "neg")
+    clf = RNNClassifier(
+        return_sequences=True,
+        early_stopping=True,
+        validation_split="stratified",
+        max_epochs=2,
+    )
+    with pytest.raises(ValueError, match="one label per sequence"):
+        clf.fit(X, y)
+    clf.set_params(validation_split="shuffle").fit(X, y)
+    assert clf.predict(X).shape == (40, 5)
