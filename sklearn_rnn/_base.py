@@ -582,6 +582,16 @@ class BaseRNN(BaseEstimator, ABC):
                 )
         return steps
 
+    def _score_per_step(self, X, y, metric, sample_weight):
+        """Score every (sequence, time step) pair as one sample."""
+        if sample_weight is not None:
+            raise ValueError(
+                "sample_weight is not supported with return_sequences=True."
+            )
+        y_pred = self.predict(X)
+        y_true = np.concatenate([np.asarray(t) for t in y])
+        return metric(y_true, np.concatenate(list(y_pred)))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True

@@ -9,7 +9,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, column_or_1d
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
@@ -257,7 +257,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y : array-like or list of arrays
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights (sequence-to-vector only).
+            Sample weights; not supported with ``return_sequences=True``.
 
         Returns
         -------
@@ -266,7 +266,4 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
-        check_is_fitted(self)
-        y_pred = self.predict(X)
-        y_true = np.concatenate([np.asarray(t) for t in y])
-        return accuracy_score(y_true, np.concatenate(list(y_pred)))
+        return self._score_per_step(X, y, accuracy_score, sample_weight)

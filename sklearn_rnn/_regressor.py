@@ -136,7 +136,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y : array-like or list of arrays
             True targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights (sequence-to-vector only).
+            Sample weights; not supported with ``return_sequences=True``.
 
         Returns
         -------
@@ -145,9 +145,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         """
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
-        y_pred = self.predict(X)
-        y_true = np.concatenate([np.asarray(t, dtype=np.float64) for t in y])
-        return r2_score(y_true, np.concatenate(list(y_pred)))
+        return self._score_per_step(X, y, r2_score, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -132,6 +132,8 @@ def test_per_step_classification(rng):
     clf.fit(Xr, yr)
     assert [len(p) for p in clf.predict(Xr)] == [3, 6] * 15
     assert 0 <= clf.score(Xr, yr) <= 1
+    with pytest.raises(ValueError, match="sample_weight is not supported"):
+        clf.score(Xr, yr, sample_weight=np.ones(len(Xr)))
 
 
 # ----------------------------------------------------------------------
