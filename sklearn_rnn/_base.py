@@ -405,7 +405,9 @@ class BaseRNN(BaseEstimator, ABC):
     def _validate_sequences(self, X, reset):
         """Validate ``X`` and return it padded, batch-first, with lengths.
 
-        Returns ``(X, lengths)``: ``X`` is float32 ``(n, L, F)``, or int64
+        Returns ``(X, lengths)``: ``X`` is float32 or float64 ``(n, L, F)``
+        (a view of the input where it allows, never a copy of every
+        window), or int64
         ``(n, L)`` token ids when ``embedding_dim`` is set; ``lengths`` is an
         int64 array of shape ``(n,)`` for variable-length input, else None.
         """
@@ -429,7 +431,9 @@ class BaseRNN(BaseEstimator, ABC):
                     "one time step and one feature."
                 )
             self._check_layout(3, X.shape[2], X.shape[1], reset)
-            return X.astype(np.float32, copy=False), None
+            # Kept in its dtype and layout (a window view stays a view): the
+            # dataset converts each batch to float32 when it is drawn.
+            return X, None
         if ndim == 3 and tokens:
             raise ValueError(
                 "With embedding_dim set, X must hold integer token ids of shape "
@@ -443,7 +447,7 @@ class BaseRNN(BaseEstimator, ABC):
         self._check_layout(2, 1, X.shape[1], reset)
         if tokens:
             return self._check_tokens(X, reset), None
-        return X.astype(np.float32, copy=False)[:, :, None], None
+        return X[:, :, None], None
 
     def _validate_ragged(self, items, reset):
         tokens = self.embedding_dim is not None

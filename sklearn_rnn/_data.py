@@ -13,6 +13,8 @@ operation instead; skorch still runs the training loop, the callbacks and the
 device handling.
 """
 
+import warnings
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -20,6 +22,12 @@ from torch.utils.data import Dataset
 
 class SequenceDataset(Dataset):
     """Padded sequences, their lengths and (optionally) their targets.
+
+    ``X`` may be a strided view of a longer array (e.g. the overlapping
+    windows of a series): nothing here copies it as a whole. A subset only
+    records which rows it holds, and a batch gathers just its own rows and
+    converts them to float32, so memory grows with the batch, not with the
+    number of windows.
 
     Parameters
     ----------
@@ -30,32 +38,38 @@ class SequenceDataset(Dataset):
     y_per_step : bool
         Whether ``y`` has a time axis (synced per-step targets) that is
         padded like ``X``.
+    rows : torch.Tensor of shape (n_rows,) or None
+        The rows of ``X`` (and ``lengths``, ``y``) this dataset holds, in
+        order; None means all of them.
     """
 
-    def __init__(self, X, lengths=None, y=None, y_per_step=False):
+    def __init__(self, X, lengths=None, y=None, y_per_step=False, rows=None):
         self.X = X
         self.lengths = lengths
         self.y = y
         self.y_per_step = y_per_step
+        self.rows = rows
 
     def __len__(self):
-        return len(self.X)
+        return len(self.X) if self.rows is None else len(self.rows)
 
     def __getitem__(self, i):
         return self.batch(torch.as_tensor([i]))
 
     def subset(self, idx):
         idx = torch.as_tensor(idx, dtype=torch.long)
-        return SequenceDataset(
-            self.X[idx],
-            None if self.lengths is None else self.lengths[idx],
-            None if self.y is None else self.y[idx],
-            self.y_per_step,
-        )
+        rows = idx if self.rows is None else self.rows[idx]
+        return SequenceDataset(self.X, self.lengths, self.y, self.y_per_step, rows)
 
     def batch(self, idx):
         """Return ``(Xi, yi)`` for the samples ``idx`` (a slice or index tensor)."""
+        if self.rows is not None:
+            idx = self.rows[idx]
         X = self.X[idx]
+        if X.is_floating_point():
+            # float64 input and strided window views are converted here, one
+            # batch at a time (a no-op for contiguous float32 batches).
+            X = X.to(torch.float32).contiguous()
         y = None if self.y is None else self.y[idx]
         if self.lengths is None:
             return X, y
@@ -196,8 +210,15 @@ def pad_sequences(sequences, dtype):
 
 
 def to_tensor(array):
-    """Wrap a numpy array as a tensor, copying only read-only arrays."""
-    array = np.ascontiguousarray(array)
-    if not array.flags.writeable:
-        array = array.copy()
-    return torch.from_numpy(array)
+    """Wrap a numpy array as a tensor without copying it.
+
+    Strided views such as sliding windows stay views of the memory they look
+    into; only negative strides (which torch does not support) force a copy.
+    The tensors made here are only ever read (batches are gathered into new
+    tensors), so read-only arrays are wrapped as they are.
+    """
+    if any(stride < 0 for stride in array.strides):
+        array = np.ascontiguousarray(array)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not")
+        return torch.from_numpy(array)

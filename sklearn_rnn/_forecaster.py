@@ -274,8 +274,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         inputs = np.column_stack([e, covariates[transform.n_lost :]])
         span = self.window + steps_out
         views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)
-        # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs)
-        X_win = np.ascontiguousarray(views[:, :, : self.window].transpose(0, 2, 1))
+        # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs).
+        # The windows stay a view of `inputs`: the regressor gathers one batch
+        # of them at a time, so a long series is never copied window by window.
+        X_win = views[:, :, : self.window].transpose(0, 2, 1)
         Y_win = np.ascontiguousarray(views[:, 0, self.window :])
         if X_win.shape[2] == 1:
             X_win = X_win[:, :, 0]
