@@ -114,6 +114,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     difference : {0, 1}, default=1
         Order of ordinary differencing, which removes a trend.
 
+    scale : bool, default=True
+        Standardise the network's inputs, the transformed target and each
+        covariate, with the mean and standard deviation of the training
+        rows. Without it, a series modelled in levels (values in the
+        hundreds, say) saturates the recurrent units. The targets are
+        standardised by the regressor itself.
+
     interval : float in (0, 1), default=0.9
         Coverage of the prediction interval returned by :meth:`forecast`,
         from the quantiles of the in-sample errors of each step ahead.
@@ -128,6 +135,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Number of columns of ``X`` seen in fit (covariates).
     log_ : bool
         Whether the logarithm was modelled.
+    input_mean_ : ndarray of shape (1 + n_covariates,)
+        Mean of each network input (the transformed target, then the
+        covariates) over the training rows; zeros when ``scale=False``.
+    input_scale_ : ndarray of shape (1 + n_covariates,)
+        Their standard deviation (1 for constant inputs); ones when
+        ``scale=False``.
     error_quantiles_ : ndarray of shape (2, horizon)
         Lower and upper quantiles of the in-sample errors, in (log) level
         units, for each step ahead.
@@ -165,6 +178,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
         "difference": [Interval(Integral, 0, 1, closed="both")],
+        "scale": ["boolean"],
         "interval": [Interval(Real, 0, 1, closed="neither")],
     }
 
@@ -178,6 +192,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         log="auto",
         seasonal_period=None,
         difference=1,
+        scale=True,
         interval=0.9,
     ):
         self.regressor = regressor
@@ -187,6 +202,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.log = log
         self.seasonal_period = seasonal_period
         self.difference = difference
+        self.scale = scale
         self.interval = interval
 
     # ------------------------------------------------------------------
@@ -272,13 +288,23 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         z = transform.to_level(y)
         e = transform.forward(z)
         inputs = np.column_stack([e, covariates[transform.n_lost :]])
+        # Statistics of the training rows only (the last window's targets
+        # included, as in any scaler fitted on the training fold).
+        self.input_mean_ = np.zeros(inputs.shape[1])
+        self.input_scale_ = np.ones(inputs.shape[1])
+        if self.scale:
+            std = inputs.std(axis=0)
+            self.input_mean_ = inputs.mean(axis=0)
+            self.input_scale_ = np.where(std > np.finfo(np.float64).eps, std, 1.0)
+        inputs = (inputs - self.input_mean_) / self.input_scale_
         span = self.window + steps_out
         views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)
         # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs).
         # The windows stay a view of `inputs`: the regressor gathers one batch
         # of them at a time, so a long series is never copied window by window.
         X_win = views[:, :, : self.window].transpose(0, 2, 1)
-        Y_win = np.ascontiguousarray(views[:, 0, self.window :])
+        targets = np.lib.stride_tricks.sliding_window_view(e, span)
+        Y_win = np.ascontiguousarray(targets[:, self.window :])
         if X_win.shape[2] == 1:
             X_win = X_win[:, :, 0]
         Y_fit = Y_win if self.strategy == "direct" else Y_win[:, 0]
@@ -339,6 +365,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             inputs = np.concatenate(
                 [e_hist[:, -self.window :, None], cov_hist[:, -self.window :]], axis=2
             )
+            inputs = (inputs - self.input_mean_) / self.input_scale_
             if n_cov == 0:
                 inputs = inputs[:, :, 0]
             pred = self.regressor_.predict(inputs).reshape(n_paths, -1)[:, :step]

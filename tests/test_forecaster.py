@@ -47,8 +47,8 @@ def recorded_fits(monkeypatch):
 
 @pytest.mark.parametrize("strategy", ["direct", "recursive"])
 def test_training_windows_never_see_their_targets(strategy, recorded_fits):
-    # With no transform the windows hold the raw values; on a strictly
-    # increasing series "from the future" means "larger".
+    # With no transform and no scaling the windows hold the raw values; on a
+    # strictly increasing series "from the future" means "larger".
     y = np.arange(60, dtype=float)
     model = RNNForecaster(
         RNNRegressor(**TINY),
@@ -57,6 +57,7 @@ def test_training_windows_never_see_their_targets(strategy, recorded_fits):
         strategy=strategy,
         log=False,
         difference=0,
+        scale=False,
     )
     model.fit(None, y)
     ((X_win, Y_win),) = recorded_fits
@@ -160,3 +161,23 @@ def test_errors():
         RNNForecaster().fit(None, np.ones((60, 2)))
     with pytest.raises(ValueError, match="rows but y has"):
         RNNForecaster().fit(np.ones((50, 1)), np.ones(60))
+
+
+def test_inputs_are_scaled_with_training_rows_only(recorded_fits, rng):
+    # A level series in the hundreds, a covariate in the thousands.
+    n = 80
+    y = 300 + 50 * np.sin(np.arange(n) / 3) + rng.normal(size=n)
+    X = pd.DataFrame({"price": 5000 + 100 * rng.normal(size=n)})
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=6, horizon=2, log=False, difference=0
+    )
+    model.fit(X.iloc[:60], y[:60])
+    inputs = np.column_stack([y[:60], X["price"].to_numpy()[:60]])
+    np.testing.assert_allclose(model.input_mean_, inputs.mean(axis=0))
+    np.testing.assert_allclose(model.input_scale_, inputs.std(axis=0))
+    ((X_win, Y_win),) = recorded_fits
+    np.testing.assert_allclose(X_win[0], (inputs[:6] - inputs.mean(0)) / inputs.std(0))
+    np.testing.assert_allclose(Y_win[0], y[6:8])  # targets stay in units of y
+    # Forecasts are back in the units of y.
+    pred = model.predict(X.iloc[60:])
+    assert pred.shape == (20,) and np.all(np.abs(pred - 300) < 150)
