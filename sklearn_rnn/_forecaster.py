@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklearn_rnn._regressor import RNNRegressor
@@ -114,6 +115,14 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     difference : {0, 1}, default=1
         Order of ordinary differencing, which removes a trend.
 
+    n_estimators : int, default=1
+        Number of networks trained on the same windows from different random
+        initialisations; the forecast at each step is their average. A
+        network trained on a short series (a hundred windows, say) varies a
+        lot from one seed to the next, and averaging a few removes most of
+        that variance. Their seeds are drawn from ``regressor``'s
+        ``random_state``.
+
     scale : bool, default=True
         Standardise the network's inputs, the transformed target and each
         covariate, with the mean and standard deviation of the training
@@ -130,7 +139,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     regressor_ : RNNRegressor
-        The fitted network.
+        The fitted network (the first of ``estimators_``).
+    estimators_ : list of RNNRegressor
+        The ``n_estimators`` fitted networks.
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (covariates).
     log_ : bool
@@ -178,6 +189,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
         "difference": [Interval(Integral, 0, 1, closed="both")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": ["boolean"],
         "interval": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -192,6 +204,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         log="auto",
         seasonal_period=None,
         difference=1,
+        n_estimators=1,
         scale=True,
         interval=0.9,
     ):
@@ -202,6 +215,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.log = log
         self.seasonal_period = seasonal_period
         self.difference = difference
+        self.n_estimators = n_estimators
         self.scale = scale
         self.interval = interval
 
@@ -310,7 +324,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Y_fit = Y_win if self.strategy == "direct" else Y_win[:, 0]
 
         regressor = _default_regressor() if self.regressor is None else self.regressor
-        self.regressor_ = clone(regressor).fit(X_win, Y_fit)
+        members = [clone(regressor)]
+        if self.n_estimators > 1:
+            # Drawn from a copy: a RandomState given to the regressor is not
+            # advanced, as with any parameter that clone() copies.
+            rng = check_random_state(members[0].random_state)
+            seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
+            members = [clone(regressor).set_params(random_state=s) for s in seeds]
+        self.estimators_ = [member.fit(X_win, Y_fit) for member in members]
+        self.regressor_ = self.estimators_[0]
         self._transform = transform
         self._z = z
         self._e = e
@@ -368,7 +390,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             inputs = (inputs - self.input_mean_) / self.input_scale_
             if n_cov == 0:
                 inputs = inputs[:, :, 0]
-            pred = self.regressor_.predict(inputs).reshape(n_paths, -1)[:, :step]
+            pred = np.mean([r.predict(inputs) for r in self.estimators_], axis=0)
+            pred = pred.reshape(n_paths, -1)[:, :step]
             out = np.concatenate([out, pred], axis=1)
             e_hist = np.concatenate([e_hist, pred], axis=1)
             if out.shape[1] < n_steps:  # the inputs need the covariates too

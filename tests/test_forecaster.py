@@ -181,3 +181,30 @@ def test_inputs_are_scaled_with_training_rows_only(recorded_fits, rng):
     # Forecasts are back in the units of y.
     pred = model.predict(X.iloc[60:])
     assert pred.shape == (20,) and np.all(np.abs(pred - 300) < 150)
+
+
+def test_n_estimators_averages_networks_of_different_seeds():
+    X, y = _airline()
+    X, y = X.iloc[:72], y.iloc[:72]
+    params = dict(window=12, horizon=6, seasonal_period=12, difference=0)
+    single = RNNForecaster(RNNRegressor(**TINY), **params).fit(X, y)
+    assert single.estimators_ == [single.regressor_]
+    ensemble = RNNForecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
+    seeds = [m.random_state for m in ensemble.estimators_]
+    assert len(set(seeds)) == 3 and ensemble.regressor_ is ensemble.estimators_[0]
+    # One step ahead, the networks' outputs (log growth over the season) are
+    # averaged: the forecast is the geometric mean of the members' forecasts.
+    members = [
+        RNNForecaster(RNNRegressor(**{**TINY, "random_state": s}), **params).fit(X, y)
+        for s in seeds
+    ]
+    firsts = [m.forecast(1)["forecast"].iloc[0] for m in members]
+    np.testing.assert_allclose(
+        ensemble.forecast(1)["forecast"].iloc[0], np.exp(np.mean(np.log(firsts)))
+    )
+    # Reproducible, and the seeds follow the regressor's random_state.
+    again = RNNForecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
+    assert [m.random_state for m in again.estimators_] == seeds
+    np.testing.assert_array_equal(
+        again.forecast()["forecast"], ensemble.forecast()["forecast"]
+    )
