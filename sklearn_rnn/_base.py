@@ -34,6 +34,7 @@ from sklearn_rnn._data import (
     to_tensor,
 )
 from sklearn_rnn._modules import RecurrentNetwork
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklearn_rnn.utils._torch import draw_seed, local_torch_seed, resolve_device
 
@@ -97,7 +98,7 @@ def _ragged_candidates(X):
     return items
 
 
-class BaseRNN(BaseEstimator, ABC):
+class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     """Base class for the recurrent estimators. Not to be used directly."""
 
     _parameter_constraints: dict = {

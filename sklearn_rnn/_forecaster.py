@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
@@ -66,7 +67,7 @@ class _Differencer:
         return out
 
 
-class RNNForecaster(RegressorMixin, BaseEstimator):
+class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series from its own history with a recurrent network.
 
     Rows of ``X`` and ``y`` are time steps, oldest first. ``fit`` transforms

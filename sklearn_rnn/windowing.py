@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
     _fit_context,
@@ -387,7 +388,7 @@ or pandas DataFrame or Series
 # ----------------------------------------------------------------------
 # SlidingWindowTransformer
 # ----------------------------------------------------------------------
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Flatten the sliding windows of a series into rows of lag features.
 
     Each output row is one window of ``window`` consecutive time steps (rows)
