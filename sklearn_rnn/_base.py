@@ -294,6 +294,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     f"{exc.loss}. Try a smaller learning rate (lr={self.lr:g}), "
                     "gradient clipping (clip_grad_norm=1.0) or scaling X."
                 ) from None
+            if sum("train_loss" in row for row in net.history) == epochs_before:
+                # Ctrl-C before the first epoch ended: no trained model to
+                # keep, so stop as Ctrl-C does (fit restores the estimator).
+                if warm:
+                    net.module_.load_state_dict(previous)
+                raise KeyboardInterrupt
         self.net_ = net
         self._fitted_module_params_ = (module_params, self.optimizer)
         self._record_history()

@@ -206,7 +206,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         elif isinstance(X, pd.DataFrame) and X.shape[1] == 0:
             covariates = np.empty((len(X), 0))
         else:
-            covariates = check_array(X, dtype=np.float64, input_name="X")
+            # (n, 0): no covariates, as a DataFrame without columns.
+            covariates = check_array(
+                X, dtype=np.float64, input_name="X", ensure_min_features=0
+            )
         if reset:
             self.n_features_in_ = covariates.shape[1]
             if isinstance(X, pd.DataFrame) and X.shape[1]:
@@ -243,6 +246,17 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 "This RNNForecaster estimator requires y to be passed, but the "
                 "target y is None."
             )
+        # All or nothing: a fit that fails (bad input, a diverging network,
+        # Ctrl-C) leaves no half-fitted attributes behind.
+        state = self.__dict__.copy()
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y):
         index = self._index_of(X, y)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim == 2 and y.shape[1] != 1:
@@ -395,7 +409,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_periods, n_covariates), DataFrame or None
+        X : array-like of shape (n_periods, n_covariates) or DataFrame
             One row per forecast period, with the covariates' values. Rows
             follow the training data directly unless ``X``'s index (dates or
             integer positions) places them later.
@@ -406,6 +420,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             The forecasts, in the units of ``y``.
         """
         check_is_fitted(self)
+        if X is None:
+            raise ValueError(
+                "X is None: predict needs one row per forecast period (an array "
+                "of shape (n_periods, 0) when there are no covariates); "
+                "forecast(n_periods) forecasts without X."
+            )
         n = _num_samples(X)
         covariates = self._covariates(X, n, reset=False)
         offset = self._offset(X)
