@@ -52,6 +52,17 @@ _OPTIMIZERS = {
 _INFERENCE_BATCH_SIZE = 512
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32_range(X, name="X"):
+    """Refuse finite float64 values that would become inf in float32."""
+    if X.dtype == np.float64 and X.size and np.abs(X).max() > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has values of magnitude up to {np.abs(X).max():.3g}, beyond "
+            f"the float32 range the network computes in (about {_FLOAT32_MAX:.3g}"
+            f"); scale {name} first (e.g. with StandardScaler)."
+        )
 
 
 class TrainingDiverged(Exception):
@@ -321,20 +332,25 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         )
 
     def _module_params(self, n_outputs):
+        # Plain Python types: torch's C++ signatures refuse numpy integers
+        # and bools where they expect an int (num_layers=True is 1, as
+        # scikit-learn's parameter validation lets it through).
         params = dict(
-            input_size=self._n_step_features,
-            output_size=n_outputs,
-            return_sequences=self.return_sequences,
+            input_size=int(self._n_step_features),
+            output_size=int(n_outputs),
+            return_sequences=bool(self.return_sequences),
             cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
-            forget_bias=self.forget_bias,
+            forget_bias=float(self.forget_bias),
         )
         if self.embedding_dim is not None:
-            params.update(vocab_size=self.vocab_size_, embedding_dim=self.embedding_dim)
+            params.update(
+                vocab_size=int(self.vocab_size_), embedding_dim=int(self.embedding_dim)
+            )
         return params
 
     def _make_net(self, module_params, device, seed, y):
@@ -436,6 +452,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     "one time step and one feature."
                 )
             self._check_layout(3, X.shape[2], X.shape[1], reset)
+            _check_float32_range(X)
             return X.astype(np.float32, copy=False), None
         if ndim == 3 and tokens:
             raise ValueError(
@@ -450,6 +467,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         self._check_layout(2, 1, X.shape[1], reset)
         if tokens:
             return self._check_tokens(X, reset), None
+        _check_float32_range(X)
         return X.astype(np.float32, copy=False)[:, :, None], None
 
     def _validate_ragged(self, items, reset):
@@ -488,6 +506,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                         f"X[0] has {sequences[0].shape[1]}; all sequences must "
                         "have the same number of features."
                     )
+            if not tokens:
+                _check_float32_range(seq, f"X[{i}]")
             sequences.append(seq)
         n_features = 1 if tokens else sequences[0].shape[1]
         self._check_layout("ragged", n_features, None, reset)
@@ -562,7 +582,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         out = np.concatenate(
             [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
         )
-        return out[: len(X)].astype(np.float64), lengths
+        out = out[: len(X)]
+        bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
+        if len(bad):
+            # Never hand back NaN or inf as if it were a prediction.
+            raise ValueError(
+                f"The network's output is not finite for {len(bad)} sequence(s) "
+                f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
+                ": their values overflow the network; scale X like the training "
+                "data."
+            )
+        return out.astype(np.float64), lengths
 
     def _per_step_targets(self, y, lengths, n_timesteps):
         """Split per-step targets into one array per sequence.

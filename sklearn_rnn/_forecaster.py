@@ -206,10 +206,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         elif isinstance(X, pd.DataFrame) and X.shape[1] == 0:
             covariates = np.empty((len(X), 0))
         else:
-            # (n, 0): no covariates, as a DataFrame without columns.
-            covariates = check_array(
-                X, dtype=np.float64, input_name="X", ensure_min_features=0
-            )
+            covariates = check_array(X, dtype=np.float64, input_name="X")
         if reset:
             self.n_features_in_ = covariates.shape[1]
             if isinstance(X, pd.DataFrame) and X.shape[1]:
@@ -422,8 +419,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if X is None:
             raise ValueError(
-                "X is None: predict needs one row per forecast period (an array "
-                "of shape (n_periods, 0) when there are no covariates); "
+                "X is None: predict needs one row per forecast period (a "
+                "DataFrame without columns when there are no covariates); "
                 "forecast(n_periods) forecasts without X."
             )
         n = _num_samples(X)

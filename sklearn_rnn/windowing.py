@@ -536,7 +536,8 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
         # n_features values) is far cheaper than letting the reshape copy
         # every window (window times as many values).
         X = np.ascontiguousarray(X)
-        windows = sliding_window_view(X, self.window, axis=0)[:: self.stride]
+        # int(): numpy's strides refuse a bool window (True is a valid 1).
+        windows = sliding_window_view(X, int(self.window), axis=0)[:: self.stride]
         # (n_windows, n_features, window) -> time-major rows, still a view.
         Xt = np.moveaxis(windows, -1, 1).reshape(len(windows), -1)
         if _get_output_config("transform", self)["dense"] == "pandas":

@@ -2,6 +2,7 @@
 """Divergence, Ctrl-C during fit, and warm starts, on every neural estimator."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
@@ -49,7 +50,7 @@ def test_diverging_forecaster_raises_and_stays_unfitted():
     # All or nothing: no half-fitted attributes (log_, n_features_in_) left.
     assert not hasattr(f, "log_") and not hasattr(f, "n_features_in_")
     with pytest.raises(NotFittedError):
-        f.predict(np.empty((2, 0)))
+        f.predict(pd.DataFrame(index=range(2)))
 
 
 def test_validation_loss_divergence_names_the_validation_loss(monkeypatch):
@@ -118,7 +119,7 @@ def test_ctrl_c_in_the_classifier_and_forecaster(monkeypatch):
     )
     with pytest.warns(UserWarning, match="interrupted after 1 of 5"):
         f.fit(None, series)
-    assert np.all(np.isfinite(f.predict(np.empty((3, 0)))))
+    assert np.all(np.isfinite(f.predict(pd.DataFrame(index=range(3)))))
 
 
 def test_ctrl_c_in_the_first_epoch_stops_and_changes_nothing(monkeypatch):
