@@ -461,7 +461,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             )
         dtype = "numeric" if tokens else _FLOAT_DTYPES
         if reset or self._fit_layout_ == 2:
-            X = validate_data(self, X, reset=reset, dtype=dtype)
+            try:
+                X = validate_data(self, X, reset=reset, dtype=dtype)
+            except ValueError as exc:
+                if reset or "features, but" not in str(exc):
+                    raise
+                raise ValueError(
+                    f"{exc} This model was fitted on a 2-D X, one univariate "
+                    "sequence per row, so every row needs "
+                    f"{self.n_features_in_} time steps; fit on a 3-D X or a "
+                    "list of sequences to predict on other lengths."
+                ) from None
         else:
             X = check_array(X, dtype=dtype, input_name="X", estimator=self)
         self._check_layout(2, 1, X.shape[1], reset)

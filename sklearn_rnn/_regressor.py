@@ -42,6 +42,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
         matching a variable-length ``X``. ``predict`` returns the same layout.
 
+    {reliability_notes}
+
         Examples
         --------
         >>> import numpy as np
