@@ -6,10 +6,19 @@ name, its parameters and every fitted attribute that is a plain value, as
 JSON; every array, tensor and network weight is a separate ``.npy`` member,
 read back with ``numpy.load(..., allow_pickle=False)``. :func:`load` never
 imports a name found in the file and never unpickles anything: a class named
-in the file is looked up in a whitelist (the public estimators of
-sklearn_rnn, the torch modules, losses, optimizers and callbacks they build,
-and what :func:`register_safe_type` adds), so a file can describe a model but
-cannot run code.
+in the file must be either a class of sklearn_rnn itself, found in the
+package's already imported modules, or one of the few torch and skorch
+classes the estimators use (losses, optimizers, callbacks, ``NeuralNet``),
+which :func:`register_safe_type` lists. A file can describe a model but
+cannot run code. (It can still describe a huge network: load only files
+whose size you are ready to allocate.)
+
+New estimators plug in without code here: an estimator of sklearn_rnn whose
+attributes are numbers, strings, arrays, tensors, lists, dicts (a
+vocabulary), nested estimators, skorch nets and objects of sklearn_rnn's own
+classes (its torch module, helper objects) is saved and loaded as it is. A
+torch or skorch class from outside the package that it stores (another loss
+or optimizer, a callback) needs one ``register_safe_type`` call.
 
 How each kind of value is stored:
 
@@ -57,6 +66,7 @@ happens). Use :func:`save` / :func:`load` to share models safely.
 import hashlib
 import io
 import json
+import sys
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -122,54 +132,91 @@ def register_safe_type(obj, how="ref"):
 
 
 def _register_defaults():
-    """Whitelist what the estimators of this package store."""
+    """Whitelist the torch and skorch objects the estimators store.
+
+    Classes of sklearn_rnn itself need no registration (see ``_allowed``).
+    """
     import skorch
     import skorch.dataset
     from skorch.callbacks import EarlyStopping, GradientNormClipping
     from torch import nn
 
-    from sklearn_rnn import _base, _data, _forecaster, _modules
+    from sklearn_rnn import _base
 
     for obj in (
         skorch.NeuralNet,
         skorch.dataset.Dataset,
-        _data.BatchIterator,
-        _modules.RecurrentNetwork,
-        _modules.MaskedMSELoss,
-        _modules.SequenceCrossEntropyLoss,
         nn.MSELoss,
         nn.CrossEntropyLoss,
         nn.NLLLoss,
         *_base._OPTIMIZERS.values(),
-        print,
+        print,  # EarlyStopping's sink
     ):
         register_safe_type(obj, "ref")
-    for obj in (_data.ValidationSplit, _forecaster._Differencer):
-        register_safe_type(obj, "state")
-    for obj in (_base.DivergenceGuard, GradientNormClipping, EarlyStopping):
+    for obj in (GradientNormClipping, EarlyStopping):
         register_safe_type(obj, "params")
 
 
-def _whitelist():
+def _ensure_defaults():
     if not _DEFAULTS:
         _register_defaults()
         _DEFAULTS.append(True)
-    from sklearn_rnn.utils.discovery import all_estimators
 
-    estimators = {_qualname(cls): cls for _, cls in all_estimators()}
-    return estimators
+
+def _package_class(name):
+    """The class ``name`` if sklearn_rnn defines it in an imported module.
+
+    Nothing is imported: only modules of the package that are already loaded
+    are searched, and only for a class defined there.
+    """
+    module_name, _, attr = name.rpartition(".")
+    if module_name != "sklearn_rnn" and not module_name.startswith("sklearn_rnn."):
+        return None
+    obj = getattr(sys.modules.get(module_name), attr, None)
+    if isinstance(obj, type) and obj.__module__ == module_name:
+        return obj
+    return None
+
+
+def _allowed(name, how):
+    """Return the class or function ``name`` may stand for as ``how``, or None.
+
+    ``how`` is "estimator", "ref", "state" or "params". Allowed are what
+    :func:`register_safe_type` registered (torch and skorch classes the
+    estimators use) and the classes of sklearn_rnn itself: estimators
+    (``BaseEstimator`` subclasses), skorch callbacks (rebuilt from their
+    parameters) and any other class (as a value, or rebuilt from its state).
+    """
+    _ensure_defaults()
+    entry = _REGISTRY.get(name)
+    if entry is not None:
+        obj, registered = entry
+        ok = registered == how or (how == "estimator" and registered == "state")
+        return obj if ok else None
+    cls = _package_class(name)
+    if cls is None:
+        return None
+    from sklearn.base import BaseEstimator
+    from skorch.callbacks import Callback
+
+    if how == "estimator":
+        return cls if issubclass(cls, BaseEstimator) else None
+    if how == "params":
+        return cls if issubclass(cls, Callback) else None
+    if how == "state":
+        return None if issubclass(cls, Callback) else cls
+    return cls  # "ref": a class used as a value
 
 
 def _lookup(name, how):
-    _whitelist()
-    entry = _REGISTRY.get(name)
-    if entry is None or entry[1] != how:
+    obj = _allowed(name, how) if isinstance(name, str) else None
+    if obj is None:
         raise ValueError(
             f"The file names {name!r} as a {how!r} object, which is not in the "
             "whitelist of types sklearn_rnn rebuilds; the file is corrupted, "
             "or was written for a type that needs register_safe_type."
         )
-    return entry[0]
+    return obj
 
 
 def _is_estimator(obj):
@@ -236,17 +283,14 @@ class _Writer:
             }
         if isinstance(value, type) or callable(value):
             name = _qualname(value)
-            _whitelist()
-            if name in _REGISTRY and _REGISTRY[name][1] == "ref":
+            if _allowed(name, "ref") is value:
                 return {"~": "ref", "v": name}
         name = _qualname(type(value))
-        _whitelist()
-        how = _REGISTRY.get(name, (None, None))[1]
-        if how == "state":
-            return self._object(value, "state", where)
-        if how == "params":
+        if _allowed(name, "params") is type(value):
             params = value.get_params(deep=False)
             return {"~": "params", "cls": name, "v": self.encode(params, where)}
+        if _allowed(name, "state") is type(value):
+            return self._object(value, "state", where)
         raise TypeError(
             f"{where} is of type {type(value).__name__}, which cannot be saved "
             "safely (only numbers, strings, arrays, tensors and whitelisted "
@@ -293,7 +337,7 @@ class _Writer:
 
     def _object(self, obj, how, where):
         name = _qualname(type(obj))
-        if how == "estimator" and name not in _whitelist():
+        if how == "estimator" and _allowed(name, how) is not type(obj):
             raise TypeError(
                 f"{where} is a {type(obj).__name__}, which is not an estimator of "
                 "sklearn_rnn: only sklearn_rnn estimators can be saved."
@@ -393,7 +437,7 @@ class _Reader:
         if tag == "ref":
             return _lookup(value["v"], "ref")
         if tag == "estimator":
-            cls = _whitelist().get(value["cls"])
+            cls = _allowed(value["cls"], "estimator")
             if cls is None:
                 raise ValueError(
                     f"The file names the estimator {value['cls']!r}, which is not "

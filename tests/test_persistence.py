@@ -373,3 +373,85 @@ def test_skops_round_trips_the_torch_free_estimators(case):
     ]
     loaded = sio.loads(raw, trusted=sio.get_untrusted_types(data=raw))
     np.testing.assert_array_equal(case.output(loaded), case.output(est))
+
+
+# ----------------------------------------------------------------------
+# New estimators plug in without changes to the persistence code
+# ----------------------------------------------------------------------
+def test_a_new_estimator_with_its_own_module_and_vocabulary(monkeypatch):
+    # Simulates an estimator a colleague adds to the package (a seq2seq
+    # model, a neural LM): its own torch module class, a vocabulary dict and
+    # a helper object, all defined in a sklearn_rnn module.
+    import sys
+    import types
+
+    from sklearn_rnn._modules import RecurrentNetwork
+
+    module = types.ModuleType("sklearn_rnn._fake_new")
+    monkeypatch.setitem(sys.modules, "sklearn_rnn._fake_new", module)
+
+    class ScaledNetwork(RecurrentNetwork):
+        def forward(self, X, lengths=None):
+            return 2.0 * super().forward(X, lengths)
+
+    class Vocabulary:
+        def __init__(self, tokens):
+            self.index = {t: i for i, t in enumerate(tokens)}
+
+    class NewEstimator(RNNRegressor):
+        def _make_net(self, *args, **kwargs):
+            net = super()._make_net(*args, **kwargs)
+            net.set_params(module=ScaledNetwork)
+            return net
+
+        def fit(self, X, y):
+            super().fit(X, y)
+            self.vocabulary_ = {"<pad>": 0, "a": 1, 2: "two"}
+            self.helper_ = Vocabulary(["x", "y"])
+            return self
+
+    for cls in (ScaledNetwork, Vocabulary, NewEstimator):
+        cls.__module__ = module.__name__
+        cls.__qualname__ = cls.__name__
+        setattr(module, cls.__name__, cls)
+
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    est = NewEstimator(hidden_size=3, max_epochs=2, random_state=0).fit(X, X[:, 0])
+    assert isinstance(est.module_, ScaledNetwork)
+    loaded = load(io.BytesIO(_saved(est)))
+    assert type(loaded) is NewEstimator and isinstance(loaded.module_, ScaledNetwork)
+    assert loaded.vocabulary_ == est.vocabulary_
+    assert loaded.helper_.index == {"x": 0, "y": 1}
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+    # The same classes outside the package are refused: nothing outside
+    # sklearn_rnn (and the registered torch/skorch types) is ever rebuilt.
+    def move_out(header):
+        text = json.dumps(header).replace("sklearn_rnn._fake_new", "fake_new")
+        header.update(json.loads(text))
+
+    sys.modules["fake_new"] = module
+    try:
+        with pytest.raises(ValueError, match="not an estimator of"):
+            load(io.BytesIO(_rewrite(_saved(est), edit_header=move_out)))
+    finally:
+        del sys.modules["fake_new"]
+    # And a module of the package that is not imported is not imported.
+    raw = _saved(est)
+    monkeypatch.delitem(sys.modules, "sklearn_rnn._fake_new")
+    with pytest.raises(ValueError, match="not an estimator of"):
+        load(io.BytesIO(raw))
+    assert "sklearn_rnn._fake_new" not in sys.modules
+
+
+def test_every_public_estimator_has_a_reliability_case():
+    # tests/_cases.py drives the persistence, reproducibility and threading
+    # tests: a new public estimator must get a case there to be covered.
+    from sklearn_rnn.utils.discovery import all_estimators
+
+    covered = {type(case.make(0)).__name__ for case in CASES}
+    missing = {name for name, _ in all_estimators()} - covered
+    assert not missing, (
+        f"Add a Case for {sorted(missing)} to tests/_cases.py (how to build, "
+        "fit and read the output of a small example)."
+    )
