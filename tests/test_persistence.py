@@ -205,7 +205,7 @@ def test_bytes_flipped_inside_the_zip_are_detected():
     raw = bytearray(_saved(_fitted(CASES[0])))
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as z:
         info = z.getinfo("arrays/0.npy")
-    # Flip one byte of the first member's stored (compressed) data.
+    # Flip one byte inside the first array member as stored in the zip.
     start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 5
     raw[start] ^= 0xFF
     with pytest.raises(ValueError):
