@@ -55,9 +55,9 @@ def main():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(256, 20, 8)).astype(np.float32)
     y = X.sum(axis=(1, 2))
-    est = RNNRegressor(
-        hidden_size=64, num_layers=2, max_epochs=2, random_state=0
-    ).fit(X, y)
+    est = RNNRegressor(hidden_size=64, num_layers=2, max_epochs=2, random_state=0).fit(
+        X, y
+    )
     expected = est.predict(X)
     n_params = sum(p.numel() for p in est.module_.parameters())
 
@@ -86,8 +86,10 @@ def main():
     }
     base = {k: statistics.median(v) for k, v in times["pickle"].items()}
     print(f"RNNRegressor, LSTM 2x64, {n_params} parameters, {rounds} rounds")
-    print(f"{'format':26s} {'bytes':>9s} {'save ms':>8s} {'load ms':>8s} "
-          f"{'save/pickle':>11s} {'load/pickle':>11s}")
+    print(
+        f"{'format':26s} {'bytes':>9s} {'save ms':>8s} {'load ms':>8s} "
+        f"{'save/pickle':>11s} {'load/pickle':>11s}"
+    )
     for name in FORMATS:
         med = {k: statistics.median(v) for k, v in times[name].items()}
         result["formats"][name] = dict(bytes=sizes[name], **med)

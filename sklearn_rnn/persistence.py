@@ -69,7 +69,6 @@ import json
 import sys
 import warnings
 import zipfile
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -342,9 +341,7 @@ class _Writer:
                 f"{where} is a {type(obj).__name__}, which is not an estimator of "
                 "sklearn_rnn: only sklearn_rnn estimators can be saved."
             )
-        state = {
-            k: self.encode(v, f"{where}.{k}") for k, v in vars(obj).items()
-        }
+        state = {k: self.encode(v, f"{where}.{k}") for k, v in vars(obj).items()}
         return {"~": how, "cls": name, "v": state}
 
     def _net(self, net, where):

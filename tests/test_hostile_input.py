@@ -76,9 +76,7 @@ def _same(a, b):
             return all(_same(x, y) for x, y in zip(a.ravel(), b.ravel()))
         return np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
     if isinstance(a, list | tuple):
-        return (
-            type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-        )
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, float) and isinstance(b, float) and np.isnan(a):
         return np.isnan(b)
     return type(a) is type(b) and a == b
@@ -124,8 +122,17 @@ def arrays(draw, max_dims=4, elements=values, min_side=0):
     a = draw(hnp.arrays(np.float64, shape, elements=elements))
     kind = draw(
         st.sampled_from(
-            ["float64", "float32", "int64", "int8", "bool", "complex", "object",
-             "str", "list"]
+            [
+                "float64",
+                "float32",
+                "int64",
+                "int8",
+                "bool",
+                "complex",
+                "object",
+                "str",
+                "list",
+            ]
         )
     )
     with np.errstate(all="ignore"):
@@ -199,12 +206,18 @@ def targets(draw, n, classification):
     if form == "none":
         return None
     if form == "2d":
-        return draw(hnp.arrays(np.float64, (n, draw(st.integers(0, 3))), elements=clean))
+        return draw(
+            hnp.arrays(np.float64, (n, draw(st.integers(0, 3))), elements=clean)
+        )
     if form == "str":
-        return np.array(draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n)))
+        return np.array(
+            draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n))
+        )
     if form == "object":
         return np.array(
-            draw(st.lists(st.sampled_from(["a", 1, None, 2.5]), min_size=n, max_size=n)),
+            draw(
+                st.lists(st.sampled_from(["a", 1, None, 2.5]), min_size=n, max_size=n)
+            ),
             dtype=object,
         )
     elements = clean if form == "clean" else values
@@ -333,11 +346,26 @@ def _fitted_tokens(train):
 # Wrong parameter values, for every parameter of every estimator
 # ----------------------------------------------------------------------
 WRONG = [
-    "nonsense", -1, 0, 1.5, -0.5, 2.0, None, [1], {"a": 1}, object(), np.nan,
-    np.inf, True, "1",
+    "nonsense",
+    -1,
+    0,
+    1.5,
+    -0.5,
+    2.0,
+    None,
+    [1],
+    {"a": 1},
+    object(),
+    np.nan,
+    np.inf,
+    True,
+    "1",
 ]
 ESTIMATORS = [
-    RNNRegressor, RNNClassifier, RNNForecaster, SlidingWindowTransformer,
+    RNNRegressor,
+    RNNClassifier,
+    RNNForecaster,
+    SlidingWindowTransformer,
     NGramLanguageModel,
 ]
 PARAMS = [
@@ -403,8 +431,11 @@ def test_forecaster_on_hostile_series(data):
         st.one_of(
             st.none(),
             st.just(pd.DataFrame(index=range(max(n, 0)))),
-            hnp.arrays(np.float64, (max(n, 0) + data.draw(st.sampled_from([0, 1])), 1),
-                       elements=values),
+            hnp.arrays(
+                np.float64,
+                (max(n, 0) + data.draw(st.sampled_from([0, 1])), 1),
+                elements=values,
+            ),
         ),
         label="X",
     )
@@ -426,7 +457,9 @@ def test_sliding_windows_on_hostile_arrays(X, window, stride):
         n_windows = (A.shape[0] - window) // stride + 1
         assert Xt.shape == (n_windows, window * A.shape[1])
         # Silent garbage check: each row really is the flattened window.
-        np.testing.assert_array_equal(Xt[-1], A[(n_windows - 1) * stride :][:window].ravel())
+        np.testing.assert_array_equal(
+            Xt[-1], A[(n_windows - 1) * stride :][:window].ravel()
+        )
 
 
 words = st.sampled_from(["a", "b", "c", "the", "<unk>", "", "  ", "é", "\n", "</s>"])
@@ -434,7 +467,9 @@ corpora = st.one_of(
     st.lists(st.lists(words, max_size=4).map(" ".join), min_size=0, max_size=4),
     st.lists(st.lists(words, max_size=4), min_size=0, max_size=4),
     arrays(max_dims=3),
-    st.lists(st.sampled_from([None, 1, 2.5, "a b", ["a"], [1, 2], {"x": 1}]), max_size=4),
+    st.lists(
+        st.sampled_from([None, 1, 2.5, "a b", ["a"], [1, 2], {"x": 1}]), max_size=4
+    ),
     st.sampled_from([None, "a single string", 7, b"bytes"]),
 )
 
@@ -453,7 +488,9 @@ def test_ngram_on_hostile_corpora(smoothing, X, Xp, order):
         if smoothing != "stupid_backoff":
             np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     if smoothing != "stupid_backoff":
-        scores = _run("NGramLanguageModel.score_samples", lambda: lm.score_samples(Xp), Xp)
+        scores = _run(
+            "NGramLanguageModel.score_samples", lambda: lm.score_samples(Xp), Xp
+        )
         if scores is not None:
             assert len(scores) == _n(Xp) and not np.isnan(scores).any()
 
@@ -488,7 +525,9 @@ def test_non_finite_network_output_raises_instead_of_returning_nan():
         reg.module_.encoder.rnn.weight_ih_l0.fill_(1e30)
     X_new = np.zeros((3, 3))
     X_new[1] = 1e10
-    with pytest.raises(ValueError, match=r"not finite for 1 sequence\(s\) \(X\[i\] for i in \[1\]"):
+    with pytest.raises(
+        ValueError, match=r"not finite for 1 sequence\(s\) \(X\[i\] for i in \[1\]"
+    ):
         reg.predict(X_new)
     assert np.isfinite(reg.predict(X_new[[0, 2]])).all()
 
@@ -501,9 +540,9 @@ def test_device_that_is_not_a_torch_device():
 
 def test_bool_and_numpy_integer_parameters_reach_torch_as_ints():
     X = np.random.RandomState(0).normal(size=(10, 3))
-    reg = RNNRegressor(
-        **{**TINY, "num_layers": True, "hidden_size": np.int64(3)}
-    ).fit(X, X[:, 0])
+    reg = RNNRegressor(**{**TINY, "num_layers": True, "hidden_size": np.int64(3)}).fit(
+        X, X[:, 0]
+    )
     assert reg.module_.encoder.rnn.num_layers == 1
     assert reg.module_.encoder.rnn.hidden_size == 3
     Xt = SlidingWindowTransformer(window=True).fit_transform(X)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from _cases import CASES
 
-from sklearn_rnn import NGramLanguageModel, RNNClassifier, RNNRegressor
-from sklearn_rnn import _base
+from sklearn_rnn import NGramLanguageModel, RNNClassifier, RNNRegressor, _base
 from sklearn_rnn._modules import RecurrentNetwork
 
 TINY = dict(hidden_size=4, max_epochs=2, random_state=0)
@@ -80,8 +79,11 @@ def test_sequences_longer_than_in_training(Estimator):
 def test_2d_model_explains_that_it_needs_fixed_length_rows():
     X = np.random.RandomState(0).normal(size=(30, 6))
     reg = RNNRegressor(**TINY).fit(X, X.sum(axis=1))
-    with pytest.raises(ValueError, match="X has 9 features, but RNNRegressor is "
-                       "expecting 6 features.*fitted on a 2-D X.*3-D X"):
+    with pytest.raises(
+        ValueError,
+        match="X has 9 features, but RNNRegressor is "
+        "expecting 6 features.*fitted on a 2-D X.*3-D X",
+    ):
         reg.predict(np.zeros((2, 9)))
 
 

@@ -18,8 +18,13 @@ def _data(n=64, T=10):
 
 # lr=10 with plain SGD on a ReLU Elman network explodes within a few epochs.
 EXPLODING = dict(
-    cell="rnn", nonlinearity="relu", optimizer="sgd", lr=10.0, hidden_size=16,
-    max_epochs=20, random_state=0,
+    cell="rnn",
+    nonlinearity="relu",
+    optimizer="sgd",
+    lr=10.0,
+    hidden_size=16,
+    max_epochs=20,
+    random_state=0,
 )
 
 
@@ -89,8 +94,14 @@ def test_ctrl_c_mid_epoch_keeps_the_best_weights(monkeypatch):
     # in the middle of epoch 6, after 5 complete epochs.
     _interrupt_at_batch(monkeypatch, 4 * 5 + 2)
     reg = RNNRegressor(
-        hidden_size=8, batch_size=18, lr=0.05, max_epochs=50, early_stopping=True,
-        validation_fraction=0.1, n_iter_no_change=50, random_state=0,
+        hidden_size=8,
+        batch_size=18,
+        lr=0.05,
+        max_epochs=50,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=50,
+        random_state=0,
     )
     with pytest.warns(UserWarning, match="interrupted after 5 of 50 epochs.*best"):
         reg.fit(X, y)
