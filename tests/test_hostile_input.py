@@ -448,7 +448,18 @@ def test_forecaster_on_hostile_series(data):
 
 
 @SETTINGS
-@given(X=arrays(max_dims=3), window=st.integers(1, 5), stride=st.integers(1, 3))
+@given(
+    X=st.one_of(
+        hnp.arrays(
+            st.sampled_from([np.float64, np.float32, np.int64]),
+            st.tuples(st.integers(1, 8), st.integers(1, 3)),
+            elements=st.integers(-50, 50),
+        ),
+        arrays(max_dims=3),
+    ),
+    window=st.integers(1, 5),
+    stride=st.integers(1, 3),
+)
 def test_sliding_windows_on_hostile_arrays(X, window, stride):
     swt = SlidingWindowTransformer(window, stride=stride)
     Xt = _run("SlidingWindowTransformer.fit_transform", lambda: swt.fit_transform(X), X)
