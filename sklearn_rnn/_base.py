@@ -34,6 +34,7 @@ from sklearn_rnn._data import (
     to_tensor,
 )
 from sklearn_rnn._modules import RecurrentNetwork
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklearn_rnn.utils._torch import draw_seed, local_torch_seed, resolve_device
 
@@ -51,6 +52,22 @@ _OPTIMIZERS = {
 _INFERENCE_BATCH_SIZE = 512
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32_range(X, name="X"):
+    """Refuse finite float64 values that would become inf in float32."""
+    # max and min reduce a window view in place; np.abs(X) would allocate a
+    # copy of every window.
+    if X.dtype != np.float64 or not X.size:
+        return
+    largest = max(X.max(), -X.min())
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has values of magnitude up to {largest:.3g}, beyond "
+            f"the float32 range the network computes in (about {_FLOAT32_MAX:.3g}"
+            f"); scale {name} first (e.g. with StandardScaler)."
+        )
 
 
 class TrainingDiverged(Exception):
@@ -97,7 +114,7 @@ def _ragged_candidates(X):
     return items
 
 
-class BaseRNN(BaseEstimator, ABC):
+class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     """Base class for the recurrent estimators. Not to be used directly."""
 
     _parameter_constraints: dict = {
@@ -293,6 +310,12 @@ class BaseRNN(BaseEstimator, ABC):
                     f"{exc.loss}. Try a smaller learning rate (lr={self.lr:g}), "
                     "gradient clipping (clip_grad_norm=1.0) or scaling X."
                 ) from None
+            if sum("train_loss" in row for row in net.history) == epochs_before:
+                # Ctrl-C before the first epoch ended: no trained model to
+                # keep, so stop as Ctrl-C does (fit restores the estimator).
+                if warm:
+                    net.module_.load_state_dict(previous)
+                raise KeyboardInterrupt
         self.net_ = net
         self._fitted_module_params_ = (module_params, self.optimizer)
         self._record_history()
@@ -314,20 +337,25 @@ class BaseRNN(BaseEstimator, ABC):
         )
 
     def _module_params(self, n_outputs):
+        # Plain Python types: torch's C++ signatures refuse numpy integers
+        # and bools where they expect an int (num_layers=True is 1, as
+        # scikit-learn's parameter validation lets it through).
         params = dict(
-            input_size=self._n_step_features,
-            output_size=n_outputs,
-            return_sequences=self.return_sequences,
+            input_size=int(self._n_step_features),
+            output_size=int(n_outputs),
+            return_sequences=bool(self.return_sequences),
             cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
-            forget_bias=self.forget_bias,
+            forget_bias=float(self.forget_bias),
         )
         if self.embedding_dim is not None:
-            params.update(vocab_size=self.vocab_size_, embedding_dim=self.embedding_dim)
+            params.update(
+                vocab_size=int(self.vocab_size_), embedding_dim=int(self.embedding_dim)
+            )
         return params
 
     def _make_net(self, module_params, device, seed, y):
@@ -431,6 +459,7 @@ class BaseRNN(BaseEstimator, ABC):
                     "one time step and one feature."
                 )
             self._check_layout(3, X.shape[2], X.shape[1], reset)
+            _check_float32_range(X)
             # Kept in its dtype and layout (a window view stays a view): the
             # dataset converts each batch to float32 when it is drawn.
             return X, None
@@ -441,12 +470,23 @@ class BaseRNN(BaseEstimator, ABC):
             )
         dtype = "numeric" if tokens else _FLOAT_DTYPES
         if reset or self._fit_layout_ == 2:
-            X = validate_data(self, X, reset=reset, dtype=dtype)
+            try:
+                X = validate_data(self, X, reset=reset, dtype=dtype)
+            except ValueError as exc:
+                if reset or "features, but" not in str(exc):
+                    raise
+                raise ValueError(
+                    f"{exc} This model was fitted on a 2-D X, one univariate "
+                    "sequence per row, so every row needs "
+                    f"{self.n_features_in_} time steps; fit on a 3-D X or a "
+                    "list of sequences to predict on other lengths."
+                ) from None
         else:
             X = check_array(X, dtype=dtype, input_name="X", estimator=self)
         self._check_layout(2, 1, X.shape[1], reset)
         if tokens:
             return self._check_tokens(X, reset), None
+        _check_float32_range(X)
         return X[:, :, None], None
 
     def _validate_ragged(self, items, reset):
@@ -485,6 +525,8 @@ class BaseRNN(BaseEstimator, ABC):
                         f"X[0] has {sequences[0].shape[1]}; all sequences must "
                         "have the same number of features."
                     )
+            if not tokens:
+                _check_float32_range(seq, f"X[{i}]")
             sequences.append(seq)
         n_features = 1 if tokens else sequences[0].shape[1]
         self._check_layout("ragged", n_features, None, reset)
@@ -559,7 +601,17 @@ class BaseRNN(BaseEstimator, ABC):
         out = np.concatenate(
             [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
         )
-        return out[: len(X)].astype(np.float64), lengths
+        out = out[: len(X)]
+        bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
+        if len(bad):
+            # Never hand back NaN or inf as if it were a prediction.
+            raise ValueError(
+                f"The network's output is not finite for {len(bad)} sequence(s) "
+                f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
+                ": their values overflow the network; scale X like the training "
+                "data."
+            )
+        return out.astype(np.float64), lengths
 
     def _per_step_targets(self, y, lengths, n_timesteps):
         """Split per-step targets into one array per sequence.

@@ -52,6 +52,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         RNNRegressor : The regressor with the same backbone.
         sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
 
+        Notes
+        -----
+        **Labels never seen in fit** are never predicted: ``predict`` returns
+        elements of ``classes_`` only, and ``score`` counts a sample whose
+        true label is not in ``classes_`` as misclassified (labels of
+        another type, numbers against strings, raise a ValueError).
+
+    {reliability_notes}
+
         Examples
         --------
         >>> import numpy as np

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
@@ -67,7 +68,7 @@ class _Differencer:
         return out
 
 
-class RNNForecaster(RegressorMixin, BaseEstimator):
+class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series from its own history with a recurrent network.
 
     Rows of ``X`` and ``y`` are time steps, oldest first. ``fit`` transforms
@@ -272,6 +273,17 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "This RNNForecaster estimator requires y to be passed, but the "
                 "target y is None."
             )
+        # All or nothing: a fit that fails (bad input, a diverging network,
+        # Ctrl-C) leaves no half-fitted attributes behind.
+        state = self.__dict__.copy()
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X, y):
         index = self._index_of(X, y)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim == 2 and y.shape[1] != 1:
@@ -446,7 +458,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_periods, n_covariates), DataFrame or None
+        X : array-like of shape (n_periods, n_covariates) or DataFrame
             One row per forecast period, with the covariates' values. Rows
             follow the training data directly unless ``X``'s index (dates or
             integer positions) places them later.
@@ -457,6 +469,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             The forecasts, in the units of ``y``.
         """
         check_is_fitted(self)
+        if X is None:
+            raise ValueError(
+                "X is None: predict needs one row per forecast period (a "
+                "DataFrame without columns when there are no covariates); "
+                "forecast(n_periods) forecasts without X."
+            )
         n = _num_samples(X)
         covariates = self._covariates(X, n, reset=False)
         offset = self._offset(X)

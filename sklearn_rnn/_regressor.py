@@ -42,6 +42,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
         matching a variable-length ``X``. ``predict`` returns the same layout.
 
+    {reliability_notes}
+
         Examples
         --------
         >>> import numpy as np
@@ -88,6 +90,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self._y_mean = np.nanmean(flat, axis=0)
         scale = np.nanstd(flat, axis=0)
         self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
+            raise ValueError(
+                "y has values too large to standardise in float64 (their mean "
+                "or standard deviation overflows); scale y first."
+            )
         y2 = (y2 - self._y_mean) / self._y_scale
         return y2.astype(np.float32), y2.shape[-1]
 

@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
     _fit_context,
@@ -387,7 +388,7 @@ or pandas DataFrame or Series
 # ----------------------------------------------------------------------
 # SlidingWindowTransformer
 # ----------------------------------------------------------------------
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Flatten the sliding windows of a series into rows of lag features.
 
     Each output row is one window of ``window`` consecutive time steps (rows)
@@ -535,7 +536,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         # n_features values) is far cheaper than letting the reshape copy
         # every window (window times as many values).
         X = np.ascontiguousarray(X)
-        windows = sliding_window_view(X, self.window, axis=0)[:: self.stride]
+        # int(): numpy's strides refuse a bool window (True is a valid 1).
+        windows = sliding_window_view(X, int(self.window), axis=0)[:: self.stride]
         # (n_windows, n_features, window) -> time-major rows, still a view.
         Xt = np.moveaxis(windows, -1, 1).reshape(len(windows), -1)
         if _get_output_config("transform", self)["dense"] == "pandas":

@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 __all__ = ["NGramLanguageModel"]
@@ -234,7 +235,7 @@ def _modified_kn_discounts(n1, n2, n3, n4):
     return discounts
 
 
-class NGramLanguageModel(DensityMixin, BaseEstimator):
+class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     """Count-based n-gram language model with classic smoothings.
 
     The model estimates ``P(w | h)``, the probability of the next token ``w``

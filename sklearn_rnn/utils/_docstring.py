@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Docstring fragments shared by the estimators, written once."""
 
+import re
+import textwrap
+
 _FRAGMENTS = {
     "backbone_parameters": """\
     cell : {"lstm", "gru", "rnn"}, default="lstm"
@@ -132,6 +135,26 @@ _FRAGMENTS = {
         Lowest validation loss when ``early_stopping=True``, else lowest
         training loss.
 """,
+    "reliability_notes": """\
+    **Unusual input at prediction time.** A model fitted on 3-D or
+    variable-length ``X`` accepts sequences of any length, also longer than
+    any seen in training: the recurrence runs over every step (nothing is
+    truncated), but how well it extrapolates to such lengths is not
+    guaranteed. A model fitted on a 2-D ``X`` (one column per time step)
+    needs that many columns. Token ids outside the vocabulary of ``fit``
+    raise a ValueError: set ``vocab_size`` to reserve ids, e.g. for an
+    unknown token. A network output that is not finite raises a ValueError
+    instead of being returned. Predictions run in blocks of 512 sequences,
+    so memory stays bounded however many sequences are passed, and one
+    fitted model may ``predict`` from several threads at once.
+
+    **Failures, interruption and persistence.** A fit that fails or whose
+    loss diverges leaves the estimator as it was, and the error names the
+    epoch. Ctrl-C after at least one complete epoch ends training with a
+    warning and keeps the best (with early stopping) or latest weights.
+    ``save(path)`` and ``load(path)`` store the model without pickle, see
+    :mod:`sklearn_rnn.persistence`.
+""",
 }
 
 
@@ -144,8 +167,19 @@ def fill_doc(**extra):
 
     def decorate(cls):
         doc = cls.__doc__
+        # Fragments take the indentation of the docstring's own lines, so
+        # that the sections they fill stay aligned.
+        lines = [ln for ln in doc.splitlines()[1:] if ln.strip()]
+        own = [ln for ln in lines if not ln.strip().startswith("{")]
+        indent = min((len(ln) - len(ln.lstrip()) for ln in own), default=4)
         for name, text in {**_FRAGMENTS, **extra}.items():
-            doc = doc.replace("{" + name + "}\n", text)
+            block = textwrap.indent(textwrap.dedent(text), " " * indent)
+            doc = re.sub(
+                r"^[ ]*\{" + name + r"\}\n",
+                lambda _, block=block: block,
+                doc,
+                flags=re.MULTILINE,
+            )
         for name, text in extra.items():
             doc = doc.replace("{" + name + "}", text)
         cls.__doc__ = doc

@@ -16,6 +16,13 @@ def resolve_device(device):
     """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', "
+            "'cuda:<index>' or 'auto'."
+        ) from None
     if str(device).startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this "

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""One small fitted example of every public estimator, for the reliability tests.
+
+Each case builds its estimator with a fixed ``random_state``, fits it on
+fixed data, and turns its predictions into one array, so that tests can
+compare models bit for bit (``output``).
+"""
+
+import numpy as np
+import pandas as pd
+
+from sklearn_rnn import (
+    NGramLanguageModel,
+    RNNClassifier,
+    RNNForecaster,
+    RNNRegressor,
+    SlidingWindowTransformer,
+)
+
+TINY = dict(hidden_size=6, max_epochs=3, lr=1e-2)
+
+
+def _sequences():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(48, 7))
+    return X, X.sum(axis=1)
+
+
+def _series():
+    rng = np.random.RandomState(1)
+    values = 100 + np.cumsum(rng.normal(1.0, 2.0, size=60))
+    index = pd.date_range("2000-01", periods=60, freq="MS", name="month")
+    return pd.Series(values, index=index, name="sales")
+
+
+def _ragged():
+    rng = np.random.RandomState(2)
+    return [rng.normal(size=(3 + i % 5, 2)) for i in range(40)]
+
+
+TEXT = [
+    "the cat sat on the mat",
+    "the dog sat on the log",
+    "a cat and a dog",
+    "the mat is red",
+]
+
+
+class Case:
+    """``make(random_state)``, ``fit(est)`` and ``output(est)`` of one example."""
+
+    def __init__(self, name, make, fit, output, seeded=True):
+        self.name, self.make, self.fit, self.output = name, make, fit, output
+        self.seeded = seeded  # whether the estimator has a random_state
+
+    def fitted(self, random_state=0):
+        return self.fit(self.make(random_state))
+
+    def __repr__(self):
+        return self.name
+
+
+def _fit_regressor(est):
+    X, y = _sequences()
+    return est.fit(X, y)
+
+
+def _fit_classifier(est):
+    X, y = _sequences()
+    return est.fit(X, np.where(y > 0, "up", "down"))
+
+
+def _fit_ragged(est):
+    X = _ragged()
+    return est.fit(X, [s.sum() > 0 for s in X])
+
+
+def _fit_tokens(est):
+    X = np.random.RandomState(3).randint(0, 9, size=(40, 5))
+    return est.fit(X, X[:, -1] * 0.5)
+
+
+def _fit_forecaster(est):
+    y = _series()
+    return est.fit(y.to_frame().iloc[:, :0], y)
+
+
+CASES = [
+    Case(
+        "RNNRegressor",
+        lambda rs: RNNRegressor(random_state=rs, **TINY),
+        _fit_regressor,
+        lambda est: est.predict(_sequences()[0]),
+    ),
+    Case(
+        "RNNClassifier",
+        lambda rs: RNNClassifier("gru", dropout=0.2, random_state=rs, **TINY),
+        _fit_classifier,
+        lambda est: est.predict_proba(_sequences()[0]),
+    ),
+    Case(
+        "RNNClassifier-ragged-earlystop",
+        lambda rs: RNNClassifier(
+            "rnn",
+            early_stopping=True,
+            validation_split="stratified",
+            class_weight="balanced",
+            random_state=rs,
+            **TINY,
+        ),
+        _fit_ragged,
+        lambda est: est.predict_proba(_ragged()),
+    ),
+    Case(
+        "RNNRegressor-tokens",
+        lambda rs: RNNRegressor(
+            embedding_dim=3, bidirectional=True, random_state=rs, **TINY
+        ),
+        _fit_tokens,
+        lambda est: est.predict(np.arange(15).reshape(3, 5) % 9),
+    ),
+    Case(
+        "RNNForecaster",
+        lambda rs: RNNForecaster(
+            RNNRegressor(random_state=rs, **TINY), window=6, horizon=3
+        ),
+        _fit_forecaster,
+        lambda est: est.forecast(5).to_numpy(),
+    ),
+    Case(
+        "SlidingWindowTransformer",
+        lambda rs: SlidingWindowTransformer(window=3, stride=2),
+        lambda est: est.fit(_series().to_frame()),
+        lambda est: np.asarray(est.transform(_series().to_frame())),
+        seeded=False,
+    ),
+    Case(
+        "NGramLanguageModel",
+        lambda rs: NGramLanguageModel(order=3),
+        lambda est: est.fit(TEXT),
+        lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
+        seeded=False,
+    ),
+]
