@@ -38,6 +38,7 @@ from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 from sklearn_rnn.utils._torch import (
     SharedTorchThreads,
     draw_seed,
+    global_rng_lock,
     local_torch_seed,
     resolve_device,
 )
@@ -352,7 +353,9 @@ class BaseRNN(BaseEstimator, ABC):
                 previous = copy.deepcopy(net.module_.state_dict())
             else:
                 net = self._make_net(module_params, device, seed, y)
-                net.initialize()
+                with global_rng_lock:
+                    torch.manual_seed(seed)  # again: another thread may have drawn
+                    net.initialize()
             callbacks = dict(net.callbacks_)
             if "threads" in callbacks:
                 callbacks["threads"].share = threads

@@ -173,3 +173,19 @@ def test_cuda_batches_are_pinned(rng):
     reg = RNNRegressor(device="cuda", precision="bfloat16", **FAST).fit(X, y)
     assert reg.net_.get_params()["iterator_train__pin_memory"] is True
     assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_fits_in_threads_get_the_weights_of_their_seed(rng):
+    # The threads share torch's global generator; seeding and initialising
+    # under a lock gives each fit the model it gets alone.
+    X, y = _xy(rng)
+    models = [
+        RNNRegressor(cell, h, max_epochs=2, random_state=s)
+        for cell, h, s in [("lstm", 8, 0), ("gru", 6, 1), ("lstm", 4, 2), ("rnn", 5, 3)]
+    ]
+    alone = [m.fit(X, y).predict(X) for m in models]
+    side_by_side = Parallel(n_jobs=4, prefer="threads")(
+        delayed(lambda m: m.fit(X, y).predict(X))(m) for m in models
+    )
+    for a, b in zip(alone, side_by_side):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -30,6 +30,12 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+# torch's default generator is one per process: fits running in threads side
+# by side (joblib's threading backend) take this lock while they seed it and
+# draw their initial weights, so that each gets the weights of its seed.
+global_rng_lock = threading.RLock()
+
+
 @contextlib.contextmanager
 def local_torch_seed(seed, device="cpu"):
     """Seed torch inside the block and restore the global RNG state after it.
@@ -42,9 +48,18 @@ def local_torch_seed(seed, device="cpu"):
     devices = []
     if str(device).startswith("cuda"):
         devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=devices):
+    fork = torch.random.fork_rng(devices=devices)
+    # Saving, seeding and restoring the process-wide generator happen under
+    # the lock, so that a fit ending in another thread cannot reset the
+    # generator while this one draws its initial weights.
+    with global_rng_lock:
+        fork.__enter__()
         torch.manual_seed(seed)
+    try:
         yield
+    finally:
+        with global_rng_lock:
+            fork.__exit__(None, None, None)
 
 
 # Number of fits running right now in this process, in any thread.
