@@ -128,7 +128,12 @@ def main():
     n_train = int(0.8 * n_series)
     X = np.ascontiguousarray(series[:, :100, None])
     y = np.ascontiguousarray(series[:, 100:])
-    X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+    X_train, y_train, X_test, y_test = (
+        X[:n_train],
+        y[:n_train],
+        X[n_train:],
+        y[n_train:],
+    )
 
     variants = {
         "plain, data on device": lambda s: fit_plain(
@@ -166,8 +171,10 @@ def main():
                 pred = predict_plain(model, X_test, device)
             mse[name] = float(np.mean((pred - y_test[:, 0]) ** 2))
 
-    name = torch.cuda.get_device_name() if device.startswith("cuda") else (
-        platform.processor() or platform.machine()
+    name = (
+        torch.cuda.get_device_name()
+        if device.startswith("cuda")
+        else (platform.processor() or platform.machine())
     )
     print(
         f"LSTM {HIDDEN}-{HIDDEN}, {n_train} series of 100 steps, {epochs} epochs, "
@@ -179,7 +186,9 @@ def main():
     results = {}
     for variant, ts in times.items():
         results[variant] = dict(best=min(ts), ratio=min(ts) / base, mse=mse[variant])
-        print(f"{variant:24s} {min(ts):10.2f} {min(ts) / base:6.2f}x {mse[variant]:9.5f}")
+        print(
+            f"{variant:24s} {min(ts):10.2f} {min(ts) / base:6.2f}x {mse[variant]:9.5f}"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

@@ -8,11 +8,11 @@ makes sure that none is missing.
 import importlib
 import inspect
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 
 import pytest
+import tomllib
 
 PUBLIC_MODULES = [
     "sklearn_rnn",

@@ -17,7 +17,9 @@ FAST = dict(hidden_size=4, max_epochs=2, random_state=0)
 
 def _dated(n=40, name="sales"):
     index = pd.date_range("2021-01-01", periods=n, freq="D", name="day")
-    return pd.Series(np.arange(1.0, n + 1) + np.sin(np.arange(n)), index=index, name=name)
+    return pd.Series(
+        np.arange(1.0, n + 1) + np.sin(np.arange(n)), index=index, name=name
+    )
 
 
 def test_window_transformer_takes_a_series_and_keeps_its_name_and_dates():
@@ -31,7 +33,8 @@ def test_window_transformer_takes_a_series_and_keeps_its_name_and_dates():
     np.testing.assert_array_equal(out.iloc[0], series.iloc[:3])
     # The same numbers as for the one-column frame and the bare values.
     np.testing.assert_array_equal(
-        out, SlidingWindowTransformer(window=3).fit_transform(series.to_numpy()[:, None])
+        out,
+        SlidingWindowTransformer(window=3).fit_transform(series.to_numpy()[:, None]),
     )
 
 

@@ -91,7 +91,9 @@ def test_forecast_plot_from_the_forecasters_frame():
 
 
 def test_forecast_plot_from_arrays_continues_the_positions():
-    ax = plot_forecast(np.arange(10.0), np.array([10.0, 11.0]), lower=[9, 10], upper=[11, 12])
+    ax = plot_forecast(
+        np.arange(10.0), np.array([10.0, 11.0]), lower=[9, 10], upper=[11, 12]
+    )
     hist, fc = ax.get_lines()
     np.testing.assert_array_equal(fc.get_xdata(), [10, 11])
     assert len(ax.collections) == 1
