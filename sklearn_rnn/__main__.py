@@ -107,8 +107,10 @@ def _plot(series, holdout, future, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return False
+    from sklearn_rnn.plotting import plot_forecast
+
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    ax.plot(series.index, series.to_numpy(), color="black", label="history")
+    plot_forecast(series, future, ax=ax, label="forecast")
     ax.plot(
         holdout.index,
         holdout["forecast"],
@@ -122,16 +124,7 @@ def _plot(series, holdout, future, path):
         linestyle=":",
         label="seasonal naive",
     )
-    ax.plot(future.index, future["forecast"], color="tab:blue", label="forecast")
-    ax.fill_between(
-        future.index,
-        future["lower"],
-        future["upper"],
-        color="tab:blue",
-        alpha=0.2,
-        label="90 % interval (in-sample errors)",
-    )
-    ax.set_title(f"{series.name}: RNN forecast")
+    ax.set_title(f"{series.name}: RNN forecast (interval from in-sample errors)")
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

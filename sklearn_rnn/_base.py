@@ -36,7 +36,13 @@ from sklearn_rnn._data import (
 from sklearn_rnn._modules import RecurrentNetwork
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
-from sklearn_rnn.utils._torch import draw_seed, local_torch_seed, resolve_device
+from sklearn_rnn.utils._torch import (
+    SharedTorchThreads,
+    draw_seed,
+    global_rng_lock,
+    local_torch_seed,
+    resolve_device,
+)
 
 _OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -91,6 +97,70 @@ class DivergenceGuard(Callback):
             raise TrainingDiverged(len(net.history), value, training)
 
 
+class EpochProgressBar(Callback):
+    """One tqdm bar over the epochs, with the latest losses (``verbose=1``).
+
+    skorch's own ``ProgressBar`` counts batches and is erased after each
+    epoch; this one counts epochs and stays, showing ``train_loss`` and, with
+    early stopping, ``valid_loss``. It writes to stderr, like tqdm.
+    """
+
+    def __init__(self, desc=None):
+        self.desc = desc
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.close()
+        done = len(net.history)
+        self.bar_ = tqdm(
+            total=done + net.max_epochs,
+            initial=done,
+            desc=self.desc,
+            unit="epoch",
+            dynamic_ncols=True,
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        postfix = {"epoch": row["epoch"]}
+        for key in ("train_loss", "valid_loss"):
+            if key in row:
+                postfix[key] = f"{row[key]:.4g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        self.close()
+
+    def close(self):
+        """Close the bar; also called when training ends with an error."""
+        bar = self.__dict__.pop("bar_", None)
+        if bar is not None:
+            bar.close()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("bar_", None)  # a live bar holds a stream: never pickled
+        return state
+
+
+class ThreadRebalance(Callback):
+    """Re-split the torch threads among concurrent fits at each epoch."""
+
+    def __init__(self):
+        self.share_ = None  # the SharedTorchThreads of the running fit
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.share_ is not None:
+            self.share_.rebalance()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["share_"] = None
+        return state
+
+
 def _ragged_candidates(X):
     """Return X as a list of sequences if it holds sequences of unequal shape.
 
@@ -140,6 +210,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [str],
+        "precision": [StrOptions({"float32", "bfloat16"})],
+        "compile": ["boolean"],
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -170,6 +242,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
+        compile=False,
         warm_start=False,
         verbose=0,
         random_state=None,
@@ -196,6 +270,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
@@ -280,7 +356,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             and self._fitted_module_params_ == (module_params, self.optimizer)
         )
         epochs_before = self.n_iter_ if warm else 0
-        with local_torch_seed(seed, device):
+        with local_torch_seed(seed, device), SharedTorchThreads() as threads:
             if warm:
                 # Continue from the current weights with the current training
                 # settings (skorch re-creates the optimizer for a new lr).
@@ -294,11 +370,16 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 previous = copy.deepcopy(net.module_.state_dict())
             else:
                 net = self._make_net(module_params, device, seed, y)
+                with global_rng_lock:
+                    torch.manual_seed(seed)  # again: another thread may have drawn
+                    net.initialize()
+            callbacks = dict(net.callbacks_)
+            if "threads" in callbacks:
+                callbacks["threads"].share_ = threads
             try:
-                if warm:
-                    net.partial_fit(dataset, None)
-                else:
-                    net.fit(dataset, None)
+                # NeuralNet.fit is initialize() + partial_fit(); the net is
+                # initialised above so that its callbacks see this fit.
+                net.partial_fit(dataset, None)
             except TrainingDiverged as exc:
                 # Never leave a model behind that would predict NaN: a warm
                 # start gets its previous weights back (fit restores the rest).
@@ -310,6 +391,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     f"{exc.loss}. Try a smaller learning rate (lr={self.lr:g}), "
                     "gradient clipping (clip_grad_norm=1.0) or scaling X."
                 ) from None
+            finally:
+                if "threads" in callbacks:
+                    callbacks["threads"].share_ = None
+                if "progress" in callbacks:
+                    callbacks["progress"].close()
             if sum("train_loss" in row for row in net.history) == epochs_before:
                 # Ctrl-C before the first epoch ended: no trained model to
                 # keep, so stop as Ctrl-C does (fit restores the estimator).
@@ -351,6 +437,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
             forget_bias=float(self.forget_bias),
+            autocast_dtype=None if self.precision == "float32" else torch.bfloat16,
         )
         if self.embedding_dim is not None:
             params.update(
@@ -359,7 +446,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         return params
 
     def _make_net(self, module_params, device, seed, y):
-        callbacks = [("divergence", DivergenceGuard())]
+        callbacks = [
+            ("divergence", DivergenceGuard()),
+            ("threads", ThreadRebalance()),
+        ]
+        if self.verbose == 1:
+            callbacks.append(("progress", EpochProgressBar(type(self).__name__)))
         if self.clip_grad_norm is not None:
             callbacks.append(
                 ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
@@ -385,6 +477,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 labels=self._validation_labels(y),
             )
         criterion, criterion_kwargs = self._criterion()
+        pin = str(device).startswith("cuda")
         return NeuralNet(
             module=RecurrentNetwork,
             criterion=criterion,
@@ -397,10 +490,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             train_split=train_split,
             callbacks=callbacks,
             device=device,
-            verbose=self.verbose,
+            compile=self.compile,
+            # verbose=1 is the progress bar; 2 and more skorch's table of
+            # losses, one line per epoch.
+            verbose=int(self.verbose >= 2),
             iterator_train__shuffle=True,
             iterator_train__seed=seed,
+            iterator_train__pin_memory=pin,
             iterator_valid__batch_size=_INFERENCE_BATCH_SIZE,
+            iterator_valid__pin_memory=pin,
             optimizer__weight_decay=self.weight_decay,
             **{f"module__{k}": v for k, v in module_params.items()},
             **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
@@ -595,12 +693,18 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
         )
-        batches = BatchIterator(dataset, _INFERENCE_BATCH_SIZE, pad_last=True)
+        batches = BatchIterator(
+            dataset,
+            _INFERENCE_BATCH_SIZE,
+            pad_last=True,
+            pin_memory=str(self.net_.device).startswith("cuda"),
+        )
         # skorch's evaluation_step puts the module in eval mode, disables
         # gradients and moves the batch to the net's device.
-        out = np.concatenate(
-            [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
-        )
+        with SharedTorchThreads():
+            out = np.concatenate(
+                [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
+            )
         out = out[: len(X)]
         bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
         if len(bad):

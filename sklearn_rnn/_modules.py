@@ -118,10 +118,20 @@ class RecurrentNetwork(nn.Module):
     reads the final state and the output is ``(N, output_size)``.
     ``return_sequences=True`` is the synced sequence-to-sequence pattern: the
     head reads every step and the output is ``(N, L, output_size)``.
+    ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs the forward pass under
+    ``torch.autocast``; the output is float32 either way.
     """
 
-    def __init__(self, input_size, output_size, return_sequences=False, **encoder):
+    def __init__(
+        self,
+        input_size,
+        output_size,
+        return_sequences=False,
+        autocast_dtype=None,
+        **encoder,
+    ):
         super().__init__()
+        self.autocast_dtype = autocast_dtype
         dropout = encoder.get("dropout", 0.0)
         self.encoder = RecurrentEncoder(input_size, **encoder)
         self.return_sequences = return_sequences
@@ -130,6 +140,16 @@ class RecurrentNetwork(nn.Module):
         self.head = nn.Linear(self.encoder.output_size, output_size)
 
     def forward(self, X, lengths=None):
+        if self.autocast_dtype is None:
+            return self._forward(X, lengths)
+        # Mixed precision: the forward pass runs in autocast's lower
+        # precision where it is safe; the output goes back to float32 so that
+        # the loss and the gradients flowing into it stay in float32.
+        with torch.autocast(X.device.type, dtype=self.autocast_dtype):
+            out = self._forward(X, lengths)
+        return out.float()
+
+    def _forward(self, X, lengths):
         outputs, summary = self.encoder(X, lengths)
         z = outputs if self.return_sequences else summary
         return self.head(self.dropout(z))

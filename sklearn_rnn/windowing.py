@@ -32,6 +32,11 @@ __all__ = ["SlidingWindowTransformer", "make_windows"]
 # ----------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------
+def _series_as_frame(X):
+    """A pandas Series is one feature over time: a one-column DataFrame."""
+    return X.to_frame() if isinstance(X, pd.Series) else X
+
+
 def _check_positive_int(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an int >= 1, got {value!r}.")
@@ -494,9 +499,10 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
 
         Parameters
         ----------
-        X : array-like of shape (n_timesteps, n_features)
+        X : array-like of shape (n_timesteps, n_features) or pandas.Series
             The series, one row per time step, oldest first. It must have at
-            least ``window`` rows.
+            least ``window`` rows. A Series is one feature, named after the
+            Series.
 
         y : None
             Ignored.
@@ -506,7 +512,7 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
         self : object
             Returns the instance itself.
         """
-        X = validate_data(self, X, dtype="numeric")
+        X = validate_data(self, _series_as_frame(X), dtype="numeric")
         self._check_n_timesteps(X)
         return self
 
@@ -515,7 +521,7 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
 
         Parameters
         ----------
-        X : array-like of shape (n_timesteps, n_features)
+        X : array-like of shape (n_timesteps, n_features) or pandas.Series
             The series, one row per time step, oldest first, with at least
             ``window`` rows.
 
@@ -527,6 +533,7 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
             C-contiguous array of a numeric dtype.
         """
         check_is_fitted(self)
+        X = _series_as_frame(X)
         index = X.index if isinstance(X, pd.DataFrame) else None
         X = validate_data(self, X, reset=False, dtype="numeric")
         self._check_n_timesteps(X)

@@ -329,11 +329,12 @@ def test_warm_start_continues_training(rng):
     assert reg.net_ is not net
 
 
-def test_verbose_prints_progress(rng, capsys):
+def test_verbose_2_prints_a_table(rng, capsys):
+    # verbose=1 is the progress bar (tests/test_training_options.py).
     X, y = _xy(RNNRegressor, rng)
     RNNRegressor(**FAST).fit(X, y)
     assert capsys.readouterr().out == ""
-    RNNRegressor(verbose=1, **FAST).fit(X, y)
+    RNNRegressor(verbose=2, **FAST).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= FAST["max_epochs"]
 

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The command-line forecast (the README's main job), on a tiny budget."""
 
+import importlib.util
+
 import pandas as pd
 import pytest
 
@@ -21,6 +23,9 @@ def test_forecast_command_writes_outputs(tmp_path, capsys):
     assert holdout.index[-1] == pd.Timestamp("1960-12-01")
     # The hold-out truth is the real series, untouched.
     assert holdout["truth"].iloc[-1] == 432.0
+    if importlib.util.find_spec("matplotlib") is not None:
+        # Drawn with sklearn_rnn.plotting.plot_forecast.
+        assert "wrote" in text and (out / "forecast.png").stat().st_size > 10_000
 
 
 def test_forecast_command_on_a_csv(tmp_path, capsys):

@@ -88,14 +88,32 @@ _FRAGMENTS = {
 
     device : str, default="cpu"
         Torch device to train and predict on: ``"cpu"``, ``"cuda"``,
-        ``"cuda:1"``, ..., or ``"auto"`` for CUDA when available.
+        ``"cuda:1"``, ..., or ``"auto"`` for CUDA when available. On a CUDA
+        device each batch is copied from page-locked (pinned) host memory.
+
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` is mixed precision: the forward pass runs under
+        ``torch.autocast`` in bfloat16 where torch deems it safe (matrix
+        products, the LSTM), while the weights, the loss and the optimizer
+        stay in float32. It pays off on GPUs with bfloat16 units (NVIDIA
+        Ampere and later) and on CPUs with AMX/AVX-512-BF16; elsewhere it is
+        slower. bfloat16 has float32's range, so no loss scaling is needed
+        (float16 would need it and is not offered).
+
+    compile : bool, default=False
+        Compile the module with ``torch.compile`` (through skorch's
+        ``compile`` option). The first epoch pays the compilation; later
+        ones may run faster, mostly on GPUs. Needs a working
+        ``torch.compile`` (on CPU a C++ compiler).
 
     warm_start : bool, default=False
         When True and the architecture is unchanged, ``fit`` continues from
         the current weights instead of starting afresh.
 
     verbose : int, default=0
-        Print one line of progress per epoch when > 0.
+        0 is silent; 1 shows a progress bar over the epochs (tqdm, on
+        stderr) with the latest training and validation losses; 2 or more
+        prints skorch's table of losses, one line per epoch.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation

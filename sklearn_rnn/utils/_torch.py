@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Small torch helpers: device resolution and local seeding."""
+"""Small torch helpers: device resolution, local seeding, thread sharing."""
 
 import contextlib
+import threading
 
 import numpy as np
 import torch
@@ -36,6 +37,12 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+# torch's default generator is one per process: fits running in threads side
+# by side (joblib's threading backend) take this lock while they seed it and
+# draw their initial weights, so that each gets the weights of its seed.
+global_rng_lock = threading.RLock()
+
+
 @contextlib.contextmanager
 def local_torch_seed(seed, device="cpu"):
     """Seed torch inside the block and restore the global RNG state after it.
@@ -48,6 +55,63 @@ def local_torch_seed(seed, device="cpu"):
     devices = []
     if str(device).startswith("cuda"):
         devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=devices):
+    fork = torch.random.fork_rng(devices=devices)
+    # Saving, seeding and restoring the process-wide generator happen under
+    # the lock, so that a fit ending in another thread cannot reset the
+    # generator while this one draws its initial weights.
+    with global_rng_lock:
+        fork.__enter__()
         torch.manual_seed(seed)
+    try:
         yield
+    finally:
+        with global_rng_lock:
+            fork.__exit__(None, None, None)
+
+
+# Number of fits running right now in this process, in any thread.
+_active_fits = 0
+_active_fits_lock = threading.Lock()
+
+
+class SharedTorchThreads:
+    """Split the caller's torch intra-op threads among concurrent fits.
+
+    Worker *processes* are already limited: joblib's loky backend starts its
+    workers with ``OMP_NUM_THREADS = cpu_count // n_jobs`` and dask's nanny
+    with ``OMP_NUM_THREADS=1``, and torch reads that variable when it starts.
+    Worker *threads* (joblib's threading backend, several fits in one dask
+    worker) share one process, so ``k`` fits running side by side would each
+    use every core. Inside this context the calling thread uses
+    ``max(1, n // k)`` threads, ``n`` being its count on entry and ``k`` the
+    number of fits running in the process; :meth:`rebalance` re-reads ``k``
+    (the estimators call it at each epoch). On exit the caller's count is
+    restored, so nothing leaks out of ``fit``. With the OpenMP backend of
+    torch the count is per thread, so concurrent fits do not overwrite each
+    other's.
+    """
+
+    def __enter__(self):
+        global _active_fits
+        self.initial = torch.get_num_threads()
+        with _active_fits_lock:
+            _active_fits += 1
+        self.rebalance()
+        return self
+
+    def target(self):
+        """Threads this fit should use now."""
+        return max(1, self.initial // max(_active_fits, 1))
+
+    def rebalance(self):
+        n = self.target()
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+
+    def __exit__(self, *exc):
+        global _active_fits
+        with _active_fits_lock:
+            _active_fits -= 1
+        if torch.get_num_threads() != self.initial:
+            torch.set_num_threads(self.initial)
+        return False

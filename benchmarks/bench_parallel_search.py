@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Does a grid search gain from ``n_jobs=2`` on a 2-core machine?
+
+Times one ``GridSearchCV`` of ``RNNRegressor`` (8 candidates x 3 folds = 24
+fits of a GRU/LSTM on sine windows) run several ways, interleaved over the
+rounds so that machine noise hits them alike:
+
+* ``n_jobs=1``: every fit in this process, torch using all its threads;
+* ``n_jobs=1, 1 thread``: the same with ``torch.set_num_threads(1)``;
+* ``n_jobs=2`` (loky): joblib's worker processes, started with
+  ``OMP_NUM_THREADS = cpu_count // 2``, which torch honours;
+* ``n_jobs=2`` (threading): two fits side by side in this process, each
+  given half of the threads by ``fit`` (``SharedTorchThreads``);
+* ``dask``: a ``dask.distributed.LocalCluster`` of 2 single-threaded worker
+  processes through ``joblib.parallel_backend("dask")`` (when installed).
+
+It prints the best and median wall time of each and the speed-up of the
+best time over ``n_jobs=1``. Every way must find the same scores (fixed
+seeds), which the script checks. On a machine shared with other jobs the
+absolute times vary; the interleaved ratios are what to read.
+
+Run from the repository root (``PYTHONPATH=.`` makes it time this checkout
+rather than an installed copy)::
+
+    PYTHONPATH=. python benchmarks/bench_parallel_search.py          # ~5 min
+    PYTHONPATH=. python benchmarks/bench_parallel_search.py --quick  # smoke run
+"""
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import time
+
+import numpy as np
+import torch
+from joblib import cpu_count, parallel_backend
+from sklearn.model_selection import GridSearchCV
+
+import sklearn_rnn
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn.datasets import make_sine_series
+
+GRID = {"cell": ["gru", "lstm"], "hidden_size": [16, 32], "lr": [3e-3, 1e-2]}
+
+
+def search(X, y, epochs, n_jobs):
+    reg = RNNRegressor(max_epochs=epochs, batch_size=32, random_state=0)
+    return GridSearchCV(reg, GRID, cv=3, n_jobs=n_jobs).fit(X, y)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    n_series, epochs, rounds = 600, 8, args.rounds
+    if args.quick:
+        n_series, epochs, rounds = 90, 1, 1
+    series = make_sine_series(n_series, 25, random_state=0)
+    X, y = np.ascontiguousarray(series[:, :24]), series[:, 24]
+
+    default_threads = torch.get_num_threads()
+
+    def sequential():
+        return search(X, y, epochs, 1)
+
+    def sequential_one_thread():
+        torch.set_num_threads(1)
+        try:
+            return search(X, y, epochs, 1)
+        finally:
+            torch.set_num_threads(default_threads)
+
+    def loky():
+        return search(X, y, epochs, 2)
+
+    def threading():
+        with parallel_backend("threading"):
+            return search(X, y, epochs, 2)
+
+    ways = {
+        "n_jobs=1": sequential,
+        "n_jobs=1, 1 thread": sequential_one_thread,
+        "n_jobs=2 loky": loky,
+        "n_jobs=2 threading": threading,
+    }
+    cluster = client = None
+    if not args.no_dask:
+        try:
+            import distributed
+        except ImportError:
+            distributed = None
+        if distributed is not None:
+            cluster = distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
+            client = distributed.Client(cluster)
+            client.wait_for_workers(2, timeout=120)
+
+            def dask():
+                with parallel_backend("dask"):
+                    return search(X, y, epochs, -1)
+
+            ways["dask 2 workers"] = dask
+
+    # Warm-up: start the loky workers and dask workers, import torch there.
+    small = slice(0, 30)
+    for way in ways.values():
+        X_full, y_full = X, y
+        X, y = X[small], y[small]
+        try:
+            way()
+        finally:
+            X, y = X_full, y_full
+
+    times = {name: [] for name in ways}
+    scores = {}
+    for _ in range(rounds):
+        for name, way in ways.items():
+            grid, t = timed(way)
+            times[name].append(t)
+            scores[name] = grid.cv_results_["mean_test_score"]
+    if client is not None:
+        client.close()
+        cluster.close()
+
+    reference = scores["n_jobs=1"]
+    for name, s in scores.items():
+        # Different thread counts may round differently: scores agree to
+        # float32 precision, not bit for bit.
+        if not np.allclose(s, reference, rtol=1e-3, atol=1e-4):
+            raise SystemExit(f"{name} found different scores: {s} vs {reference}")
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"GridSearchCV of RNNRegressor: {len(GRID['cell']) * 4} candidates x 3 "
+        f"folds, {n_series} windows of 24 steps, {epochs} epochs; {rounds} "
+        f"interleaved rounds; {cpu_count()} cores, torch default threads "
+        f"{default_threads}; 1-min load average at the end {load:.1f}"
+    )
+    base = min(times["n_jobs=1"])
+    results = {}
+    print(f"{'':22s} {'best s':>8s} {'median s':>9s} {'speed-up':>9s}")
+    for name, ts in times.items():
+        best, median = min(ts), statistics.median(ts)
+        results[name] = dict(best=best, median=median, speedup=base / best, all=ts)
+        print(f"{name:22s} {best:8.2f} {median:9.2f} {base / best:8.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                dict(version=sklearn_rnn.__version__, epochs=epochs, results=results),
+                f,
+                indent=2,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Progress bar, thread sharing, mixed precision, torch.compile, pinned memory."""
+
+import pickle
+import threading
+
+import numpy as np
+import pytest
+import torch
+from joblib import Parallel, delayed
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._data import BatchIterator, SequenceDataset
+from sklearn_rnn.utils._torch import SharedTorchThreads
+
+FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
+needs_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device"
+)
+
+
+def _xy(rng, n=40, T=6):
+    X = rng.normal(size=(n, T))
+    return X, X.sum(axis=1)
+
+
+# ----------------------------------------------------------------------
+# Progress
+# ----------------------------------------------------------------------
+def test_verbose_0_is_silent(rng, capfd):
+    X, y = _xy(rng)
+    RNNRegressor(**FAST).fit(X, y).predict(X)
+    RNNClassifier(early_stopping=True, **FAST).fit(X, y > 0)
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_1_shows_an_epoch_progress_bar(rng, capfd, early_stopping):
+    X, y = _xy(rng)
+    reg = RNNRegressor(verbose=1, early_stopping=early_stopping, **FAST).fit(X, y)
+    out, err = capfd.readouterr()
+    assert out == ""  # the bar goes to stderr, like tqdm
+    assert "RNNRegressor" in err and "epoch" in err
+    assert f"{FAST['max_epochs']}/{FAST['max_epochs']}" in err
+    assert f"train_loss={reg.loss_curve_[-1]:.4g}" in err
+    assert ("valid_loss=" in err) is early_stopping
+    # The fitted estimator pickles (no live bar inside) and stays silent.
+    restored = pickle.loads(pickle.dumps(reg))
+    restored.predict(X)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_progress_bar_closed_when_training_fails(rng, capfd):
+    X, y = _xy(rng)
+    reg = RNNRegressor(verbose=1, lr=1e6, optimizer="sgd", **FAST)
+    with pytest.raises(ValueError, match="diverged"):
+        reg.fit(X, y * 1e6)
+    assert not hasattr(reg, "net_")
+
+
+# ----------------------------------------------------------------------
+# Threads
+# ----------------------------------------------------------------------
+def test_fit_restores_the_callers_thread_count(rng):
+    X, y = _xy(rng)
+    torch.set_num_threads(2)  # the autouse fixture restores it afterwards
+    RNNRegressor(**FAST).fit(X, y).predict(X)
+    assert torch.get_num_threads() == 2
+
+
+def test_concurrent_fits_split_the_threads():
+    # Two fits side by side in one process (joblib's threading backend)
+    # each get half of the caller's threads; each thread's count is its own
+    # and comes back on exit.
+    barrier = threading.Barrier(2)
+    seen = {}
+
+    def work(name):
+        torch.set_num_threads(4)
+        with SharedTorchThreads() as share:
+            barrier.wait()
+            share.rebalance()
+            seen[name] = torch.get_num_threads()
+            barrier.wait()
+        seen[name + "_after"] = torch.get_num_threads()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"a": 2, "b": 2, "a_after": 4, "b_after": 4}
+    with SharedTorchThreads():  # alone again: the full count
+        assert torch.get_num_threads() == 1  # the autouse fixture's count
+
+
+def _threads_in_worker(X, y):
+    reg = RNNRegressor(**FAST).fit(X, y)
+    return torch.get_num_threads(), reg.score(X, y)
+
+
+def test_loky_workers_use_cpu_count_over_n_jobs_threads(rng):
+    # joblib starts loky workers with OMP_NUM_THREADS = cpu_count // n_jobs,
+    # which torch honours; fit keeps that count.
+    X, y = _xy(rng)
+    out = Parallel(n_jobs=2)(delayed(_threads_in_worker)(X, y) for _ in range(2))
+    from joblib import cpu_count
+
+    expected = max(cpu_count() // 2, 1)
+    assert [n for n, _ in out] == [expected, expected]
+    assert out[0][1] == out[1][1]  # same seed, same model in both workers
+
+
+# ----------------------------------------------------------------------
+# Mixed precision and torch.compile
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_bfloat16_autocast_trains_and_predicts_float64(rng, cell):
+    X, y = _xy(rng, n=200, T=8)
+    kw = dict(hidden_size=16, max_epochs=20, lr=1e-2, random_state=0, cell=cell)
+    full = RNNRegressor(**kw).fit(X, y)
+    mixed = RNNRegressor(precision="bfloat16", **kw).fit(X, y)
+    assert mixed.module_.autocast_dtype is torch.bfloat16
+    assert full.module_.autocast_dtype is None
+    # Weights stay float32; only the forward pass is autocast.
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    pred = mixed.predict(X)
+    assert pred.dtype == np.float64 and np.all(np.isfinite(pred))
+    # It learns about as well, but not bit-identically (bfloat16 rounding).
+    assert mixed.score(X, y) > 0.8
+    assert not np.array_equal(pred, full.predict(X))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = mixed.module_(torch.zeros(2, 8, 1))
+    assert out.dtype == torch.float32
+
+
+def test_compile_reaches_skorch(rng, monkeypatch):
+    # Compiling for real needs a C++ toolchain and minutes on CPU; skorch's
+    # torch_compile hook is checked with torch.compile's "eager" backend,
+    # which goes through dynamo but generates no code.
+    calls = []
+    real_compile = torch.compile
+
+    def eager_compile(module, **kwargs):
+        calls.append(type(module).__name__)
+        return real_compile(module, backend="eager")
+
+    monkeypatch.setattr(torch, "compile", eager_compile)
+    X, y = _xy(rng)
+    plain = RNNRegressor(**FAST).fit(X, y)
+    assert calls == [] and plain.net_.compile is False
+    reg = RNNRegressor(compile=True, **FAST).fit(X, y)
+    assert "RecurrentNetwork" in calls
+    assert reg.net_.compile is True
+    np.testing.assert_allclose(reg.predict(X), plain.predict(X), rtol=1e-4, atol=1e-5)
+
+
+def test_cpu_batches_are_not_pinned(rng):
+    X, y = _xy(rng)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    params = reg.net_.get_params()
+    assert params["iterator_train__pin_memory"] is False
+    assert params["iterator_valid__pin_memory"] is False
+
+
+@needs_cuda
+def test_cuda_batches_are_pinned(rng):
+    ds = SequenceDataset(torch.zeros(10, 4, 1), torch.full((10,), 4), torch.zeros(10))
+    for Xi, yi in BatchIterator(ds, 4, pin_memory=True):
+        assert Xi["X"].is_pinned() and Xi["lengths"].is_pinned()
+        assert yi.is_pinned()
+    X, y = _xy(rng)
+    reg = RNNRegressor(device="cuda", precision="bfloat16", **FAST).fit(X, y)
+    assert reg.net_.get_params()["iterator_train__pin_memory"] is True
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_fits_in_threads_get_the_weights_of_their_seed(rng):
+    # The threads share torch's global generator; seeding and initialising
+    # under a lock gives each fit the model it gets alone.
+    X, y = _xy(rng)
+    models = [
+        RNNRegressor(cell, h, max_epochs=2, random_state=s)
+        for cell, h, s in [("lstm", 8, 0), ("gru", 6, 1), ("lstm", 4, 2), ("rnn", 5, 3)]
+    ]
+    alone = [m.fit(X, y).predict(X) for m in models]
+    side_by_side = Parallel(n_jobs=4, prefer="threads")(
+        delayed(lambda m: m.fit(X, y).predict(X))(m) for m in models
+    )
+    for a, b in zip(alone, side_by_side):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
