@@ -580,7 +580,10 @@ def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=
         rows = (offsets + beam).view(-1)
         state = tuple(s.index_select(0, rows) for s in state)
         previous = token.view(-1)
-        if bool(finished.all()):
+        # Log-probabilities only decrease: once the best prefix of every
+        # sample has ended, no unfinished one can overtake it.
+        done = finished[:, 0] if not length_penalty else finished
+        if bool(done.all()):
             break
     if length_penalty:
         rank = scores / ((5.0 + lengths) / 6.0) ** length_penalty

@@ -70,24 +70,27 @@ def _as_token_lists(data, force, name):
         return None
     if all(isinstance(s, str) for s in items):
         return [list(s) for s in items]
+    if force:
+        bad = [
+            i
+            for i, s in enumerate(items)
+            if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0
+        ]
+        if not bad:
+            return [list(s) for s in items]
+        bad = bad[0]
+        raise ValueError(
+            f"{name}[{bad}] is a {type(items[bad]).__name__}; with "
+            f"{'input' if name == 'X' else 'output'}_type='tokens' every sample "
+            "must be a string or a sequence of tokens."
+        )
     sequences = all(
         isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
     )
     if sequences:
         tokens = [list(s) for s in items]
-        if force or (
-            any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq)
-        ):
+        if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
             return tokens
-    if force:
-        bad = next(
-            i for i, s in enumerate(items) if not isinstance(s, (str, list, tuple))
-        )
-        raise ValueError(
-            f"{name}[{bad}] is a {type(items[bad]).__name__}; with "
-            f"{'input' if name == 'X' else 'output'}_type='tokens' every sample "
-            "must be a string or a 1-D sequence of tokens."
-        )
     return None
 
 
@@ -653,8 +656,8 @@ of arrays
         codes = []
         for batch in outs:
             for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else len(row)
-                codes.append(row[:end])
+                end = row.index(_EOS) if _EOS in row else self.max_output_length_
+                codes.append(row[: min(end, self.max_output_length_)])
         return codes
 
     def predict(self, X):
