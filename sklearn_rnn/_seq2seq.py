@@ -143,12 +143,24 @@ class _Seq2SeqDataset(SequenceDataset):
         return Xi, y
 
 
-# The return_sequences parameter of the shared backbone has no meaning here:
-# a decoder always returns sequences.
+# The return_sequences parameter of the shared backbone has no meaning here
+# (a decoder always returns sequences), and the embeddings serve tokens too.
 _BACKBONE_DOC = re.sub(
     r"\n    return_sequences :.*?(?=\n\Z)",
     "",
     _FRAGMENTS["backbone_parameters"],
+    flags=re.S,
+)
+_BACKBONE_DOC = re.sub(
+    r"    embedding_dim :.*?\n\n",
+    """    embedding_dim : int, default=None
+        Size of the token embeddings of the input (token input) and of the
+        decoder (token targets); None uses ``hidden_size``. With numeric
+        ``X`` it means, as in the other estimators, that ``X`` holds integer
+        token ids.
+
+""",
+    _BACKBONE_DOC,
     flags=re.S,
 )
 
@@ -443,7 +455,7 @@ of arrays
             tokens = _as_token_lists(y, self.output_type == "tokens", "y")
         self.input_vocabulary_ = getattr(self, "input_vocabulary_", None)
         if self._source_kind_ != "tokens":
-            self.input_vocabulary_ = None
+            self.input_vocabulary_ = self._input_index = None
         if tokens is not None:
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None

@@ -285,6 +285,16 @@ def test_transform_features_and_set_output(reverser):
     assert isinstance(out, pd.DataFrame) and out.shape == (2, 32)
 
 
+def test_early_stopping_holds_out_whole_pairs():
+    X, y = _reverse_task(100)
+    est = Seq2SeqTransformer(
+        "gru", 8, max_epochs=3, early_stopping=True, validation_split="shuffle",
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert len(est.validation_scores_) == est.n_iter_ == 3
+    assert all(np.isfinite(est.validation_scores_))
+
+
 def test_bidirectional_deep_encoder():
     X, y = _reverse_task()
     est = Seq2SeqTransformer(

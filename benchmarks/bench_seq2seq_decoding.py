@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Greedy decoding against beam search on the two seq2seq example tasks.
+
+Trains :class:`~sklearn_rnn.Seq2SeqTransformer` on the addition task (Keras'
+``addition_rnn``: ``"535+61"`` -> ``"596"``) and on date normalisation
+(``"Mon 22 Apr 2019"`` -> ``"2019-04-22"``) with the models of
+``examples/plot_addition_seq2seq.py`` and
+``examples/plot_date_normalisation.py``, but for a fixed number of epochs and
+without early stopping. Training continues (``warm_start=True``) from
+checkpoint to checkpoint, and at each checkpoint the same weights are
+decoded greedily and with beam search of several widths: exact-match
+accuracy on the held-out set and decoding speed (samples per second) are
+reported. Beam search matters most for a model that is not yet sure of
+itself, hence the early checkpoints.
+
+Run (CPU, one thread)::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_seq2seq_decoding.py
+    OMP_NUM_THREADS=1 python benchmarks/bench_seq2seq_decoding.py --quick
+"""
+
+import argparse
+import json
+import time
+
+import torch
+
+from sklearn_rnn import Seq2SeqTransformer
+from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
+
+TASKS = {
+    # name: (data generator, n_train, n_test, hidden size)
+    "addition": (make_addition_pairs, 50_000, 5_000, 128),
+    "dates": (make_date_pairs, 20_000, 2_000, 64),
+}
+
+
+def run_task(name, checkpoints, widths, quick):
+    make, n_train, n_test, hidden = TASKS[name]
+    if quick:
+        n_train, n_test = n_train // 5, n_test // 5
+    X, y = make(n_train + n_test, random_state=0)
+    X_train, y_train = X[:n_train], y[:n_train]
+    X_test, y_test = X[n_train:], y[n_train:]
+    model = Seq2SeqTransformer(
+        "gru",
+        hidden,
+        attention="luong",
+        bidirectional=True,
+        lr=3e-3,
+        batch_size=128,
+        warm_start=True,
+        random_state=0,
+    )
+    rows, done, train_time = [], 0, 0.0
+    for epochs in checkpoints:
+        model.set_params(max_epochs=epochs - done)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        train_time += time.perf_counter() - start
+        done = epochs
+        for width in [1, *widths]:
+            model.set_params(decoding="greedy" if width == 1 else "beam")
+            model.set_params(beam_width=width)
+            start = time.perf_counter()
+            accuracy = model.score(X_test, y_test)
+            elapsed = time.perf_counter() - start
+            row = dict(
+                task=name,
+                epochs=epochs,
+                train_s=round(train_time, 1),
+                decoding="greedy" if width == 1 else f"beam {width}",
+                accuracy=accuracy,
+                decode_s=round(elapsed, 2),
+                samples_per_s=round(n_test / elapsed),
+            )
+            rows.append(row)
+            print(
+                f"{name:>9} {epochs:>6} {row['train_s']:>8.0f} "
+                f"{row['decoding']:>8} {accuracy:>9.2%} {elapsed:>9.2f} "
+                f"{row['samples_per_s']:>10}",
+                flush=True,
+            )
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
+    parser.add_argument("--checkpoints", type=int, nargs="+", default=[2, 5, 15])
+    parser.add_argument("--widths", type=int, nargs="+", default=[3, 5, 10])
+    parser.add_argument(
+        "--quick", action="store_true", help="a fifth of the data, 1 and 3 epochs"
+    )
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    if args.quick:
+        args.checkpoints = [1, 3]
+    torch.set_num_threads(1)
+    print(
+        f"{'task':>9} {'epochs':>6} {'train s':>8} {'decoding':>8} "
+        f"{'accuracy':>9} {'decode s':>9} {'samples/s':>10}"
+    )
+    results = []
+    for name in args.tasks:
+        results += run_task(name, sorted(args.checkpoints), args.widths, args.quick)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
