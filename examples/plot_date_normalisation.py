@@ -18,7 +18,18 @@ encoder's outputs (Luong attention): to write the month it must find the
 month, wherever the format put it. Accuracy is exact match on held-out dates,
 with greedy decoding and with beam search.
 
-RESULTS
+Results measured with ``OMP_NUM_THREADS=1 python
+examples/plot_date_normalisation.py`` (full mode: 20,000 training dates,
+2,000 held out; torch 2.13 CPU, one thread of a 2-core machine shared with
+other jobs, so the times are only indicative)::
+
+    training: 15 epochs (early stopping) in 495 s
+    greedy decoding: exact match on 2000 held-out dates 100.00% (0.9 s)
+      beam decoding: exact match on 2000 held-out dates 100.00% (3.5 s)
+
+Every held-out date is normalised exactly, in every format, with either
+decoding; ``benchmarks/bench_seq2seq_decoding.py`` compares the two on less
+trained models, where they differ.
 
 Set ``SKLEARN_RNN_EXAMPLE_FAST=1`` to run a much smaller version (1,000
 dates, 2 epochs) that only checks that the code runs.
@@ -95,10 +106,10 @@ for date, iso, pred in zip(X_test, y_test, predictions):
     errors[shape] += iso != pred
 worst = sorted(counts, key=lambda s: errors[s] / counts[s], reverse=True)[:5]
 for shape in worst:
-    print(f"{shape:>32}: {errors[shape]} errors in {counts[shape]}")
-print("some of the errors:", [
-    (d, p) for d, t, p in zip(X_test, y_test, predictions) if t != p
-][:5])
+    if errors[shape]:
+        print(f"{shape:>32}: {errors[shape]} errors in {counts[shape]}")
+wrong = [(d, p) for d, t, p in zip(X_test, y_test, predictions) if t != p]
+print(f"{len(wrong)} errors in {n_test} dates, for example:", wrong[:5])
 
 # %%
 # Learning curve
