@@ -17,7 +17,21 @@ units per direction and a GRU decoder with Luong attention, trained with Adam
 training questions. Accuracy is exact match: an answer counts only if every
 digit is right.
 
-RESULTS
+Results measured with ``OMP_NUM_THREADS=1 python
+examples/plot_addition_seq2seq.py`` (full mode; torch 2.13 CPU, one thread of
+a 2-core machine shared with three other jobs, so the training time is only
+indicative: the process got about a quarter of a core for much of it)::
+
+    training: 33 epochs in 1824 s
+    greedy decoding: exact match on 5000 held-out questions 99.36% (3.8 s)
+      beam decoding: exact match on 5000 held-out questions 99.36% (10.3 s)
+    32 wrong answers, for example: [('819+60', '879', '889'),
+        ('234+338', '572', '562'), ('801+475', '1276', '1256'), ...]
+
+99.36 % of the held-out questions are answered exactly, above the 99 % goal
+of the Keras example; the remaining errors are single wrong digits, mostly a
+missed or spurious carry. Beam search (width 5) gives the same answers: the
+model is confident, and an addition has one answer of a known length.
 
 Set ``SKLEARN_RNN_EXAMPLE_FAST=1`` to run a much smaller version (2,000
 questions, 2 epochs) that only checks that the code runs.
