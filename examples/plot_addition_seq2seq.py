@@ -29,8 +29,8 @@ indicative: the process got about a quarter of a core for much of it)::
         ('234+338', '572', '562'), ('801+475', '1276', '1256'), ...]
 
 99.36 % of the held-out questions are answered exactly, above the 99 % goal
-of the Keras example; the remaining errors are single wrong digits, mostly a
-missed or spurious carry. Beam search (width 5) gives the same answers: the
+of the Keras example; each wrong answer shown differs from the truth in one
+digit, by one or two. Beam search (width 5) gives the same answers: the
 model is confident, and an addition has one answer of a known length.
 
 Set ``SKLEARN_RNN_EXAMPLE_FAST=1`` to run a much smaller version (2,000
