@@ -10,7 +10,8 @@ without early stopping. Training continues (``warm_start=True``) from
 checkpoint to checkpoint, and at each checkpoint the same weights are
 decoded greedily and with beam search of several widths: exact-match
 accuracy on the held-out set and decoding speed (samples per second) are
-reported. Beam search matters most for a model that is not yet sure of
+reported, for beam search with and without length normalisation
+(``length_penalty``). Beam search matters most for a model that is not yet sure of
 itself, hence the early checkpoints.
 
 Run (CPU, one thread)::
@@ -35,7 +36,7 @@ TASKS = {
 }
 
 
-def run_task(name, checkpoints, widths, quick):
+def run_task(name, checkpoints, widths, penalties, quick):
     make, n_train, n_test, hidden = TASKS[name]
     if quick:
         n_train, n_test = n_train // 5, n_test // 5
@@ -59,9 +60,13 @@ def run_task(name, checkpoints, widths, quick):
         model.fit(X_train, y_train)
         train_time += time.perf_counter() - start
         done = epochs
-        for width in [1, *widths]:
-            model.set_params(decoding="greedy" if width == 1 else "beam")
-            model.set_params(beam_width=width)
+        settings = [(1, 0.0)] + [(w, p) for w in widths for p in penalties]
+        for width, penalty in settings:
+            model.set_params(
+                decoding="greedy" if width == 1 else "beam",
+                beam_width=width,
+                length_penalty=penalty,
+            )
             start = time.perf_counter()
             accuracy = model.score(X_test, y_test)
             elapsed = time.perf_counter() - start
@@ -70,6 +75,7 @@ def run_task(name, checkpoints, widths, quick):
                 epochs=epochs,
                 train_s=round(train_time, 1),
                 decoding="greedy" if width == 1 else f"beam {width}",
+                length_penalty=penalty,
                 accuracy=accuracy,
                 decode_s=round(elapsed, 2),
                 samples_per_s=round(n_test / elapsed),
@@ -77,7 +83,7 @@ def run_task(name, checkpoints, widths, quick):
             rows.append(row)
             print(
                 f"{name:>9} {epochs:>6} {row['train_s']:>8.0f} "
-                f"{row['decoding']:>8} {accuracy:>9.2%} {elapsed:>9.2f} "
+                f"{row['decoding']:>8} {penalty:>7} {accuracy:>9.2%} {elapsed:>9.2f} "
                 f"{row['samples_per_s']:>10}",
                 flush=True,
             )
@@ -90,6 +96,9 @@ def main():
     parser.add_argument("--checkpoints", type=int, nargs="+", default=[2, 5, 15])
     parser.add_argument("--widths", type=int, nargs="+", default=[3, 5, 10])
     parser.add_argument(
+        "--length-penalties", type=float, nargs="+", default=[0.0, 1.0]
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a fifth of the data, 1 and 3 epochs"
     )
     parser.add_argument("--json", help="also write the results to this file")
@@ -98,12 +107,18 @@ def main():
         args.checkpoints = [1, 3]
     torch.set_num_threads(1)
     print(
-        f"{'task':>9} {'epochs':>6} {'train s':>8} {'decoding':>8} "
+        f"{'task':>9} {'epochs':>6} {'train s':>8} {'decoding':>8} {'penalty':>7} "
         f"{'accuracy':>9} {'decode s':>9} {'samples/s':>10}"
     )
     results = []
     for name in args.tasks:
-        results += run_task(name, sorted(args.checkpoints), args.widths, args.quick)
+        results += run_task(
+            name,
+            sorted(args.checkpoints),
+            args.widths,
+            args.length_penalties,
+            args.quick,
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

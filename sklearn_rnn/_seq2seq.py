@@ -210,15 +210,21 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         decoding : {"greedy", "beam"}, default="greedy"
             How ``predict`` generates token outputs: the most likely token at
             each step, or beam search over ``beam_width`` prefixes ranked by
-            their log-probability (no length normalisation: the most probable
-            output the beam finds). Numeric outputs are always generated step
-            by step from the previous value. The decoding parameters are
-            read by ``predict`` only, so they can be changed after ``fit``
-            with ``set_params``.
+            their log-probability (see ``length_penalty``). Numeric outputs
+            are always generated step by step from the previous value. The
+            decoding parameters are read by ``predict`` only, so they can be
+            changed after ``fit`` with ``set_params``.
 
         beam_width : int, default=5
             Number of prefixes kept per sample when ``decoding="beam"``; 1
             gives greedy decoding.
+
+        length_penalty : float, default=0.0
+            Length normalisation of beam search: outputs are ranked by ``log
+            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). 0
+            ranks by ``log P``, the most probable output the beam finds, which
+            favours short outputs when their length varies; larger values
+            favour longer ones.
 
         max_output_length : int, default=None
             Maximum number of tokens generated for token outputs; None uses
@@ -299,6 +305,7 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
         "decoding": [StrOptions({"greedy", "beam"})],
         "beam_width": [Interval(Integral, 1, None, closed="left")],
+        "length_penalty": [Interval(Real, 0, None, closed="left")],
         "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "tokens", "sequence", "vector"})],
         "output_type": [StrOptions({"auto", "tokens", "sequence"})],
@@ -320,6 +327,7 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         teacher_forcing_ratio=1.0,
         decoding="greedy",
         beam_width=5,
+        length_penalty=0.0,
         max_output_length=None,
         input_type="auto",
         output_type="auto",
@@ -354,6 +362,7 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.teacher_forcing_ratio = teacher_forcing_ratio
         self.decoding = decoding
         self.beam_width = beam_width
+        self.length_penalty = length_penalty
         self.max_output_length = max_output_length
         self.input_type = input_type
         self.output_type = output_type
@@ -654,7 +663,9 @@ of arrays
         start = module.start_inputs(len(rep) * K, rep.device)
         # One more step than tokens: the end token.
         if K > 1:
-            tokens, _ = beam_search(step, state, start, n_steps + 1, _EOS, K)
+            tokens, _ = beam_search(
+                step, state, start, n_steps + 1, _EOS, K, self.length_penalty
+            )
             return tokens
         return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
 

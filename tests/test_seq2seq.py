@@ -261,8 +261,11 @@ def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     reverser.set_params(decoding="greedy")
     assert np.mean(greedy == beam) > 0.9
     one = reverser.set_params(decoding="beam", beam_width=1).predict(X)
-    reverser.set_params(decoding="greedy", beam_width=5)
     assert list(one) == list(greedy)
+    # Length normalisation only ranks the beams differently.
+    normalised = reverser.set_params(beam_width=3, length_penalty=1.0).predict(X)
+    reverser.set_params(decoding="greedy", beam_width=5, length_penalty=0.0)
+    assert np.mean(normalised == beam) > 0.9
 
 
 def test_max_output_length(reverser):
