@@ -18,6 +18,28 @@ Run (CPU, one thread)::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_seq2seq_decoding.py
     OMP_NUM_THREADS=1 python benchmarks/bench_seq2seq_decoding.py --quick
+
+Measured with ``OMP_NUM_THREADS=1 python benchmarks/bench_seq2seq_decoding.py
+--tasks addition --checkpoints 1 2 5`` and ``--tasks dates --checkpoints 1 2
+5`` (torch 2.13 CPU, one thread of a 2-core machine shared with other jobs:
+the seconds are only indicative). Exact match on the held-out sets (5,000
+additions, 2,000 dates); ``lp`` is ``length_penalty``::
+
+    task      epochs  greedy  beam 3  beam 5  beam 10  beam 5 lp=1  beam 10 lp=1
+    addition       1   2.50%   2.42%   2.46%    2.46%        2.44%         2.44%
+    addition       2   5.20%   4.98%   4.96%    4.92%        4.96%         4.92%
+    addition       5  20.80%  20.62%  20.62%   20.62%       20.64%        20.64%
+    dates          1  98.45%  98.60%  98.60%   98.60%       98.60%        98.60%
+    dates          2  95.05%  95.05%  95.05%   95.05%       95.05%        95.05%
+    dates          5 100.00% 100.00% 100.00%  100.00%      100.00%       100.00%
+
+On these two tasks beam search and greedy decoding are within 0.25 points of
+each other at every checkpoint (beam is ahead on dates after one epoch,
+behind on additions), and the fully trained models of the examples give
+identical accuracy with both (additions 99.36 %, dates 100 %): each input has
+one correct output, and the model's errors are wrong beliefs about a digit,
+which a wider search cannot fix. Greedy decoding ran 1.7 to 3 times faster
+than beam 3 in these runs, and beam 10 about 2 to 9 times slower than greedy.
 """
 
 import argparse
