@@ -294,6 +294,19 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         """Class codes for a stratified validation split (classifiers)."""
         return None
 
+    def _module_class(self):
+        """The ``torch.nn.Module`` class that ``_module_params`` configures."""
+        return RecurrentNetwork
+
+    def _make_dataset(self, X, lengths, y):
+        """Wrap the validated training arrays for skorch."""
+        return SequenceDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            y_per_step=self.return_sequences,
+        )
+
     # ------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------
@@ -343,12 +356,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     def _fit_net(self, X, lengths, y, n_outputs):
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
-        dataset = SequenceDataset(
-            to_tensor(X),
-            None if lengths is None else torch.from_numpy(lengths),
-            to_tensor(y),
-            y_per_step=self.return_sequences,
-        )
+        dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
         warm = (
             self.warm_start
@@ -479,7 +487,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         criterion, criterion_kwargs = self._criterion()
         pin = str(device).startswith("cuda")
         return NeuralNet(
-            module=RecurrentNetwork,
+            module=self._module_class(),
             criterion=criterion,
             optimizer=_OPTIMIZERS[self.optimizer],
             lr=self.lr,

@@ -179,3 +179,436 @@ class SequenceCrossEntropyLoss(nn.CrossEntropyLoss):
             logits = logits.reshape(-1, logits.shape[-1])
             target = target.reshape(-1)
         return super().forward(logits, target)
+
+
+# ----------------------------------------------------------------------
+# Encoder-decoder (Seq2SeqTransformer)
+# ----------------------------------------------------------------------
+class LuongAttention(nn.Module):
+    """Multiplicative ("general") attention of Luong et al. (2015).
+
+    The score of memory step ``s`` for query ``q`` is ``q^T W m_s``. Queries
+    are the decoder's current outputs, so attention over a whole
+    teacher-forced target runs in one batched matrix product.
+
+    Inputs: ``query`` ``(N, T, H)``, ``memory`` ``(N, S, M)``, ``mask``
+    ``(N, S)`` (True on real steps). Outputs: the contexts ``(N, T, M)``.
+    """
+
+    def __init__(self, query_size, memory_size):
+        super().__init__()
+        self.proj = nn.Linear(memory_size, query_size, bias=False)
+
+    def forward(self, query, memory, mask, keys=None):
+        keys = self.proj(memory) if keys is None else keys
+        scores = torch.bmm(query, keys.transpose(1, 2))
+        scores = scores.masked_fill(~mask[:, None, :], float("-inf"))
+        return torch.bmm(torch.softmax(scores, dim=-1), memory)
+
+
+class BahdanauAttention(nn.Module):
+    """Additive attention of Bahdanau et al. (2015).
+
+    The score of memory step ``s`` for query ``q`` is
+    ``v^T tanh(W_q q + W_m m_s)``; the query is the decoder's previous state,
+    so the decoder runs one step at a time.
+
+    Inputs: ``query`` ``(N, H)``, ``memory`` ``(N, S, M)``, ``mask`` ``(N,
+    S)``, and optionally the precomputed ``keys = W_m memory``. Outputs: the
+    context ``(N, M)``.
+    """
+
+    def __init__(self, query_size, memory_size, attention_size=None):
+        super().__init__()
+        attention_size = attention_size or query_size
+        self.query = nn.Linear(query_size, attention_size, bias=False)
+        self.proj = nn.Linear(memory_size, attention_size)
+        self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def forward(self, query, memory, mask, keys=None):
+        keys = self.proj(memory) if keys is None else keys
+        scores = self.v(torch.tanh(keys + self.query(query)[:, None, :]))[..., 0]
+        scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return torch.bmm(weights[:, None, :], memory)[:, 0]
+
+
+class Seq2SeqNetwork(nn.Module):
+    """Encoder-decoder network with optional attention.
+
+    The encoder is a :class:`RecurrentEncoder` (``source="sequence"``), or,
+    for vector-to-sequence (``source="vector"``), a linear layer that maps
+    each input vector to a representation. A linear "bridge" turns the
+    representation into the initial state of every decoder layer, so the
+    encoder may be bidirectional and of a different depth.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per input step (per input vector when ``source="vector"``).
+    output_size : int
+        Size of the target vocabulary (``target="tokens"``) or features per
+        target step (``target="numeric"``).
+    target : {"tokens", "numeric"}
+        Token targets: the decoder embeds the previous token and the module
+        returns logits. Numeric targets: the decoder reads the previous value
+        (plus a start flag) and the module returns values.
+    source : {"sequence", "vector"}
+    attention : {None, "luong", "bahdanau"}
+    teacher_forcing_ratio : float
+        Probability, per sample and step in training, that the decoder is fed
+        the true previous target rather than its own previous prediction.
+    bos : int
+        Token id that starts decoding (``target="tokens"``).
+    target_embedding_dim : int
+        Embedding size of the target tokens.
+    **encoder
+        Parameters of the :class:`RecurrentEncoder` (``cell``,
+        ``hidden_size``, ``num_layers``, ...). The decoder uses the same cell,
+        hidden size and depth.
+
+    Inputs of ``forward``: ``X`` and ``lengths`` as for the encoder, and
+    ``target``: ``(N, T)`` token ids padded with -100, or ``(N, T, F)``
+    values. Output: ``(N, T, output_size)`` logits or values, one step per
+    target step, computed with teacher forcing.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        output_size,
+        target="tokens",
+        source="sequence",
+        attention=None,
+        teacher_forcing_ratio=1.0,
+        bos=0,
+        target_embedding_dim=None,
+        **encoder,
+    ):
+        super().__init__()
+        cell = encoder.get("cell", "lstm")
+        hidden_size = encoder.get("hidden_size", 32)
+        num_layers = encoder.get("num_layers", 1)
+        dropout = encoder.get("dropout", 0.0)
+        self.target = target
+        self.attention_kind = attention
+        self.teacher_forcing_ratio = teacher_forcing_ratio
+        self.bos = bos
+        self.num_layers = num_layers
+        self.hidden_size = hidden_size
+        self.is_lstm = cell == "lstm"
+        if source == "vector":
+            self.encoder = None
+            self.vector = nn.Linear(input_size, hidden_size)
+            memory_size = hidden_size
+        else:
+            self.encoder = RecurrentEncoder(input_size, **encoder)
+            memory_size = self.encoder.output_size
+        self.representation_size = memory_size
+        self.bridge = nn.Linear(memory_size, num_layers * hidden_size)
+        if target == "tokens":
+            emb = target_embedding_dim or hidden_size
+            self.embedding = nn.Embedding(output_size, emb)
+            step_input = emb
+        else:
+            self.embedding = None
+            step_input = output_size + 1  # previous value and a start flag
+        self.attention = None
+        if attention == "bahdanau":
+            self.attention = BahdanauAttention(hidden_size, memory_size)
+            step_input += memory_size
+        elif attention == "luong":
+            self.attention = LuongAttention(hidden_size, memory_size)
+        kwargs = dict(
+            input_size=step_input,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        if cell == "rnn":
+            kwargs["nonlinearity"] = encoder.get("nonlinearity", "tanh")
+        self.decoder = _CELLS[cell](**kwargs)
+        out_in = hidden_size
+        if attention is not None:
+            # Both attentions read [decoder output; context] (Luong's
+            # "attentional hidden state").
+            self.combine = nn.Linear(hidden_size + memory_size, hidden_size)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(out_in, output_size)
+
+    # -- encoding ---------------------------------------------------------
+    def encode(self, X, lengths=None):
+        """Return ``(memory, mask, representation)``.
+
+        ``memory`` ``(N, S, M)`` holds what attention reads, ``mask`` ``(N,
+        S)`` its real steps, ``representation`` ``(N, M)`` the fixed-length
+        summary of each input.
+        """
+        if self.encoder is None:
+            rep = torch.tanh(self.vector(X))
+            memory = rep[:, None, :]
+            mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=X.device)
+            return memory, mask, rep
+        memory, rep = self.encoder(X, lengths)
+        steps = torch.arange(memory.shape[1], device=memory.device)
+        if lengths is None:
+            mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=X.device)
+        else:
+            mask = steps[None, :] < lengths.to(memory.device)[:, None]
+        return memory, mask, rep
+
+    def init_state(self, rep):
+        """Decoder state from the representation, batch-first.
+
+        Returns ``(h,)`` or ``(h, c)`` with tensors of shape ``(N,
+        num_layers, H)``; batch-first so that beam search can reorder it
+        along the first axis.
+        """
+        h = torch.tanh(self.bridge(rep)).view(-1, self.num_layers, self.hidden_size)
+        if self.is_lstm:
+            return (h, torch.zeros_like(h))
+        return (h,)
+
+    def precompute_keys(self, memory):
+        return None if self.attention is None else self.attention.proj(memory)
+
+    # -- decoding ---------------------------------------------------------
+    def _rnn_state(self, state):
+        state = tuple(s.transpose(0, 1).contiguous() for s in state)
+        return state if self.is_lstm else state[0]
+
+    def _batch_state(self, state):
+        state = state if isinstance(state, tuple) else (state,)
+        return tuple(s.transpose(0, 1) for s in state)
+
+    def _embed_inputs(self, previous):
+        if self.embedding is not None:
+            return self.embedding(previous)
+        return previous
+
+    def step(self, previous, state, memory, mask, keys=None):
+        """One decoding step for a batch.
+
+        ``previous``: ``(N,)`` token ids or ``(N, F + 1)`` values with the
+        start flag; ``state`` as returned by :meth:`init_state`. Returns
+        ``(out, state)`` with ``out`` ``(N, output_size)`` logits or values.
+        """
+        inputs = self._embed_inputs(previous)
+        context = None
+        if self.attention_kind == "bahdanau":
+            # Attend with the previous state of the top layer.
+            context = self.attention(state[0][:, -1], memory, mask, keys)
+            inputs = torch.cat([inputs, context], dim=-1)
+            context = context[:, None, :]
+        output, rnn_state = self.decoder(inputs[:, None, :], self._rnn_state(state))
+        out = self._output(output, memory, mask, keys, context)
+        return out[:, 0], self._batch_state(rnn_state)
+
+    def _output(self, output, memory, mask, keys, context=None):
+        """Head over decoder outputs ``(N, T, H)`` (with attention)."""
+        if self.attention is not None:
+            if context is None:  # Luong: attend with the current output
+                context = self.attention(output, memory, mask, keys)
+            output = torch.tanh(self.combine(torch.cat([output, context], dim=-1)))
+        return self.head(self.dropout(output))
+
+    def start_inputs(self, n, device):
+        """The decoder input of the first step for ``n`` samples."""
+        if self.target == "tokens":
+            return torch.full((n,), self.bos, dtype=torch.long, device=device)
+        previous = torch.zeros(n, self.head.out_features + 1, device=device)
+        previous[:, -1] = 1.0
+        return previous
+
+    def next_inputs(self, out):
+        """The decoder input that follows a step's own output."""
+        if self.target == "tokens":
+            return out.argmax(dim=-1)
+        return torch.cat([out, out.new_zeros(len(out), 1)], dim=-1)
+
+    def _teacher_inputs(self, target):
+        """Decoder inputs for every step: the start, then the true targets."""
+        n = target.shape[0]
+        start = self.start_inputs(n, target.device)
+        if self.target == "tokens":
+            previous = target[:, :-1].clamp(min=0)  # -100 padding -> any id
+            return torch.cat([start[:, None], previous], dim=1)
+        values = torch.nan_to_num(target[:, :-1])
+        values = torch.cat([values, values.new_zeros(*values.shape[:2], 1)], dim=-1)
+        return torch.cat([start[:, None, :], values], dim=1)
+
+    def forward(self, X, lengths=None, target=None):
+        if target is None:
+            raise ValueError("Seq2SeqNetwork.forward needs the target sequence.")
+        memory, mask, rep = self.encode(X, lengths)
+        state = self.init_state(rep)
+        keys = self.precompute_keys(memory)
+        inputs = self._teacher_inputs(target)
+        forced = not self.training or self.teacher_forcing_ratio >= 1.0
+        if forced and self.attention_kind != "bahdanau":
+            # The whole target in one call of the recurrent layer.
+            output, _ = self.decoder(
+                self._embed_inputs(inputs), self._rnn_state(state)
+            )
+            return self._output(output, memory, mask, keys)
+        outs = []
+        previous = inputs[:, 0]
+        for t in range(inputs.shape[1]):
+            out, state = self.step(previous, state, memory, mask, keys)
+            outs.append(out)
+            if t + 1 < inputs.shape[1]:
+                previous = inputs[:, t + 1]
+                if not forced:
+                    own = self.next_inputs(out.detach())
+                    use_true = (
+                        torch.rand(len(out), device=out.device)
+                        < self.teacher_forcing_ratio
+                    )
+                    shape = (-1,) + (1,) * (own.dim() - 1)
+                    previous = torch.where(use_true.view(shape), previous, own)
+        return torch.stack(outs, dim=1)
+
+
+def greedy_search(step, state, start, max_length, eos=None):
+    """Decode by taking the most likely token (or the output value) each step.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(previous, state) -> (out, state)``; ``out`` holds the scores
+        (logits or log-probabilities) of the next token, ``(N, V)``, or, for
+        numeric outputs, the next values.
+    state : tuple of torch.Tensor
+        Decoder state, batch-first.
+    start : torch.Tensor
+        Decoder inputs of the first step, ``(N,)`` token ids (or ``(N, ...)``).
+    max_length : int
+        Number of steps at most.
+    eos : int or None
+        End token: decoding stops once every sequence has produced it. None
+        for numeric outputs: the function then returns the ``(N, T, ...)``
+        outputs themselves, and ``step`` must also accept them as the next
+        ``previous`` (see ``next_inputs``).
+
+    Returns
+    -------
+    tokens : torch.Tensor of shape (N, T)
+        Token ids, with ``eos`` repeated after each sequence's end; or the
+        stacked outputs when ``eos`` is None.
+    """
+    previous = start
+    outs = []
+    finished = None
+    for _ in range(max_length):
+        out, state = step(previous, state)
+        if eos is None:
+            outs.append(out)
+            previous = out
+            continue
+        token = out.argmax(dim=-1)
+        if finished is not None:
+            token = token.masked_fill(finished, eos)
+            finished = finished | (token == eos)
+        else:
+            finished = token == eos
+        outs.append(token)
+        previous = token
+        if bool(finished.all()):
+            break
+    return torch.stack(outs, dim=1)
+
+
+def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=0.0):
+    """Batched beam search over the next-token log-probabilities of ``step``.
+
+    Every sample keeps the ``beam_width`` most probable prefixes; at each step
+    each prefix is extended by every token and the best ``beam_width`` of the
+    ``beam_width * V`` extensions survive. Finished prefixes (that produced
+    ``eos``) are carried unchanged. All samples and beams go through ``step``
+    as one batch of ``N * beam_width`` rows.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(previous, state) -> (log_probs, state)`` with ``previous``
+        ``(B,)`` token ids and ``log_probs`` ``(B, V)`` log-probabilities of
+        the next token; ``state`` is a tuple of tensors whose first axis is
+        the ``B`` rows (any constant context of a row must be repeated
+        ``beam_width`` times by the caller, row ``i * beam_width + k`` being
+        beam ``k`` of sample ``i``).
+    state : tuple of torch.Tensor
+        Initial state for the ``N * beam_width`` rows.
+    start : torch.Tensor of shape (N * beam_width,)
+        First decoder inputs.
+    max_length : int
+        Number of steps at most.
+    eos : int
+        End token.
+    beam_width : int
+        Number of prefixes kept per sample; 1 is greedy decoding.
+    length_penalty : float, default=0.0
+        Ranks finished and unfinished prefixes by ``log P / ((5 + len) / 6) **
+        length_penalty`` (Wu et al., 2016). 0 ranks by ``log P`` itself, the
+        exact most probable sequence within the beam, which favours short
+        outputs when lengths vary; > 0 counters that bias.
+
+    Returns
+    -------
+    tokens : torch.Tensor of shape (N, T)
+        The best sequence of each sample, ``eos`` repeated after its end.
+    log_prob : torch.Tensor of shape (N,)
+        Its log-probability.
+    """
+    K = beam_width
+    B = start.shape[0]
+    N = B // K
+    device = start.device
+    # Only the first beam is alive at the start: the others would be copies.
+    scores = torch.full((N, K), float("-inf"), device=device)
+    scores[:, 0] = 0.0
+    lengths = torch.zeros(N, K, device=device)
+    finished = torch.zeros(N, K, dtype=torch.bool, device=device)
+    history = torch.empty(N, K, 0, dtype=torch.long, device=device)
+    previous = start
+    offsets = (torch.arange(N, device=device) * K)[:, None]
+    for _ in range(max_length):
+        log_probs, state = step(previous, state)
+        V = log_probs.shape[-1]
+        log_probs = log_probs.view(N, K, V)
+        # A finished prefix has one continuation, eos again, at no cost.
+        carry = torch.full_like(log_probs, float("-inf"))
+        carry[..., eos] = 0.0
+        log_probs = torch.where(finished[..., None], carry, log_probs)
+        candidates = (scores[..., None] + log_probs).view(N, K * V)
+        new_lengths = (lengths + (~finished).float())[..., None].expand(N, K, V)
+        new_lengths = new_lengths.reshape(N, K * V)
+        if length_penalty:
+            rank = candidates / ((5.0 + new_lengths) / 6.0) ** length_penalty
+        else:
+            rank = candidates
+        _, best = rank.topk(K, dim=1)
+        beam = torch.div(best, V, rounding_mode="floor")
+        token = best % V
+        scores = candidates.gather(1, best)
+        lengths = new_lengths.gather(1, best)
+        finished = finished.gather(1, beam) | (token == eos)
+        history = torch.cat(
+            [history.gather(1, beam[..., None].expand_as(history)), token[..., None]],
+            dim=2,
+        )
+        rows = (offsets + beam).view(-1)
+        state = tuple(s.index_select(0, rows) for s in state)
+        previous = token.view(-1)
+        # Log-probabilities only decrease: once the best prefix of every
+        # sample has ended, no unfinished one can overtake it.
+        done = finished[:, 0] if not length_penalty else finished
+        if bool(done.all()):
+            break
+    if length_penalty:
+        rank = scores / ((5.0 + lengths) / 6.0) ** length_penalty
+    else:
+        rank = scores
+    top = rank.argmax(dim=1)
+    idx = torch.arange(N, device=device)
+    return history[idx, top], scores[idx, top]

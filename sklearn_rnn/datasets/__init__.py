@@ -3,5 +3,12 @@
 
 from sklearn_rnn.datasets._bundled import load_airline_passengers, load_nile
 from sklearn_rnn.datasets._generators import make_sine_series
+from sklearn_rnn.datasets._text_pairs import make_addition_pairs, make_date_pairs
 
-__all__ = ["load_airline_passengers", "load_nile", "make_sine_series"]
+__all__ = [
+    "load_airline_passengers",
+    "load_nile",
+    "make_addition_pairs",
+    "make_date_pairs",
+    "make_sine_series",
+]

@@ -1,0 +1,767 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Encoder-decoder estimator: sequences (or vectors) in, sequences out."""
+
+import re
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from torch import nn
+
+from sklearn_rnn._base import _FLOAT_DTYPES, _INFERENCE_BATCH_SIZE, BaseRNN
+from sklearn_rnn._data import SequenceDataset, to_tensor
+from sklearn_rnn._modules import (
+    Seq2SeqNetwork,
+    SequenceCrossEntropyLoss,
+    beam_search,
+    greedy_search,
+)
+from sklearn_rnn.utils._docstring import _FRAGMENTS, fill_doc
+from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
+
+# Target token ids: the decoder starts from _BOS and stops at _EOS; the
+# vocabulary learnt in fit follows.
+_BOS, _EOS, _N_TARGET_SPECIALS = 0, 1, 2
+# Source token ids: 0 is never produced (padding), unseen tokens map to
+# _UNK, and every source ends with _SRC_EOS so that even an empty string is a
+# sequence of one step.
+_UNK, _SRC_EOS, _N_SOURCE_SPECIALS = 1, 2, 3
+_IGNORE_INDEX = -100  # padding of the targets, ignored by the loss
+
+
+def _as_token_lists(data, force, name):
+    """Return ``data`` as a list of token lists, or None for numeric data.
+
+    Strings are split into characters. Without ``force``, ``data`` is token
+    data only when every sample is a string, or every sample is a sequence
+    whose items are all strings; numeric arrays are left to the numeric
+    validation. With ``force``, every sample is a string or a sequence of
+    hashable tokens.
+    """
+    if isinstance(data, (str, bytes)):
+        raise TypeError(
+            f"{name} must be a list of samples (strings or token sequences), "
+            f"got a single {type(data).__name__}."
+        )
+    if sp.issparse(data) or data is None:
+        return None
+    if isinstance(data, (list, tuple)):
+        items = list(data)
+    elif hasattr(data, "iloc") and getattr(data, "ndim", 2) == 1:
+        items = list(data)  # a pandas Series of strings or lists
+    elif isinstance(data, np.ndarray) and (force or data.dtype.kind in "USO"):
+        if data.ndim == 1:
+            items = list(data)
+        elif data.ndim == 2 and (force or data.dtype.kind in "US"):
+            items = [list(row) for row in data]
+        elif data.ndim == 2 and data.dtype.kind == "O":
+            items = list(data)
+        else:
+            return None
+    elif force:
+        items = list(np.asarray(data, dtype=object))
+    else:
+        return None
+    if not items:
+        return None
+    if all(isinstance(s, str) for s in items):
+        return [list(s) for s in items]
+    if force:
+        bad = [
+            i
+            for i, s in enumerate(items)
+            if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0
+        ]
+        if not bad:
+            return [list(s) for s in items]
+        bad = bad[0]
+        raise ValueError(
+            f"{name}[{bad}] is a {type(items[bad]).__name__}; with "
+            f"{'input' if name == 'X' else 'output'}_type='tokens' every sample "
+            "must be a string or a sequence of tokens."
+        )
+    sequences = all(
+        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
+    )
+    if sequences:
+        tokens = [list(s) for s in items]
+        if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
+            return tokens
+    return None
+
+
+def _learn_vocabulary(token_lists, name):
+    """Sorted distinct tokens (in order of appearance if they do not sort)."""
+    seen = {}
+    try:
+        for seq in token_lists:
+            for token in seq:
+                seen.setdefault(token, None)
+    except TypeError as exc:
+        raise TypeError(f"The tokens of {name} must be hashable: {exc}") from None
+    try:
+        return sorted(seen)
+    except TypeError:
+        return list(seen)
+
+
+class _Seq2SeqDataset(SequenceDataset):
+    """Sources, their lengths, and padded targets.
+
+    A batch is ``({"X": ..., "lengths": ..., "target": y}, y)``: skorch passes
+    the dictionary to the module's ``forward``, which needs the target for
+    teacher forcing, and ``y`` to the loss.
+    """
+
+    def __init__(self, X, lengths, y, y_lengths=None):
+        super().__init__(X, lengths, y)
+        self.y_lengths = y_lengths
+
+    def subset(self, idx):
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        return _Seq2SeqDataset(
+            self.X[idx],
+            None if self.lengths is None else self.lengths[idx],
+            self.y[idx],
+            None if self.y_lengths is None else self.y_lengths[idx],
+        )
+
+    def batch(self, idx):
+        X = self.X[idx]
+        y = self.y[idx]
+        Xi = {"X": X}
+        if self.lengths is not None:
+            lengths = self.lengths[idx]
+            Xi = {"X": X[:, : int(lengths.max())], "lengths": lengths}
+        if self.y_lengths is not None:
+            y = y[:, : int(self.y_lengths[idx].max())]
+        Xi["target"] = y
+        return Xi, y
+
+
+# The return_sequences parameter of the shared backbone has no meaning here
+# (a decoder always returns sequences), and the embeddings serve tokens too.
+_BACKBONE_DOC = re.sub(
+    r"\n    return_sequences :.*?(?=\n\Z)",
+    "",
+    _FRAGMENTS["backbone_parameters"],
+    flags=re.S,
+)
+_BACKBONE_DOC = re.sub(
+    r"    embedding_dim :.*?\n\n",
+    """    embedding_dim : int, default=None
+        Size of the token embeddings of the input (token input) and of the
+        decoder (token targets); None uses ``hidden_size``. With numeric
+        ``X`` it means, as in the other estimators, that ``X`` holds integer
+        token ids.
+
+""",
+    _BACKBONE_DOC,
+    flags=re.S,
+)
+
+
+@fill_doc(
+    backbone_parameters=_BACKBONE_DOC,
+    validation_split_options='{"last", "shuffle"}',
+    stratified_doc="",
+)
+class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN):
+    """Encoder-decoder recurrent network (sequence-to-sequence).
+
+        An encoder reads each input and a decoder generates the output
+        sequence one step at a time (Sutskever et al., 2014; Cho et al.,
+        2014), optionally attending over the encoder's outputs (Bahdanau et
+        al., 2015; Luong et al., 2015). Inputs and outputs may be:
+
+        - strings (character level) or sequences of tokens, mapped to ids by
+          vocabularies learnt in ``fit``; input tokens unseen in ``fit`` map
+          to an unknown token; start and end tokens are handled internally;
+        - numeric sequences (multi-step forecasting by seq2seq), the decoder
+          reading its own previous output;
+        - for the input only, plain feature vectors (``input_type="vector"``,
+          vector-to-sequence): the vector initialises the decoder.
+
+        ``predict`` returns decoded sequences (strings when trained on
+        strings), ``transform`` the encoder's fixed-length representation, so
+        the estimator also serves as a feature extractor in a Pipeline.
+
+        Parameters
+        ----------
+    {backbone_parameters}
+        attention : {"luong", "bahdanau"} or None, default=None
+            Attention of the decoder over the encoder's outputs, which
+            removes the fixed-size bottleneck on long inputs. ``"luong"`` is
+            multiplicative attention read after each decoder step (trained on
+            a whole target in one pass); ``"bahdanau"`` is additive attention
+            fed into each step (trained step by step, slower).
+
+        teacher_forcing_ratio : float in [0, 1], default=1.0
+            Probability, per sample and step in training, that the decoder is
+            fed the true previous target rather than its own previous
+            prediction. 1.0 is full teacher forcing; lower values expose the
+            decoder to its own mistakes (scheduled sampling, Bengio et al.,
+            2015) at the cost of step-by-step training.
+
+        decoding : {"greedy", "beam"}, default="greedy"
+            How ``predict`` generates token outputs: the most likely token at
+            each step, or beam search over ``beam_width`` prefixes ranked by
+            their log-probability (see ``length_penalty``). Numeric outputs
+            are always generated step by step from the previous value. The
+            decoding parameters are read by ``predict`` only, so they can be
+            changed after ``fit`` with ``set_params``.
+
+        beam_width : int, default=5
+            Number of prefixes kept per sample when ``decoding="beam"``; 1
+            gives greedy decoding.
+
+        length_penalty : float, default=0.0
+            Length normalisation of beam search: outputs are ranked by ``log
+            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). 0
+            ranks by ``log P``, the most probable output the beam finds, which
+            favours short outputs when their length varies; larger values
+            favour longer ones.
+
+        max_output_length : int, default=None
+            Maximum number of tokens generated for token outputs; None uses
+            the longest training target plus half of it (at least 2).
+            Decoding stops earlier once every output has ended. For numeric
+            outputs, the number of steps predicted; None uses the training
+            target length.
+
+        input_type : {"auto", "tokens", "sequence", "vector"}, default="auto"
+            What a sample of ``X`` is. ``"auto"``: strings and sequences of
+            strings are token sequences, numeric arrays are numeric sequences
+            (a 2-D array holds univariate sequences, one per row).
+            ``"tokens"``: strings or sequences of any hashable tokens.
+            ``"sequence"``: numeric sequences. ``"vector"``: each row of a
+            2-D numeric ``X`` is one feature vector (vector-to-sequence).
+
+        output_type : {"auto", "tokens", "sequence"}, default="auto"
+            What a target of ``y`` is. ``"auto"``: strings and sequences of
+            strings are token sequences, numbers are numeric sequences.
+            ``"tokens"`` forces token sequences (e.g. integer labels);
+            ``"sequence"`` numeric ones.
+
+    {training_parameters}
+        Attributes
+        ----------
+        input_vocabulary_ : list or None
+            Input tokens learnt in fit, for token input.
+
+        output_vocabulary_ : list or None
+            Output tokens learnt in fit, for token targets.
+
+        max_output_length_ : int
+            Output length limit used by ``predict``.
+
+    {fitted_attributes}
+        See Also
+        --------
+        RNNRegressor : One target vector per sequence, or synced per-step targets.
+        RNNClassifier : One label per sequence, or synced per-step labels.
+
+        Notes
+        -----
+        Numeric targets have one length: ``y`` of shape ``(n_samples,
+        n_steps)`` (univariate) or ``(n_samples, n_steps, n_outputs)``. A 1-D
+        numeric ``y`` (one number per sample, as scikit-learn's estimator
+        checks send) is a target sequence of length 1, and ``predict`` then
+        returns shape ``(n_samples,)``. Numeric targets are standardised
+        internally and trained with the mean squared error; token targets
+        with cross-entropy.
+
+        ``score`` is the exact-match accuracy (the share of outputs equal to
+        the target, token for token) for token targets, and R² over all
+        predicted values for numeric targets.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_rnn import Seq2SeqTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = ["".join(rng.choice(list("abc"), rng.randint(1, 5)))
+        ...      for _ in range(300)]
+        >>> y = [s[::-1] for s in X]                         # learn to reverse
+        >>> s2s = Seq2SeqTransformer("gru", 32, attention="luong", lr=1e-2,
+        ...                          max_epochs=30, random_state=0).fit(X, y)
+        >>> s2s.predict(["abc", "cab"])
+        array(['cba', 'bac'], dtype=object)
+        >>> s2s.transform(["abc", "cab"]).shape              # encoder features
+        (2, 32)
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in BaseRNN._parameter_constraints.items()
+            if k != "return_sequences"
+        },
+        "attention": [None, StrOptions({"luong", "bahdanau"})],
+        "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
+        "decoding": [StrOptions({"greedy", "beam"})],
+        "beam_width": [Interval(Integral, 1, None, closed="left")],
+        "length_penalty": [Interval(Real, 0, None, closed="left")],
+        "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
+        "input_type": [StrOptions({"auto", "tokens", "sequence", "vector"})],
+        "output_type": [StrOptions({"auto", "tokens", "sequence"})],
+    }
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        attention=None,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        forget_bias=1.0,
+        embedding_dim=None,
+        vocab_size=None,
+        teacher_forcing_ratio=1.0,
+        decoding="greedy",
+        beam_width=5,
+        length_penalty=0.0,
+        max_output_length=None,
+        input_type="auto",
+        output_type="auto",
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        # BaseRNN.__init__ would also set return_sequences, which is not a
+        # parameter here.
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.attention = attention
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.forget_bias = forget_bias
+        self.embedding_dim = embedding_dim
+        self.vocab_size = vocab_size
+        self.teacher_forcing_ratio = teacher_forcing_ratio
+        self.decoding = decoding
+        self.beam_width = beam_width
+        self.length_penalty = length_penalty
+        self.max_output_length = max_output_length
+        self.input_type = input_type
+        self.output_type = output_type
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit the encoder-decoder to inputs ``X`` and output sequences ``y``.
+
+        Parameters
+        ----------
+        X : list of str, list of token sequences, array-like of shape \
+(n_samples, n_timesteps) or (n_samples, n_timesteps, n_features), or list \
+of arrays
+            Input sequences (see ``input_type``); with
+            ``input_type="vector"``, an array of shape ``(n_samples,
+            n_features)``.
+
+        y : list of str, list of token sequences, or array-like of shape \
+(n_samples,), (n_samples, n_steps) or (n_samples, n_steps, n_outputs)
+            Output sequences (see ``output_type`` and the Notes).
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return super().fit(X, y)
+
+    # ------------------------------------------------------------------
+    # Inputs
+    # ------------------------------------------------------------------
+    def _validate_sequences(self, X, reset):
+        if reset:
+            kind = self.input_type
+            tokens = None
+            if kind in ("auto", "tokens"):
+                tokens = _as_token_lists(X, kind == "tokens", "X")
+            if tokens is not None:
+                kind = "tokens"
+            elif kind == "auto":
+                kind = "sequence"
+            self._source_kind_ = kind
+        else:
+            check_is_fitted(self)
+            kind = self._source_kind_
+            if kind == "tokens":
+                tokens = _as_token_lists(X, True, "X")
+        if kind == "tokens":
+            return self._encode_source(tokens, reset)
+        if kind == "vector":
+            X = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+            self._check_layout(2, X.shape[1], None, reset)
+            return X.astype(np.float32, copy=False), None
+        if not reset and _as_token_lists(X, False, "X") is not None:
+            raise ValueError(
+                "X holds strings or token sequences, but this "
+                f"{type(self).__name__} was fitted on numeric input."
+            )
+        return super()._validate_sequences(X, reset)
+
+    def _encode_source(self, tokens, reset):
+        if reset:
+            self.input_vocabulary_ = _learn_vocabulary(tokens, "X")
+            self._input_index = {
+                t: i + _N_SOURCE_SPECIALS for i, t in enumerate(self.input_vocabulary_)
+            }
+            self._check_layout("tokens", 1, None, reset=True)
+        lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
+        ids = np.zeros((len(tokens), lengths.max()), dtype=np.int64)
+        index = self._input_index
+        try:
+            for row, seq in zip(ids, tokens):
+                row[: len(seq)] = [index.get(t, _UNK) for t in seq]
+                row[len(seq)] = _SRC_EOS
+        except TypeError as exc:
+            raise TypeError(f"The tokens of X must be hashable: {exc}") from None
+        return ids, lengths
+
+    # ------------------------------------------------------------------
+    # Targets
+    # ------------------------------------------------------------------
+    def _encode_target(self, y, n_samples, lengths, n_timesteps):
+        tokens = None
+        if self.output_type in ("auto", "tokens"):
+            tokens = _as_token_lists(y, self.output_type == "tokens", "y")
+        self.input_vocabulary_ = getattr(self, "input_vocabulary_", None)
+        if self._source_kind_ != "tokens":
+            self.input_vocabulary_ = self._input_index = None
+        if tokens is not None:
+            return self._encode_token_target(y, tokens)
+        self.output_vocabulary_ = None
+        self._target_kind_ = "numeric"
+        try:
+            y = check_array(
+                y,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=np.float64,
+                input_name="y",
+                estimator=self,
+            )
+        except ValueError as exc:
+            if "inhomogeneous" not in str(exc):
+                raise
+            raise ValueError(
+                "Numeric target sequences must all have the same length; "
+                "pad them or use token targets (output_type='tokens')."
+            ) from None
+        if y.ndim > 3:
+            raise ValueError(
+                "Numeric y must be of shape (n_samples,), (n_samples, n_steps) "
+                f"or (n_samples, n_steps, n_outputs); got {y.shape}."
+            )
+        self._y_ndim = y.ndim
+        y3 = y.reshape(n_samples, -1, 1) if y.ndim < 3 else y
+        if y3.shape[1] == 0:
+            raise ValueError("y has target sequences of length 0.")
+        self._n_target_steps = y3.shape[1]
+        self.max_output_length_ = (
+            self._n_target_steps
+            if self.max_output_length is None
+            else self.max_output_length
+        )
+        flat = y3.reshape(-1, y3.shape[-1])
+        self._y_mean = flat.mean(axis=0)
+        scale = flat.std(axis=0)
+        self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        y3 = (y3 - self._y_mean) / self._y_scale
+        self._target_lengths = None
+        return y3.astype(np.float32), y3.shape[-1]
+
+    def _encode_token_target(self, y, tokens):
+        self._target_kind_ = "tokens"
+        self._target_is_str = all(isinstance(s, str) for s in y)
+        self.output_vocabulary_ = _learn_vocabulary(tokens, "y")
+        index = {
+            t: i + _N_TARGET_SPECIALS for i, t in enumerate(self.output_vocabulary_)
+        }
+        self._target_lengths = np.fromiter(
+            (len(s) + 1 for s in tokens), dtype=np.int64
+        )
+        codes = np.full(
+            (len(tokens), self._target_lengths.max()), _IGNORE_INDEX, dtype=np.int64
+        )
+        for row, seq in zip(codes, tokens):
+            row[: len(seq)] = [index[t] for t in seq]
+            row[len(seq)] = _EOS
+        longest = int(self._target_lengths.max()) - 1
+        self.max_output_length_ = (
+            longest + max(2, longest // 2)
+            if self.max_output_length is None
+            else self.max_output_length
+        )
+        return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
+
+    def _make_dataset(self, X, lengths, y):
+        return _Seq2SeqDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            None
+            if self._target_lengths is None
+            else torch.from_numpy(self._target_lengths),
+        )
+
+    def _module_class(self):
+        return Seq2SeqNetwork
+
+    def _module_params(self, n_outputs):
+        embedding_dim = self.embedding_dim or self.hidden_size
+        params = dict(
+            input_size=self._n_step_features,
+            output_size=n_outputs,
+            target="tokens" if self._target_kind_ == "tokens" else "numeric",
+            source="vector" if self._source_kind_ == "vector" else "sequence",
+            attention=self.attention,
+            teacher_forcing_ratio=self.teacher_forcing_ratio,
+            bos=_BOS,
+            target_embedding_dim=embedding_dim,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            nonlinearity=self.nonlinearity,
+            forget_bias=self.forget_bias,
+        )
+        if self._source_kind_ == "tokens":
+            params.update(
+                vocab_size=len(self.input_vocabulary_) + _N_SOURCE_SPECIALS,
+                embedding_dim=embedding_dim,
+            )
+        elif self.embedding_dim is not None and self._source_kind_ != "vector":
+            params.update(vocab_size=self.vocab_size_, embedding_dim=embedding_dim)
+        return params
+
+    def _criterion(self):
+        if self._target_kind_ == "tokens":
+            return SequenceCrossEntropyLoss, {}
+        return nn.MSELoss, {}
+
+    # ------------------------------------------------------------------
+    # Prediction
+    # ------------------------------------------------------------------
+    def _batches(self, X):
+        """Yield ``(module, n_rows, memory, mask, representation)`` batches.
+
+        Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
+        is padded), so a sample's output does not depend on the batch.
+        """
+        X, lengths = self._validate_sequences(X, reset=False)
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        bs = _INFERENCE_BATCH_SIZE
+        with torch.no_grad():
+            for start in range(0, len(X), bs):
+                Xb = X[start : start + bs]
+                n = len(Xb)
+                pad = np.zeros((bs - n, *Xb.shape[1:]), dtype=Xb.dtype)
+                Xb = torch.from_numpy(np.concatenate([Xb, pad])).to(device)
+                lb = None
+                if lengths is not None:
+                    lb = np.concatenate(
+                        [lengths[start : start + bs], np.ones(bs - n, np.int64)]
+                    )
+                    lb = torch.from_numpy(lb)
+                    Xb = Xb[:, : int(lb.max())]
+                memory, mask, rep = module.encode(Xb, lb)
+                yield module, n, memory, mask, rep
+
+    def transform(self, X):
+        """Return the encoder's fixed-length representation of each input.
+
+        For sequence input this is the final state of the encoder's last
+        layer (both directions when bidirectional); for vector input, the
+        learnt projection that initialises the decoder.
+
+        Parameters
+        ----------
+        X : list of str, list of token sequences, or array-like
+            Inputs, in the layout used in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out)
+            The representations, float64.
+        """
+        check_is_fitted(self)
+        out = [rep[:n].cpu().numpy() for _, n, _, _, rep in self._batches(X)]
+        return np.concatenate(out).astype(np.float64)
+
+    @property
+    def _n_features_out(self):
+        """Number of features of ``transform``'s output."""
+        return self.net_.module_.representation_size
+
+    def _decode_batch(self, module, memory, mask, rep):
+        state = module.init_state(rep)
+        keys = module.precompute_keys(memory)
+        n_steps = self.max_output_length_
+        if self._target_kind_ == "numeric":
+            n_out = module.head.out_features
+
+            def feed_back(previous, state):
+                if previous.shape[-1] == n_out:  # an output: add the flag
+                    previous = module.next_inputs(previous)
+                return module.step(previous, state, memory, mask, keys)
+
+            start = module.start_inputs(len(rep), rep.device)
+            return greedy_search(feed_back, state, start, n_steps)
+        K = self.beam_width if self.decoding == "beam" else 1
+        if K > 1:
+            memory = memory.repeat_interleave(K, dim=0)
+            mask = mask.repeat_interleave(K, dim=0)
+            keys = None if keys is None else keys.repeat_interleave(K, dim=0)
+            state = tuple(s.repeat_interleave(K, dim=0) for s in state)
+
+        def step(previous, state):
+            logits, state = module.step(previous, state, memory, mask, keys)
+            logits[:, _BOS] = float("-inf")  # never generated
+            return torch.log_softmax(logits, dim=-1), state
+
+        start = module.start_inputs(len(rep) * K, rep.device)
+        # One more step than tokens: the end token.
+        if K > 1:
+            tokens, _ = beam_search(
+                step, state, start, n_steps + 1, _EOS, K, self.length_penalty
+            )
+            return tokens
+        return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
+
+    def _predict_codes(self, X):
+        """Decoded outputs: token id lists, or a standardised value array."""
+        outs = []
+        for module, n, memory, mask, rep in self._batches(X):
+            outs.append(self._decode_batch(module, memory, mask, rep)[:n].cpu())
+        if self._target_kind_ == "numeric":
+            return torch.cat(outs).numpy().astype(np.float64)
+        codes = []
+        for batch in outs:
+            for row in batch.tolist():
+                end = row.index(_EOS) if _EOS in row else self.max_output_length_
+                codes.append(row[: min(end, self.max_output_length_)])
+        return codes
+
+    def predict(self, X):
+        """Generate the output sequence of each input.
+
+        Parameters
+        ----------
+        X : list of str, list of token sequences, or array-like
+            Inputs, in the layout used in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray
+            For string targets, an object array of strings; for other token
+            targets, an object array of token lists; for numeric targets,
+            an array in the shape of the training ``y`` (with
+            ``max_output_length`` steps when set).
+        """
+        check_is_fitted(self)
+        codes = self._predict_codes(X)
+        if self._target_kind_ == "numeric":
+            values = codes * self._y_scale + self._y_mean
+            if self._y_ndim == 3:
+                return values
+            values = values[..., 0]
+            if self._y_ndim == 1 and values.shape[1] == 1:
+                return values[:, 0]
+            return values
+        vocab = self.output_vocabulary_
+        out = np.empty(len(codes), dtype=object)
+        for i, row in enumerate(codes):
+            seq = [vocab[c - _N_TARGET_SPECIALS] for c in row]
+            out[i] = "".join(seq) if self._target_is_str else seq
+        return out
+
+    def score(self, X, y, sample_weight=None):
+        """Exact-match accuracy (token targets) or R² (numeric targets).
+
+        Parameters
+        ----------
+        X : list of str, list of token sequences, or array-like
+            Test inputs.
+        y : list of str, list of token sequences, or array-like
+            True output sequences.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Share of outputs equal to their target (token targets), or R² of
+            all predicted values (numeric targets).
+        """
+        y_pred = self.predict(X)
+        if self._target_kind_ == "numeric":
+            y = check_array(
+                y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
+            )
+            if y.shape[1:] != y_pred.shape[1:]:
+                raise ValueError(
+                    f"y has shape {y.shape}, but the predictions have shape "
+                    f"{y_pred.shape}."
+                )
+            return r2_score(
+                y.reshape(len(y), -1),
+                y_pred.reshape(len(y_pred), -1),
+                sample_weight=sample_weight,
+            )
+        tokens = _as_token_lists(y, True, "y")
+        if len(tokens) != len(y_pred):
+            raise ValueError(
+                f"y has {len(tokens)} samples but X has {len(y_pred)}."
+            )
+        matches = [
+            list(p if not self._target_is_str else list(p)) == t
+            for p, t in zip(y_pred, tokens)
+        ]
+        return float(np.average(matches, weights=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+

@@ -1,0 +1,401 @@
+# SPDX-License-Identifier: BSD-3-Clause
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import Seq2SeqTransformer
+from sklearn_rnn._modules import Seq2SeqNetwork, beam_search, greedy_search
+from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
+
+# ----------------------------------------------------------------------
+# Beam search on a crafted decoder distribution
+# ----------------------------------------------------------------------
+# Tokens: 0 = A, 1 = B, 2 = C, 3 = eos, 4 = bos (never produced). The
+# textbook case: greedy picks A, B, C, eos with P = .5 * .4 * .4 * .6 = 0.048
+# while A, C, B, eos has P = .5 * .3 * .6 * .6 = 0.054. Every shorter
+# sequence is less probable than both (the most probable, "eos" alone and
+# "A, eos", have P = .05), so beams of any width must end on A, C, B, eos.
+A, B, C, EOS, BOS = range(5)
+_TABLE = {
+    (): [0.5, 0.2, 0.25, 0.05],
+    (A,): [0.2, 0.4, 0.3, 0.1],
+    (A, B): [0.2, 0.2, 0.4, 0.2],
+    (A, C): [0.1, 0.6, 0.2, 0.1],
+    (A, B, C): [0.1, 0.1, 0.2, 0.6],
+    (A, C, B): [0.1, 0.2, 0.1, 0.6],
+}
+_OTHER = [0.3, 0.3, 0.3, 0.1]  # any other prefix
+
+
+def _crafted_step(previous, state):
+    """Next-token log-probabilities given the prefix held in the state."""
+    (prefix,) = state
+    prefix = torch.cat([prefix, previous[:, None]], dim=1)
+    rows = []
+    for row in prefix.tolist():
+        key = tuple(t for t in row if t != BOS)
+        rows.append(_TABLE.get(key, _OTHER) + [0.0])
+    return torch.tensor(rows).log(), (prefix,)
+
+
+def _decode(width, n=2):
+    rows = n * max(width, 1)
+    start = torch.full((rows,), BOS)
+    state = (torch.empty(rows, 0, dtype=torch.long),)
+    if width == 0:  # greedy
+        return greedy_search(_crafted_step, state, start, 10, eos=EOS), None
+    return beam_search(_crafted_step, state, start, 10, EOS, width)
+
+
+def test_greedy_takes_the_locally_best_path():
+    tokens, _ = _decode(0)
+    assert tokens.tolist() == [[A, B, C, EOS]] * 2
+
+
+@pytest.mark.parametrize("width", [2, 3, 4, 6])
+def test_beam_search_finds_the_more_probable_sequence(width):
+    tokens, log_prob = _decode(width)
+    assert tokens.tolist() == [[A, C, B, EOS]] * 2
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.054] * 2, rtol=1e-5)
+
+
+def test_beam_width_one_is_greedy():
+    tokens, log_prob = _decode(1)
+    assert tokens.tolist() == [[A, B, C, EOS]] * 2
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.048] * 2, rtol=1e-5)
+
+
+def test_beam_search_keeps_finished_prefixes():
+    # "eos" right away (P=.1) beats every longer sequence when the rest is
+    # spread thin; the beam must keep it while extending the others.
+    def step(previous, state):
+        (prefix,) = state
+        first = prefix.shape[1] == 0
+        probs = [0.3, 0.3, 0.3, 0.1, 0] if first else [0.24, 0.24, 0.24, 0.28, 0]
+        return torch.tensor([probs] * len(previous)).log(), (
+            torch.cat([prefix, previous[:, None]], dim=1),
+        )
+
+    state = (torch.empty(4, 0, dtype=torch.long),)
+    tokens, log_prob = beam_search(step, state, torch.full((4,), BOS), 5, EOS, 4)
+    assert tokens[0, 0].item() == EOS
+    assert math.isclose(log_prob.exp().item(), 0.1, rel_tol=1e-5)
+    # With length normalisation the longer sequence wins.
+    tokens, _ = beam_search(
+        step, state, torch.full((4,), BOS), 5, EOS, 4, length_penalty=1.0
+    )
+    assert tokens[0, 0].item() != EOS
+
+
+# ----------------------------------------------------------------------
+# Learning small tasks
+# ----------------------------------------------------------------------
+def _reverse_task(n=300, seed=0):
+    rng = np.random.RandomState(seed)
+    X = ["".join(rng.choice(list("abc"), rng.randint(1, 5))) for _ in range(n)]
+    return X, [s[::-1] for s in X]
+
+
+FAST = dict(lr=1e-2, max_epochs=30, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def reverser():
+    X, y = _reverse_task()
+    return Seq2SeqTransformer("gru", 32, attention="luong", **FAST).fit(X, y)
+
+
+def test_strings_round_trip(reverser):
+    X, y = _reverse_task(200, seed=1)
+    pred = reverser.predict(X)
+    assert pred.dtype == object and pred.shape == (200,)
+    assert all(isinstance(p, str) for p in pred)
+    assert reverser.score(X, y) > 0.9
+    assert reverser.input_vocabulary_ == list("abc")
+    assert reverser.output_vocabulary_ == list("abc")
+
+
+@pytest.mark.parametrize(
+    "cell, attention", [("gru", None), ("lstm", "luong"), ("gru", "bahdanau")]
+)
+def test_learns_reversal_with_and_without_attention(cell, attention):
+    X, y = _reverse_task()
+    est = Seq2SeqTransformer(cell, 32, attention=attention, **FAST).fit(X, y)
+    X_test, y_test = _reverse_task(100, seed=1)
+    assert est.score(X_test, y_test) > 0.75
+
+
+def test_attention_beats_the_bottleneck_on_longer_inputs():
+    rng = np.random.RandomState(0)
+    X = ["".join(rng.choice(list("abcdef"), 7)) for _ in range(500)]
+    y = [s[::-1] for s in X]
+    scores = {}
+    for attention in (None, "luong"):
+        est = Seq2SeqTransformer(
+            "gru", 32, attention=attention, lr=1e-2, max_epochs=10, random_state=0
+        ).fit(X[:400], y[:400])
+        scores[attention] = est.score(X[400:], y[400:])
+    assert scores["luong"] > 0.5
+    assert scores[None] < 0.3
+
+
+def test_token_lists():
+    rng = np.random.RandomState(0)
+    words = ["red", "green", "blue", "cyan"]
+    X = [list(rng.choice(words, rng.randint(1, 4))) for _ in range(200)]
+    y = [[w.upper() for w in seq] for seq in X]
+    est = Seq2SeqTransformer("gru", 32, attention="luong", **FAST).fit(X, y)
+    pred = est.predict([["red", "blue"], ("cyan",)])
+    assert pred.dtype == object
+    assert list(pred[0]) == ["RED", "BLUE"] and list(pred[1]) == ["CYAN"]
+    assert est.score(X, y) > 0.9
+    assert est.input_vocabulary_ == sorted(words)
+
+
+def test_integer_tokens_with_output_type():
+    rng = np.random.RandomState(0)
+    X = [list(rng.randint(0, 5, rng.randint(1, 4))) for _ in range(200)]
+    y = [[v + 10 for v in seq] for seq in X]
+    est = Seq2SeqTransformer(
+        "gru", 32, attention="luong", input_type="tokens", output_type="tokens",
+        **FAST,
+    ).fit(X, y)  # fmt: skip
+    assert est.predict([[1, 2]])[0] == [11, 12]
+
+
+def test_unknown_input_tokens():
+    X, y = _reverse_task()
+    est = Seq2SeqTransformer("gru", 16, max_epochs=2, random_state=0).fit(X, y)
+    pred = est.predict(["abz", "zz", ""])
+    assert len(pred) == 3 and "z" not in est.input_vocabulary_
+    assert est.transform(["abz"]).shape == (1, 16)
+
+
+def test_numeric_sequences(rng):
+    t = np.arange(13)
+    phase = rng.uniform(0, 2 * np.pi, size=(400, 1))
+    series = np.sin(0.5 * t + phase) + 0.05 * rng.normal(size=(400, 13))
+    X, y = series[:, :10], series[:, 10:]
+    est = Seq2SeqTransformer("gru", 32, lr=1e-2, max_epochs=30, random_state=0)
+    est.fit(X[:300], y[:300])
+    assert est.predict(X[300:]).shape == (100, 3)
+    assert est.score(X[300:], y[300:]) > 0.8
+    # Multivariate targets keep their 3-D shape; 1-D targets stay 1-D.
+    est3 = Seq2SeqTransformer("gru", 8, max_epochs=2, random_state=0)
+    assert est3.fit(X, np.stack([y, -y], axis=2)).predict(X[:4]).shape == (4, 3, 2)
+    assert est3.fit(X, y[:, 0]).predict(X[:4]).shape == (4,)
+    # max_output_length predicts further than trained.
+    est3.set_params(max_output_length=5).fit(X, y)
+    assert est3.predict(X[:4]).shape == (4, 5)
+
+
+def test_vector_to_sequence(rng):
+    # Each row (a, b) maps to the line a + b * s for s = 0..5.
+    V = rng.uniform(-1, 1, size=(500, 2))
+    y = V[:, :1] + V[:, 1:] * np.arange(6)
+    est = Seq2SeqTransformer(
+        "gru", 32, input_type="vector", lr=1e-2, max_epochs=40, random_state=0
+    ).fit(V[:400], y[:400])
+    assert est.predict(V[400:]).shape == (100, 6)
+    assert est.score(V[400:], y[400:]) > 0.9
+    assert est.transform(V[:3]).shape == (3, 32)
+    # As sequences, the same 2-D array is read as univariate sequences of 2.
+    seq = Seq2SeqTransformer("gru", 8, max_epochs=1, random_state=0).fit(V, y)
+    assert seq._source_kind_ == "sequence" and est._source_kind_ == "vector"
+
+
+def test_vector_to_string():
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven"]
+    digits = np.random.RandomState(0).randint(0, 8, 200)
+    V = np.eye(8)[digits]
+    y = [words[d] for d in digits]
+    est = Seq2SeqTransformer(
+        "gru", 16, input_type="vector", lr=1e-2, max_epochs=30, random_state=0
+    ).fit(V, y)
+    assert list(est.predict(np.eye(8))) == words
+
+
+def test_teacher_forcing_ratio_zero_feeds_own_predictions():
+    X, y = _reverse_task(50)
+    est = Seq2SeqTransformer(
+        "gru", 16, teacher_forcing_ratio=0.0, max_epochs=1, random_state=0
+    ).fit(X, y)
+    module = est.module_
+    ids, lengths = est._validate_sequences(X[:8], reset=False)
+    target = torch.full((8, 4), 2)  # any tokens: never read with ratio 0
+    other = torch.full((8, 4), 3)
+    Xt = torch.from_numpy(ids)
+    L = torch.from_numpy(lengths)
+    module.train()
+    with torch.no_grad():
+        a = module(Xt, L, target)
+        b = module(Xt, L, other)
+        module.teacher_forcing_ratio = 1.0
+        c = module(Xt, L, other)
+    module.eval()
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, c)
+
+
+def test_teacher_forcing_ratio_changes_training_and_still_learns():
+    X, y = _reverse_task()
+    params = dict(FAST, max_epochs=20)
+    est = Seq2SeqTransformer(
+        "gru", 32, attention="luong", teacher_forcing_ratio=0.5, **params
+    ).fit(X[:150], y[:150])
+    assert est.score(X, y) > 0.8
+    full = Seq2SeqTransformer("gru", 32, attention="luong", **params)
+    assert est.loss_curve_ != full.fit(X[:150], y[:150]).loss_curve_
+
+
+def test_greedy_and_beam_agree_on_a_confident_model(reverser):
+    X, y = _reverse_task(100, seed=1)
+    greedy = reverser.predict(X)
+    beam = reverser.set_params(decoding="beam", beam_width=3).predict(X)
+    reverser.set_params(decoding="greedy")
+    assert np.mean(greedy == beam) > 0.9
+    one = reverser.set_params(decoding="beam", beam_width=1).predict(X)
+    assert list(one) == list(greedy)
+    # Length normalisation only ranks the beams differently.
+    normalised = reverser.set_params(beam_width=3, length_penalty=1.0).predict(X)
+    reverser.set_params(decoding="greedy", beam_width=5, length_penalty=0.0)
+    assert np.mean(normalised == beam) > 0.9
+
+
+def test_max_output_length(reverser):
+    assert reverser.max_output_length_ == 4 + 2
+    short = pickle.loads(pickle.dumps(reverser)).set_params(max_output_length=2)
+    # Fitted limits are read from the parameter at fit time only.
+    assert short.max_output_length_ == 6
+    X, y = _reverse_task()
+    short.fit(X, y)
+    assert max(len(p) for p in short.predict(X)) <= 2
+
+
+def test_transform_features_and_set_output(reverser):
+    pd = pytest.importorskip("pandas")
+    names = reverser.get_feature_names_out()
+    assert list(names[:2]) == ["seq2seqtransformer0", "seq2seqtransformer1"]
+    assert len(names) == 32
+    est = pickle.loads(pickle.dumps(reverser)).set_output(transform="pandas")
+    out = est.transform(["ab", "ba"])
+    assert isinstance(out, pd.DataFrame) and out.shape == (2, 32)
+
+
+def test_early_stopping_holds_out_whole_pairs():
+    X, y = _reverse_task(100)
+    est = Seq2SeqTransformer(
+        "gru", 8, max_epochs=3, early_stopping=True, validation_split="shuffle",
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert len(est.validation_scores_) == est.n_iter_ == 3
+    assert all(np.isfinite(est.validation_scores_))
+
+
+def test_bidirectional_deep_encoder():
+    X, y = _reverse_task()
+    est = Seq2SeqTransformer(
+        "lstm", 16, num_layers=2, bidirectional=True, attention="bahdanau",
+        max_epochs=2, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert est.transform(X[:3]).shape == (3, 32)
+    assert len(est.predict(X[:3])) == 3
+
+
+# ----------------------------------------------------------------------
+# Errors
+# ----------------------------------------------------------------------
+def test_errors_for_bad_input(reverser):
+    X, y = _reverse_task(20)
+    with pytest.raises(ValueError, match="requires y"):
+        Seq2SeqTransformer().fit(X, None)
+    with pytest.raises(TypeError, match="single str"):
+        Seq2SeqTransformer().fit("abc", y)
+    with pytest.raises(ValueError, match="same length"):
+        Seq2SeqTransformer(max_epochs=1).fit(
+            np.zeros((2, 3)), [np.zeros(2), np.zeros(3)]
+        )
+    with pytest.raises(ValueError, match="fitted on numeric input"):
+        est = Seq2SeqTransformer("gru", 4, max_epochs=1)
+        est.fit(np.zeros((4, 3)), [1.0] * 4).predict(X)
+    with pytest.raises(ValueError, match="output_type='tokens'"):
+        Seq2SeqTransformer(output_type="tokens").fit(X, [1.0] * 20)
+    with pytest.raises(ValueError, match="samples"):
+        Seq2SeqTransformer(max_epochs=1).fit(X, y[:-1])
+    with pytest.raises(TypeError, match="hashable"):
+        Seq2SeqTransformer(input_type="tokens", max_epochs=1).fit(
+            [[[1]], [[2]]], y[:2]
+        )
+    with pytest.raises(ValueError, match="y has 3 samples"):
+        reverser.score(X[:2], y[:3])
+
+
+def test_inputs_are_not_mutated():
+    X, y = _reverse_task(30)
+    X_list = [list(s) for s in X]
+    X_copy = [list(s) for s in X]
+    Seq2SeqTransformer("gru", 8, max_epochs=1, random_state=0).fit(X_list, y)
+    assert X_list == X_copy
+
+
+# ----------------------------------------------------------------------
+# scikit-learn integration
+# ----------------------------------------------------------------------
+def test_pipeline_feature_extractor_and_grid_search():
+    X, y = _reverse_task(200)
+    # A Pipeline step reading encoder features; the target (does the string
+    # start with "a"?) is also the decoder's length-1 numeric target.
+    labels = np.array([s[0] == "a" for s in X], dtype=int)
+    pipe = make_pipeline(
+        Seq2SeqTransformer("gru", 16, lr=1e-2, max_epochs=10, random_state=0),
+        LogisticRegression(),
+    )
+    assert pipe.fit(X, labels).score(X, labels) > 0.9
+    search = GridSearchCV(
+        Seq2SeqTransformer("gru", 16, lr=1e-2, max_epochs=15, random_state=0),
+        {"attention": [None, "luong"]},
+        cv=2,
+    ).fit(X, y)
+    assert search.best_params_ == {"attention": "luong"}
+    assert 0.0 <= search.best_score_ <= 1.0
+
+
+def test_pickle_round_trip(reverser):
+    X, _ = _reverse_task(50, seed=2)
+    clone = pickle.loads(pickle.dumps(reverser))
+    assert list(clone.predict(X)) == list(reverser.predict(X))
+    np.testing.assert_array_equal(clone.transform(X), reverser.transform(X))
+
+
+def test_random_state_reproducibility():
+    X, y = _reverse_task(100)
+    fit = lambda seed: Seq2SeqTransformer(  # noqa: E731
+        "gru", 8, max_epochs=2, random_state=seed
+    ).fit(X, y)
+    a, b, c = fit(0), fit(0), fit(1)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.allclose(a.transform(X), c.transform(X))
+    # Fitting leaves torch's global generator alone.
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fit(0)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_datasets_are_consistent():
+    X, y = make_addition_pairs(500, random_state=0)
+    assert len(set(X)) == 500
+    assert all(eval(q) == int(a) for q, a in zip(X, y))
+    assert max(len(q) for q in X) <= 7
+    dates, iso = make_date_pairs(300, random_state=0)
+    assert all(len(d) == 10 and d[4] == d[7] == "-" for d in iso)
+    with pytest.raises(ValueError, match="distinct additions"):
+        make_addition_pairs(101, max_digits=1)
