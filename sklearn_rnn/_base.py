@@ -445,13 +445,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
             forget_bias=float(self.forget_bias),
-            autocast_dtype=None if self.precision == "float32" else torch.bfloat16,
+            autocast_dtype=self._autocast_dtype(),
         )
         if self.embedding_dim is not None:
             params.update(
                 vocab_size=int(self.vocab_size_), embedding_dim=int(self.embedding_dim)
             )
         return params
+
+    def _autocast_dtype(self):
+        """The lower precision of mixed-precision training, or None."""
+        return None if self.precision == "float32" else torch.bfloat16
 
     def _make_net(self, module_params, device, seed, y):
         callbacks = [

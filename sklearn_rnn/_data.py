@@ -13,6 +13,7 @@ operation instead; skorch still runs the training loop, the callbacks and the
 device handling.
 """
 
+import copy
 import warnings
 
 import numpy as np
@@ -57,19 +58,30 @@ class SequenceDataset(Dataset):
         return self.batch(torch.as_tensor([i]))
 
     def subset(self, idx):
-        idx = torch.as_tensor(idx, dtype=torch.long)
-        rows = idx if self.rows is None else self.rows[idx]
-        return SequenceDataset(self.X, self.lengths, self.y, self.y_per_step, rows)
+        """The samples ``idx`` of this dataset, without copying any data."""
+        subset = copy.copy(self)  # subclasses keep their own fields
+        subset.rows = self._rows(torch.as_tensor(idx, dtype=torch.long))
+        return subset
+
+    def _rows(self, idx):
+        """Rows of the underlying tensors of samples ``idx`` of this dataset."""
+        return idx if self.rows is None else self.rows[idx]
+
+    def _inputs(self, rows):
+        """Gather the inputs of ``rows``; floating inputs become float32.
+
+        float64 input and strided window views are converted here, one batch
+        at a time (a no-op for contiguous float32 batches).
+        """
+        X = self.X[rows]
+        if X.is_floating_point():
+            X = X.to(torch.float32).contiguous()
+        return X
 
     def batch(self, idx):
         """Return ``(Xi, yi)`` for the samples ``idx`` (a slice or index tensor)."""
-        if self.rows is not None:
-            idx = self.rows[idx]
-        X = self.X[idx]
-        if X.is_floating_point():
-            # float64 input and strided window views are converted here, one
-            # batch at a time (a no-op for contiguous float32 batches).
-            X = X.to(torch.float32).contiguous()
+        idx = self._rows(idx)
+        X = self._inputs(idx)
         y = None if self.y is None else self.y[idx]
         if self.lengths is None:
             return X, y

@@ -111,6 +111,20 @@ class RecurrentEncoder(nn.Module):
         return outputs, summary
 
 
+def autocast_call(dtype, device, function, *args):
+    """Return ``function(*args)``, run under ``torch.autocast`` when ``dtype``.
+
+    Mixed precision: the computation runs in autocast's lower precision where
+    it is safe; the output goes back to float32 so that the loss and the
+    gradients flowing into it stay in float32. ``dtype=None`` just calls.
+    """
+    if dtype is None:
+        return function(*args)
+    with torch.autocast(torch.device(device).type, dtype=dtype):
+        out = function(*args)
+    return out.float()
+
+
 class RecurrentNetwork(nn.Module):
     """A :class:`RecurrentEncoder` with a linear head.
 
@@ -140,14 +154,7 @@ class RecurrentNetwork(nn.Module):
         self.head = nn.Linear(self.encoder.output_size, output_size)
 
     def forward(self, X, lengths=None):
-        if self.autocast_dtype is None:
-            return self._forward(X, lengths)
-        # Mixed precision: the forward pass runs in autocast's lower
-        # precision where it is safe; the output goes back to float32 so that
-        # the loss and the gradients flowing into it stay in float32.
-        with torch.autocast(X.device.type, dtype=self.autocast_dtype):
-            out = self._forward(X, lengths)
-        return out.float()
+        return autocast_call(self.autocast_dtype, X.device, self._forward, X, lengths)
 
     def _forward(self, X, lengths):
         outputs, summary = self.encoder(X, lengths)
@@ -283,9 +290,11 @@ class Seq2SeqNetwork(nn.Module):
         teacher_forcing_ratio=1.0,
         bos=0,
         target_embedding_dim=None,
+        autocast_dtype=None,
         **encoder,
     ):
         super().__init__()
+        self.autocast_dtype = autocast_dtype
         cell = encoder.get("cell", "lstm")
         hidden_size = encoder.get("hidden_size", 32)
         num_layers = encoder.get("num_layers", 1)
@@ -441,6 +450,11 @@ class Seq2SeqNetwork(nn.Module):
     def forward(self, X, lengths=None, target=None):
         if target is None:
             raise ValueError("Seq2SeqNetwork.forward needs the target sequence.")
+        return autocast_call(
+            self.autocast_dtype, X.device, self._forward, X, lengths, target
+        )
+
+    def _forward(self, X, lengths, target):
         memory, mask, rep = self.encode(X, lengths)
         state = self.init_state(rep)
         keys = self.precompute_keys(memory)

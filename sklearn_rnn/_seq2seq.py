@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from sklearn_rnn._base import _FLOAT_DTYPES, _INFERENCE_BATCH_SIZE, BaseRNN
-from sklearn_rnn._data import SequenceDataset, to_tensor
+from sklearn_rnn._data import BatchIterator, SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
     SequenceCrossEntropyLoss,
@@ -121,17 +121,9 @@ class _Seq2SeqDataset(SequenceDataset):
         super().__init__(X, lengths, y)
         self.y_lengths = y_lengths
 
-    def subset(self, idx):
-        idx = torch.as_tensor(idx, dtype=torch.long)
-        return _Seq2SeqDataset(
-            self.X[idx],
-            None if self.lengths is None else self.lengths[idx],
-            self.y[idx],
-            None if self.y_lengths is None else self.y_lengths[idx],
-        )
-
     def batch(self, idx):
-        X = self.X[idx]
+        idx = self._rows(idx)
+        X = self._inputs(idx)
         y = self.y[idx]
         Xi = {"X": X}
         if self.lengths is not None:
@@ -343,6 +335,8 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
+        precision="float32",
+        compile=False,
         warm_start=False,
         verbose=0,
         random_state=None,
@@ -378,6 +372,8 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.device = device
+        self.precision = precision
+        self.compile = compile
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
@@ -563,6 +559,7 @@ of arrays
             dropout=self.dropout,
             nonlinearity=self.nonlinearity,
             forget_bias=self.forget_bias,
+            autocast_dtype=self._autocast_dtype(),
         )
         if self._source_kind_ == "tokens":
             params.update(
@@ -588,24 +585,20 @@ of arrays
         is padded), so a sample's output does not depend on the batch.
         """
         X, lengths = self._validate_sequences(X, reset=False)
+        dataset = SequenceDataset(
+            to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
+        )
+        batches = BatchIterator(dataset, _INFERENCE_BATCH_SIZE, pad_last=True)
         module = self.net_.module_
         module.eval()
         device = self.net_.device
-        bs = _INFERENCE_BATCH_SIZE
         with torch.no_grad():
-            for start in range(0, len(X), bs):
-                Xb = X[start : start + bs]
-                n = len(Xb)
-                pad = np.zeros((bs - n, *Xb.shape[1:]), dtype=Xb.dtype)
-                Xb = torch.from_numpy(np.concatenate([Xb, pad])).to(device)
+            for start, (Xb, _) in zip(range(0, len(X), _INFERENCE_BATCH_SIZE), batches):
+                n = min(_INFERENCE_BATCH_SIZE, len(X) - start)
                 lb = None
-                if lengths is not None:
-                    lb = np.concatenate(
-                        [lengths[start : start + bs], np.ones(bs - n, np.int64)]
-                    )
-                    lb = torch.from_numpy(lb)
-                    Xb = Xb[:, : int(lb.max())]
-                memory, mask, rep = module.encode(Xb, lb)
+                if isinstance(Xb, dict):
+                    Xb, lb = Xb["X"], Xb["lengths"]
+                memory, mask, rep = module.encode(Xb.to(device), lb)
                 yield module, n, memory, mask, rep
 
     def transform(self, X):

@@ -14,6 +14,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNForecaster,
     RNNRegressor,
+    Seq2SeqTransformer,
     SlidingWindowTransformer,
 )
 
@@ -80,6 +81,18 @@ def _fit_tokens(est):
     return est.fit(X, X[:, -1] * 0.5)
 
 
+WORDS = ["abc", "ba", "cab", "a", "bca", "cc", "acb", "b"] * 4
+
+
+def _fit_words(est):
+    return est.fit(WORDS, [w[::-1] for w in WORDS])
+
+
+def _fit_numeric_seq2seq(est):
+    X, _ = _sequences()
+    return est.fit(X, np.cumsum(X[:, -3:], axis=1))
+
+
 def _fit_forecaster(est):
     y = _series()
     return est.fit(y.to_frame().iloc[:, :0], y)
@@ -126,6 +139,28 @@ CASES = [
         ),
         _fit_forecaster,
         lambda est: est.forecast(5).to_numpy(),
+    ),
+    Case(
+        "Seq2SeqTransformer",
+        lambda rs: Seq2SeqTransformer("gru", attention="luong", random_state=rs, **TINY),
+        _fit_words,
+        # The encoder's representation, and the beam's decoded strings' lengths.
+        lambda est: np.column_stack(
+            [
+                est.transform(["abc", "ca", "zz"]),
+                [len(w) for w in est.set_params(decoding="beam").predict(
+                    ["abc", "ca", "zz"]
+                )],
+            ]
+        ),
+    ),
+    Case(
+        "Seq2SeqTransformer-numeric",
+        lambda rs: Seq2SeqTransformer(
+            "lstm", attention="bahdanau", random_state=rs, **TINY
+        ),
+        _fit_numeric_seq2seq,
+        lambda est: est.predict(_sequences()[0]),
     ),
     Case(
         "SlidingWindowTransformer",

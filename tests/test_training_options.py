@@ -134,6 +134,22 @@ def test_bfloat16_autocast_trains_and_predicts_float64(rng, cell):
     assert out.dtype == torch.float32
 
 
+def test_bfloat16_autocast_trains_the_encoder_decoder():
+    from sklearn_rnn import Seq2SeqTransformer
+
+    words = ["abc", "ba", "cab", "a", "bca", "cc", "acb", "b"] * 8
+    kw = dict(hidden_size=16, attention="luong", max_epochs=3, random_state=0)
+    full = Seq2SeqTransformer(**kw).fit(words, [w[::-1] for w in words])
+    mixed = Seq2SeqTransformer(precision="bfloat16", **kw).fit(
+        words, [w[::-1] for w in words]
+    )
+    assert mixed.module_.autocast_dtype is torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    # The training forward passes ran in bfloat16: the losses differ.
+    assert mixed.loss_curve_ != full.loss_curve_
+    assert np.all(np.isfinite(mixed.loss_curve_))
+
+
 def test_compile_reaches_skorch(rng, monkeypatch):
     # Compiling for real needs a C++ toolchain and minutes on CPU; skorch's
     # torch_compile hook is checked with torch.compile's "eager" backend,
