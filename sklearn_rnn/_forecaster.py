@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn._seq2seq import Seq2SeqTransformer
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
@@ -20,7 +21,9 @@ from sklearn_rnn.utils._sklearn_compat import (
 )
 
 
-def _default_regressor():
+def _default_regressor(strategy):
+    if strategy == "seq2seq":
+        return Seq2SeqTransformer("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
     return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
 
 
@@ -75,8 +78,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     the target (log, seasonal and first differences), cuts the transformed
     training series into overlapping windows of ``window`` steps, and trains
     ``regressor`` to predict what follows each window: the next ``horizon``
-    values at once (``strategy="direct"``) or the next one, applied step by
-    step (``strategy="recursive"``). Everything is learnt from the rows given
+    values at once (``strategy="direct"``), the next one, applied step by
+    step (``strategy="recursive"``), or the next ``horizon`` values generated
+    by the decoder of an encoder-decoder, each step reading the previous one
+    (``strategy="seq2seq"``). Everything is learnt from the rows given
     to ``fit`` only, so inside ``TimeSeriesSplit`` or ``GridSearchCV`` no
     value of a test fold reaches a training window or a scaler.
 
@@ -88,22 +93,28 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    regressor : RNNRegressor, default=None
-        The network to train on the windows; cloned in ``fit``. None means
-        ``RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)``.
+    regressor : RNNRegressor or Seq2SeqTransformer, default=None
+        The network to train on the windows; cloned in ``fit``: an
+        ``RNNRegressor`` for the direct and recursive strategies, a
+        ``Seq2SeqTransformer`` for ``strategy="seq2seq"``. None means
+        ``RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)``
+        (a ``Seq2SeqTransformer`` with the same settings for seq2seq).
         Its parameters can be searched as ``regressor__hidden_size``, ...
 
     window : int, default=24
         Number of past (transformed) values each prediction reads.
 
     horizon : int, default=12
-        Number of steps predicted at once by the direct strategy, and the
+        Number of steps predicted at once by the direct and seq2seq
+        strategies, and the
         number of steps covered by the prediction interval.
 
-    strategy : {"direct", "recursive"}, default="direct"
+    strategy : {"direct", "recursive", "seq2seq"}, default="direct"
         ``"direct"``: one network output per future step (no error
         feedback within ``horizon``); ``"recursive"``: a one-step model fed
-        its own predictions.
+        its own predictions; ``"seq2seq"``: an encoder reads the window and
+        a decoder generates the ``horizon`` steps, each from the previous
+        one (teacher forcing in training).
 
     log : bool or "auto", default="auto"
         Model the logarithm of the series (multiplicative trend and season
@@ -139,9 +150,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    regressor_ : RNNRegressor
+    regressor_ : RNNRegressor or Seq2SeqTransformer
         The fitted network (the first of ``estimators_``).
-    estimators_ : list of RNNRegressor
+    estimators_ : list of RNNRegressor or Seq2SeqTransformer
         The ``n_estimators`` fitted networks.
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (covariates).
@@ -183,10 +194,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "regressor": [RNNRegressor, None],
+        "regressor": [RNNRegressor, Seq2SeqTransformer, None],
         "window": [Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"direct", "recursive"})],
+        "strategy": [StrOptions({"direct", "recursive", "seq2seq"})],
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
         "difference": [Interval(Integral, 0, 1, closed="both")],
@@ -302,7 +313,16 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             raise ValueError("log=True needs a strictly positive series.")
         self.log_ = positive if self.log == "auto" else bool(self.log)
         transform = _Differencer(self.log_, self.seasonal_period, self.difference)
-        steps_out = self.horizon if self.strategy == "direct" else 1
+        regressor = self.regressor
+        if regressor is None:
+            regressor = _default_regressor(self.strategy)
+        expected = Seq2SeqTransformer if self.strategy == "seq2seq" else RNNRegressor
+        if not isinstance(regressor, expected):
+            raise ValueError(
+                f"strategy={self.strategy!r} needs a {expected.__name__} as "
+                f"regressor; got {type(regressor).__name__}."
+            )
+        steps_out = 1 if self.strategy == "recursive" else self.horizon
         needed = transform.n_lost + self.window + steps_out
         if len(y) < needed:
             raise ValueError(
@@ -333,9 +353,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Y_win = np.ascontiguousarray(targets[:, self.window :])
         if X_win.shape[2] == 1:
             X_win = X_win[:, :, 0]
-        Y_fit = Y_win if self.strategy == "direct" else Y_win[:, 0]
+        Y_fit = Y_win[:, 0] if self.strategy == "recursive" else Y_win
 
-        regressor = _default_regressor() if self.regressor is None else self.regressor
         members = [clone(regressor)]
         if self.n_estimators > 1:
             # Drawn from a copy: a RandomState given to the regressor is not
@@ -390,7 +409,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Predictions are fed back as inputs past ``horizon`` (direct) or
         after every step (recursive).
         """
-        step = self.horizon if self.strategy == "direct" else 1
+        step = 1 if self.strategy == "recursive" else self.horizon
         n_paths, n_cov = len(e_windows), cov_windows.shape[2]
         e_hist, cov_hist = e_windows, cov_windows
         out = np.empty((n_paths, 0))

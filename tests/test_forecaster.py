@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn import RNNForecaster, RNNRegressor, Seq2SeqTransformer
 from sklearn_rnn._forecaster import _Differencer
 from sklearn_rnn.datasets import load_airline_passengers
 
@@ -35,23 +35,27 @@ def test_differencing_is_inverted_exactly(log, seasonal_period, difference, rng)
 def recorded_fits(monkeypatch):
     """Record every (X, y) the forecaster trains its network on."""
     seen = []
-    original = RNNRegressor.fit
 
-    def recording_fit(self, X, y):
-        seen.append((np.array(X), np.array(y)))
-        return original(self, X, y)
+    def recorder(original):
+        def recording_fit(self, X, y):
+            seen.append((np.array(X), np.array(y)))
+            return original(self, X, y)
 
-    monkeypatch.setattr(RNNRegressor, "fit", recording_fit)
+        return recording_fit
+
+    for cls in (RNNRegressor, Seq2SeqTransformer):
+        monkeypatch.setattr(cls, "fit", recorder(cls.fit))
     return seen
 
 
-@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+@pytest.mark.parametrize("strategy", ["direct", "recursive", "seq2seq"])
 def test_training_windows_never_see_their_targets(strategy, recorded_fits):
     # With no transform and no scaling the windows hold the raw values; on a
     # strictly increasing series "from the future" means "larger".
     y = np.arange(60, dtype=float)
+    network = Seq2SeqTransformer if strategy == "seq2seq" else RNNRegressor
     model = RNNForecaster(
-        RNNRegressor(**TINY),
+        network(**TINY),
         window=5,
         horizon=3,
         strategy=strategy,
@@ -65,7 +69,7 @@ def test_training_windows_never_see_their_targets(strategy, recorded_fits):
     assert X_win.shape == (len(Y_win), 5)
     assert np.all(X_win.max(axis=1) < Y_win.min(axis=1))
     np.testing.assert_array_equal(Y_win[:, 0], X_win[:, -1] + 1)  # no gap either
-    assert Y_win.shape[1] == (3 if strategy == "direct" else 1)
+    assert Y_win.shape[1] == (1 if strategy == "recursive" else 3)
 
 
 def test_cross_validation_never_trains_on_test_rows(recorded_fits):
@@ -208,3 +212,38 @@ def test_n_estimators_averages_networks_of_different_seeds():
     np.testing.assert_array_equal(
         again.forecast()["forecast"], ensemble.forecast()["forecast"]
     )
+
+
+def test_seq2seq_strategy_decodes_the_horizon():
+    X, y = _airline()
+    X_train, y_train = X.iloc[:-12], y.iloc[:-12]
+    model = RNNForecaster(
+        Seq2SeqTransformer("gru", 16, lr=1e-2, max_epochs=30, random_state=0),
+        window=12,
+        horizon=6,
+        strategy="seq2seq",
+        seasonal_period=12,
+        difference=0,
+    ).fit(X_train, y_train)
+    assert isinstance(model.regressor_, Seq2SeqTransformer)
+    # Six steps from the decoder, then six more from its fed-back forecasts.
+    pred = model.predict(X.iloc[-12:])
+    assert pred.shape == (12,)
+    naive = y_train.to_numpy()[-12:]
+    truth = y.iloc[-12:].to_numpy()
+    assert np.mean(np.abs(pred - truth) / truth) < 2 * np.mean(
+        np.abs(naive - truth) / truth
+    )
+    frame = model.forecast(6)
+    assert frame.index[0] == y.index[-12] and frame["lower"].notna().all()
+
+
+@pytest.mark.parametrize(
+    "strategy, network", [("seq2seq", RNNRegressor), ("direct", Seq2SeqTransformer)]
+)
+def test_strategy_and_network_must_match(strategy, network):
+    X, y = _airline()
+    model = RNNForecaster(network(**TINY), strategy=strategy, window=6, horizon=3)
+    with pytest.raises(ValueError, match=f"strategy='{strategy}' needs a"):
+        model.fit(X, y)
+    assert not hasattr(model, "regressor_")
