@@ -250,12 +250,7 @@ class BaseRNN(BaseEstimator, ABC):
     def _fit_net(self, X, lengths, y, n_outputs):
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
-        dataset = SequenceDataset(
-            to_tensor(X),
-            None if lengths is None else torch.from_numpy(lengths),
-            to_tensor(y),
-            y_per_step=self.return_sequences,
-        )
+        dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
         warm = (
             self.warm_start
@@ -297,6 +292,19 @@ class BaseRNN(BaseEstimator, ABC):
         self._fitted_module_params_ = (module_params, self.optimizer)
         self._record_history()
         self._warn_if_interrupted(self.n_iter_ - epochs_before)
+
+    # The module and the batching of its training data; the neural language
+    # models (sklearn_rnn.lm) replace them.
+    _module_class = RecurrentNetwork
+    _iterator_class = BatchIterator
+
+    def _make_dataset(self, X, lengths, y):
+        return SequenceDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            y_per_step=self.return_sequences,
+        )
 
     def _warn_if_interrupted(self, n_epochs):
         """skorch ends training on KeyboardInterrupt as on early stopping."""
@@ -358,14 +366,14 @@ class BaseRNN(BaseEstimator, ABC):
             )
         criterion, criterion_kwargs = self._criterion()
         return NeuralNet(
-            module=RecurrentNetwork,
+            module=self._module_class,
             criterion=criterion,
             optimizer=_OPTIMIZERS[self.optimizer],
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            iterator_train=BatchIterator,
-            iterator_valid=BatchIterator,
+            iterator_train=self._iterator_class,
+            iterator_valid=self._iterator_class,
             train_split=train_split,
             callbacks=callbacks,
             device=device,
