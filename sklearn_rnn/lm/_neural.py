@@ -214,10 +214,15 @@ class _NeuralBackbone(BaseRNN):
     def _criterion(self):
         return SequenceCrossEntropyLoss, {}
 
-    def fit_tokens(self, ids, lengths, n_classes, width):
-        """Train on sentences of internal ids (``ids`` concatenated)."""
+    def fit_tokens(self, ids, lengths, n_classes, width, eos):
+        """Train on sentences of internal ids (``ids`` concatenated).
+
+        ``width`` is the BPTT length of the recurrent backbones and the
+        window of the feed-forward one; ``eos`` the id of the end symbol.
+        """
         self.n_classes_ = n_classes
         self.width_ = width
+        self._eos = eos
         X, lengths, y = self._training_data(ids, lengths)
         self._fit_net(X, lengths, y, n_classes)
         return self
@@ -255,8 +260,7 @@ class RecurrentBackbone(_NeuralBackbone):
         )
 
     def fit_tokens(self, ids, lengths, n_classes, width, eos):
-        self._eos = eos
-        super().fit_tokens(ids, lengths, n_classes, width)
+        super().fit_tokens(ids, lengths, n_classes, width, eos)
         self.net_.module_.carried = None  # training bookkeeping only
         return self
 
@@ -368,10 +372,6 @@ class WindowBackbone(_NeuralBackbone):
     """Bengio's feed-forward network over the previous ``order - 1`` tokens."""
 
     _module_class = WindowLanguageModel
-
-    def fit_tokens(self, ids, lengths, n_classes, width, eos):
-        self._eos = eos
-        return super().fit_tokens(ids, lengths, n_classes, width)
 
     def _training_data(self, ids, lengths):
         X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
