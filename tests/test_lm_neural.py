@@ -273,3 +273,20 @@ def test_grid_search_over_backbone_and_order():
     # held-out log-likelihood: the LSTM sees the first word, the n-grams not
     assert search.best_params_["backbone"] == "lstm"
     assert scores["lstm-2"] > scores["ngram-3"] > scores["ngram-2"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here")
+def test_cuda_without_cuda_is_a_clear_error():
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        _fit("lstm", ["a b"], device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("backbone", ["lstm", "mlp"])
+def test_cuda_matches_cpu(backbone):
+    corpus = _long_range_corpus(20)
+    cpu = _fit(backbone, corpus, max_epochs=2)
+    gpu = _fit(backbone, corpus, max_epochs=2, device="cuda")
+    assert np.isfinite(gpu.perplexity(corpus))
+    np.testing.assert_allclose(gpu.predict_proba(corpus).sum(1), 1.0, rtol=1e-12)
+    assert abs(np.log(gpu.perplexity(corpus) / cpu.perplexity(corpus))) < 0.5
