@@ -15,7 +15,7 @@ so that perplexity is not comparable with the others).
 
 Run::
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_lm_neural.py          # ~15 min
+    OMP_NUM_THREADS=1 python benchmarks/bench_lm_neural.py    # ~15 min of CPU
     python benchmarks/bench_lm_neural.py --backbones mlp --epochs 1  # quick
 """
 
@@ -38,8 +38,8 @@ DATA = Path(
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-sentences", type=int, default=20_000)
-    parser.add_argument("--backbones", nargs="+", default=["lstm", "gru", "rnn", "mlp"])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--backbones", nargs="+", default=["mlp", "lstm", "gru", "rnn"])
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--hidden-size", type=int, default=128)
     parser.add_argument("--embedding-dim", type=int, default=64)
     parser.add_argument("--json", help="also write the results to this file")

@@ -5,7 +5,7 @@ A character-level LSTM writes fake Python: the standard library as corpus
 ======================================================================
 
 Every Python installation ships the source of its own standard library, so
-this example needs no download: it reads a few hundred kilobytes of ``.py``
+this example needs no download: it reads 150 kilobytes of ``.py``
 files, trains a character-level language model on them and samples "fake
 Python code" from it, next to a character n-gram model trained on the same
 text.
@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 from sklearn_rnn import NGramLanguageModel
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLE_FAST") == "1"
-TRAIN_CHARS = 3_000 if FAST else 300_000
+TRAIN_CHARS = 3_000 if FAST else 150_000
 VALID_CHARS = 1_000 if FAST else 40_000
 
 # %%
@@ -99,17 +99,17 @@ print(f"7-gram model fitted in {time.perf_counter() - start:.1f} s")
 # %%
 # A character LSTM
 # ----------------
-# One layer of 256 units over 32-dimensional character embeddings, trained
-# with Adam in chunks of 100 characters, 32 blocks side by side.
+# One layer of 128 units over 32-dimensional character embeddings, trained
+# with Adam in chunks of 100 characters, 16 blocks side by side.
 lstm = NGramLanguageModel(
     backbone="lstm",
     tokenizer="chars",
     embedding_dim=32 if not FAST else 8,
-    hidden_size=256 if not FAST else 16,
+    hidden_size=128 if not FAST else 16,
     bptt=100,
-    batch_size=32,
+    batch_size=16,
     lr=3e-3,
-    max_epochs=12 if not FAST else 1,
+    max_epochs=20 if not FAST else 1,
     random_state=0,
 )
 start = time.perf_counter()
