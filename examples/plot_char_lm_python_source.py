@@ -5,7 +5,7 @@ A character-level LSTM writes fake Python: the standard library as corpus
 ======================================================================
 
 Every Python installation ships the source of its own standard library, so
-this example needs no download: it reads 150 kilobytes of ``.py``
+this example needs no download: it reads a megabyte of ``.py``
 files, trains a character-level language model on them and samples "fake
 Python code" from it, next to a character n-gram model trained on the same
 text.
@@ -25,6 +25,28 @@ for validation. The validation perplexity of both models is printed (per
 character, end symbols included); the samples are drawn at three
 temperatures, lower ones keeping to the most likely characters.
 
+What to expect
+--------------
+The full run (``OMP_NUM_THREADS=1``, one CPU thread: 1.0 MB of training
+text in 1,408 blocks from 60 files, 43 KB of validation text) trains the LSTM
+in about four minutes and gives these validation perplexities per character:
+
+=====================================  ==========
+model                                  perplexity
+=====================================  ==========
+7-gram, interpolated modified KN       3.90
+LSTM, 128 units, 6 epochs              5.93
+=====================================  ==========
+
+With this little training (6 passes over 1 MB) **the 7-gram model is the
+better predictor of unseen files**: the LSTM was at 6.11 after 3 epochs and
+at 5.93 after 6. Trained for 20 epochs on 150 KB instead, it over-fitted
+(9.52, against 5.34 for the 7-gram on that text). In the samples below the
+LSTM keeps the indentation regular and opens and closes docstrings, while
+the 7-gram copies longer fragments of real code whose lines and indentation
+drift from one context to the next. Both generate a few thousand characters
+per second.
+
 Set ``SKLEARN_RNN_EXAMPLE_FAST=1`` for a run of a few seconds (tiny data and
 network: the samples are then gibberish).
 """
@@ -41,7 +63,7 @@ import matplotlib.pyplot as plt
 from sklearn_rnn import NGramLanguageModel
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLE_FAST") == "1"
-TRAIN_CHARS = 3_000 if FAST else 150_000
+TRAIN_CHARS = 3_000 if FAST else 1_000_000
 VALID_CHARS = 1_000 if FAST else 40_000
 
 # %%
@@ -109,7 +131,7 @@ lstm = NGramLanguageModel(
     bptt=100,
     batch_size=16,
     lr=3e-3,
-    max_epochs=20 if not FAST else 1,
+    max_epochs=6 if not FAST else 1,
     random_state=0,
 )
 start = time.perf_counter()
