@@ -294,9 +294,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         """Class codes for a stratified validation split (classifiers)."""
         return None
 
+    # The module, the batching of the training data and the dataset: the
+    # encoder-decoder and the neural language models replace them.
     def _module_class(self):
         """The ``torch.nn.Module`` class that ``_module_params`` configures."""
         return RecurrentNetwork
+
+    def _iterator_class(self):
+        """The batch iterator skorch uses in training and validation."""
+        return BatchIterator
 
     def _make_dataset(self, X, lengths, y):
         """Wrap the validated training arrays for skorch."""
@@ -497,8 +503,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
-            iterator_train=BatchIterator,
-            iterator_valid=BatchIterator,
+            iterator_train=self._iterator_class(),
+            iterator_valid=self._iterator_class(),
             train_split=train_split,
             callbacks=callbacks,
             device=device,

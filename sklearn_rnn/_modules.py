@@ -90,6 +90,23 @@ class RecurrentEncoder(nn.Module):
                     param[hidden : 2 * hidden].zero_()
 
     def forward(self, X, lengths=None):
+        outputs, h_n = self.run(X, lengths)
+        if isinstance(h_n, tuple):  # LSTM returns (h_n, c_n)
+            h_n = h_n[0]
+        # h_n is (num_layers * D, N, H); keep the last layer's D directions.
+        summary = h_n[-self.num_directions :].transpose(0, 1)
+        summary = summary.reshape(X.shape[0], self.output_size)
+        return outputs, summary
+
+    def run(self, X, lengths=None, state=None):
+        """Return ``(outputs, final_state)``, starting from ``state``.
+
+        ``state`` and ``final_state`` are what the torch cell takes and
+        returns: ``h`` or, for the LSTM, ``(h, c)``, each of shape
+        ``(num_layers * D, N, H)``; ``final_state`` is taken at each
+        sequence's true end. None starts from zeros. Carrying the state from
+        one call to the next is truncated backpropagation through time.
+        """
         if self.embedding is not None:
             X = self.embedding(X)
         total_length = X.shape[1]
@@ -97,18 +114,13 @@ class RecurrentEncoder(nn.Module):
             packed = pack_padded_sequence(
                 X, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
-            outputs, h_n = self.rnn(packed)
+            outputs, h_n = self.rnn(packed, state)
             outputs, _ = pad_packed_sequence(
                 outputs, batch_first=True, total_length=total_length
             )
         else:
-            outputs, h_n = self.rnn(X)
-        if isinstance(h_n, tuple):  # LSTM returns (h_n, c_n)
-            h_n = h_n[0]
-        # h_n is (num_layers * D, N, H); keep the last layer's D directions.
-        summary = h_n[-self.num_directions :].transpose(0, 1)
-        summary = summary.reshape(X.shape[0], self.output_size)
-        return outputs, summary
+            outputs, h_n = self.rnn(X, state)
+        return outputs, h_n
 
 
 def autocast_call(dtype, device, function, *args):
@@ -626,3 +638,100 @@ def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=
     top = rank.argmax(dim=1)
     idx = torch.arange(N, device=device)
     return history[idx, top], scores[idx, top]
+
+
+class RecurrentLanguageModel(nn.Module):
+    """A :class:`RecurrentEncoder` over token ids with a next-token head.
+
+    The output at step ``t`` holds the logits of the token after the first
+    ``t + 1`` inputs: ``(N, L, n_classes)``. The input vocabulary has
+    ``vocab_size`` ids (the classes plus the start symbol).
+
+    For truncated backpropagation through time, ``forward`` takes each row's
+    ``lane`` and whether it ``carry``-s on from the previous chunk of that
+    lane: such rows start from the (detached) final state the previous call
+    left for their lane, the others from zeros. The carried state is
+    training bookkeeping, not a parameter.
+    """
+
+    def __init__(
+        self,
+        vocab_size,
+        n_classes,
+        embedding_dim=64,
+        cell="lstm",
+        hidden_size=128,
+        num_layers=1,
+        dropout=0.0,
+        nonlinearity="tanh",
+        forget_bias=1.0,
+    ):
+        super().__init__()
+        self.encoder = RecurrentEncoder(
+            embedding_dim,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+            nonlinearity=nonlinearity,
+            forget_bias=forget_bias,
+            vocab_size=vocab_size,
+            embedding_dim=embedding_dim,
+        )
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(self.encoder.output_size, n_classes)
+        self.carried = None
+
+    def forward(self, X, lengths=None, lanes=None, carry=None):
+        state = None
+        if lanes is not None:
+            state = self._initial_state(lanes, carry)
+        outputs, final = self.encoder.run(X, lengths, state)
+        if lanes is not None:
+            self._store(lanes, final)
+        return self.head(self.dropout(outputs))
+
+    def _initial_state(self, lanes, carry):
+        if self.carried is None or not bool(carry.any()):
+            return None
+        keep = carry.to(self.carried[0].dtype)[None, :, None]
+        state = tuple(s[:, lanes] * keep for s in self.carried)
+        return state if len(state) == 2 else state[0]  # LSTM: (h, c)
+
+    def _store(self, lanes, final):
+        final = final if isinstance(final, tuple) else (final,)
+        size = int(lanes.max()) + 1
+        if self.carried is None or self.carried[0].shape[1] < size:
+            self.carried = tuple(
+                s.new_zeros((s.shape[0], size, s.shape[2])) for s in final
+            )
+        for store, s in zip(self.carried, final):
+            store[:, lanes] = s.detach()
+
+
+class WindowLanguageModel(nn.Module):
+    """Bengio et al.'s neural probabilistic language model.
+
+    The embeddings of the ``context_size`` previous token ids are
+    concatenated and go through a ``tanh`` hidden layer to the next-token
+    logits: ``(N, context_size)`` ids give ``(N, n_classes)`` logits.
+    """
+
+    def __init__(
+        self,
+        vocab_size,
+        n_classes,
+        context_size,
+        embedding_dim=64,
+        hidden_size=128,
+        dropout=0.0,
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.hidden = nn.Linear(context_size * embedding_dim, hidden_size)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, X):
+        z = torch.tanh(self.hidden(self.embedding(X).flatten(1)))
+        return self.head(self.dropout(z))

@@ -170,6 +170,24 @@ CASES = [
         seeded=False,
     ),
     Case(
+        "NGramLanguageModel-lstm",
+        lambda rs: NGramLanguageModel(
+            backbone="lstm", hidden_size=8, embedding_dim=4, max_epochs=2,
+            random_state=rs,
+        ),
+        lambda est: est.fit(TEXT),
+        lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
+    ),
+    Case(
+        "NGramLanguageModel-mlp",
+        lambda rs: NGramLanguageModel(
+            backbone="mlp", hidden_size=8, embedding_dim=4, max_epochs=2,
+            random_state=rs,
+        ),
+        lambda est: est.fit(TEXT),
+        lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
+    ),
+    Case(
         "NGramLanguageModel",
         lambda rs: NGramLanguageModel(order=3),
         lambda est: est.fit(TEXT),

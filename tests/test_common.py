@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import RNNRegressor
+from sklearn_rnn import NGramLanguageModel, RNNRegressor
 from sklearn_rnn.utils.discovery import all_estimators
 
 # Small, fast settings that still learn the checks' toy problems: the checks
@@ -66,9 +66,18 @@ def _expected_failed_checks(estimator):
     return {}
 
 
+# Estimators with more than one model family are also checked in the others.
+_TINY_NET = dict(hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0)
+VARIANTS = [
+    NGramLanguageModel(backbone="lstm", **_TINY_NET),
+    NGramLanguageModel(backbone="mlp", **_TINY_NET),
+]
+
+
 def _instances():
     for name, Estimator in all_estimators():
         yield Estimator(**FAST.get(name, {}))
+    yield from VARIANTS
 
 
 def test_all_estimators_have_fast_settings():
@@ -82,8 +91,6 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize(
-    "estimator", list(_instances()), ids=lambda e: type(e).__name__
-)
+@pytest.mark.parametrize("estimator", list(_instances()), ids=lambda e: repr(e))
 def test_param_validation(estimator):
     check_param_validation(type(estimator).__name__, estimator)

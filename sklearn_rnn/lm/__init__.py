@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Count-based language models (numpy only, no torch)."""
+"""Language models: counted n-grams (numpy) and neural backbones (torch,
+imported only when a neural backbone is fitted)."""
 
 from sklearn_rnn.lm._ngram import NGramLanguageModel
 

@@ -36,6 +36,21 @@ __all__ = ["NGramLanguageModel"]
 
 BOS_TOKEN, EOS_TOKEN, UNK_TOKEN = "<s>", "</s>", "<unk>"
 
+# Fitted attributes of one backbone only: a refit removes them all first.
+_BACKBONE_ATTRIBUTES = (
+    "count_of_counts_",
+    "discounts_",
+    "_keys",
+    "_alphas",
+    "_gammas",
+    "_network",
+    "net_",
+    "n_iter_",
+    "loss_curve_",
+    "validation_scores_",
+    "best_loss_",
+)
+
 _KNESER_NEY = ("kneser_ney", "modified_kneser_ney")
 
 # Discounts used by modified Kneser-Ney for an order whose count-of-counts
@@ -224,6 +239,33 @@ def _children(keys, parents, n_ids):
     return np.repeat(rows, count), offsets + np.arange(count.sum())
 
 
+def _histories(ids, lengths, width, bos):
+    """The last ``width`` ids of each run of ``ids``, padded with ``bos``."""
+    history = np.full((len(lengths), width), bos, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    for back in range(1, width + 1):
+        has = lengths >= back
+        history[has, width - back] = ids[ends[has] - back]
+    return history
+
+
+def _sample(p, temperature, rng):
+    """Draw an index from the distribution (or scores) ``p``.
+
+    ``temperature`` 0 takes the most likely index; otherwise the draw is from
+    ``p ** (1 / temperature)``, renormalised.
+    """
+    if temperature == 0:
+        return int(p.argmax())
+    if temperature != 1:
+        with np.errstate(divide="ignore"):
+            log_p = np.log(p) / temperature
+        p = np.exp(log_p - log_p.max())
+    cumulative = np.cumsum(p)
+    u = rng.random_sample() * cumulative[-1]
+    return min(int(np.searchsorted(cumulative, u, side="right")), len(p) - 1)
+
+
 def _modified_kn_discounts(n1, n2, n3, n4):
     """Chen & Goodman's estimates of D1, D2 and D3+, or None if undefined."""
     if min(n1, n2, n3, n4) == 0:
@@ -236,7 +278,7 @@ def _modified_kn_discounts(n1, n2, n3, n4):
 
 
 class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
-    """Count-based n-gram language model with classic smoothings.
+    """N-gram language model: counts with classic smoothings, or a neural net.
 
     The model estimates ``P(w | h)``, the probability of the next token ``w``
     given the ``order - 1`` tokens ``h`` before it, from n-gram counts. Each
@@ -250,6 +292,14 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     ``np.searchsorted``, no Python object per n-gram): fitting and scoring run
     at over a million tokens per second, and the model stores three numbers
     per distinct n-gram.
+
+    With ``backbone`` set to a neural network, the same vocabulary, padding,
+    input formats and methods are used, but ``P(w | h)`` is computed by a
+    network trained with cross-entropy on the shared recurrent core (skorch,
+    like :class:`RNNClassifier`): ``"lstm"``, ``"gru"`` or ``"rnn"`` read
+    the *whole* sentence prefix from ``<s>`` on, ``"mlp"`` the ``order - 1``
+    previous tokens (Bengio et al.'s neural probabilistic language model).
+    ``order`` and the smoothing parameters then only matter where stated.
 
     Parameters
     ----------
@@ -308,6 +358,74 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         callable maps a string to its list of tokens. Unused for input that
         is already tokenised.
 
+    backbone : {"ngram", "lstm", "gru", "rnn", "mlp"}, default="ngram"
+        How the next-token distribution is computed. ``"ngram"`` counts
+        n-grams and applies ``smoothing``. ``"lstm"``, ``"gru"`` and
+        ``"rnn"`` (Elman) are recurrent networks over the whole sentence
+        prefix (``order`` is ignored), trained with truncated
+        backpropagation through time (``bptt``). ``"mlp"`` is a
+        feed-forward network over the embeddings of the ``order - 1``
+        previous tokens (``order=1`` gives a unigram model). The parameters
+        below apply to the neural backbones only.
+
+    embedding_dim : int, default=64
+        Size of the token embeddings.
+
+    hidden_size : int, default=128
+        Units of each recurrent layer, or of the hidden layer of ``"mlp"``.
+
+    num_layers : int, default=1
+        Stacked recurrent layers; ``"mlp"`` has one hidden layer.
+
+    dropout : float in [0, 1), default=0.0
+        Dropout between stacked layers and before the output layer.
+
+    bptt : int, default=64
+        Truncation of backpropagation through time: sentences longer than
+        this many tokens are trained in chunks of ``bptt`` steps, the state
+        flowing from one chunk to the next but the gradient stopping at
+        chunk boundaries. Whole files can thus be one "sentence" (see the
+        character-level example). Scoring is exact whatever ``bptt``.
+
+    lr : float, default=2e-3
+        Learning rate of the Adam optimizer.
+
+    batch_size : int, default=32
+        Mini-batch size: sentences trained side by side (recurrent
+        backbones), or n-grams (``"mlp"``).
+
+    max_epochs : int, default=10
+        Maximum number of passes over the training corpus.
+
+    clip_grad_norm : float or None, default=1.0
+        Clip the gradient norm to this value before each step (None: no
+        clipping).
+
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the sentences and stop
+        when their loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best epoch's weights are kept.
+
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the sentences held out when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=3
+        Epochs without improvement tolerated by early stopping.
+
+    tol : float, default=1e-4
+        Minimum decrease of the validation loss that counts as improvement.
+
+    device : str, default="cpu"
+        Torch device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"``.
+
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, dropout and the order of the
+        sentences in training; an int makes fit reproducible. torch's global
+        random state is left untouched. Unused by ``"ngram"``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -334,7 +452,24 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     discounts_ : ndarray of shape (order, 3) or None
         Row ``j - 1`` holds the discounts ``D1, D2, D3+`` of order ``j`` for
         the Kneser-Ney smoothings (all equal to ``discount`` for
-        ``"kneser_ney"``); None for the others.
+        ``"kneser_ney"``); None for the others. ``count_of_counts_`` and
+        ``discounts_`` exist with ``backbone="ngram"`` only.
+
+    net_ : skorch.NeuralNet
+        The skorch net that trained the network (neural backbones only, as
+        are the four attributes below).
+
+    n_iter_ : int
+        Number of epochs run.
+
+    loss_curve_ : list of float
+        Training loss (mean cross-entropy per token) after each epoch.
+
+    validation_scores_ : list of float or None
+        Validation loss after each epoch with ``early_stopping=True``.
+
+    best_loss_ : float
+        Lowest validation loss with early stopping, else lowest training loss.
 
     n_features_in_ : int
         Number of columns of ``X``, only when fitted on a 2-D array of token
@@ -423,6 +558,16 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     (array([0, 1, 2, 3, 4, 5]), 4, 5)
     >>> lm.predict_proba([[0]]).round(3)
     array([[0.   , 0.667, 0.333, 0.   , 0.   , 0.   ]])
+
+    A recurrent backbone reads the whole prefix, here at the character level:
+
+    >>> words = ["abcab", "cabca", "bcabc"] * 20
+    >>> lstm = NGramLanguageModel(backbone="lstm", tokenizer="chars", lr=1e-2,
+    ...                           max_epochs=30, random_state=0).fit(words)
+    >>> lstm.generate(4, seed="ab", temperature=0)
+    ['c', 'a', 'b', '</s>']
+    >>> round(lstm.perplexity(words), 1)  # ideal: 3 ** (1 / 6), the first letter
+    1.2
     """
 
     _parameter_constraints: dict = {
@@ -438,6 +583,23 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         "min_count": [Interval(Integral, 1, None, closed="left")],
         # "whitespace", "chars" or a regular expression: any string.
         "tokenizer": [str, callable],
+        "backbone": [StrOptions({"ngram", "lstm", "gru", "rnn", "mlp"})],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bptt": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -450,6 +612,23 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         alpha=0.4,
         min_count=1,
         tokenizer="whitespace",
+        backbone="ngram",
+        embedding_dim=64,
+        hidden_size=128,
+        num_layers=1,
+        dropout=0.0,
+        bptt=64,
+        lr=2e-3,
+        batch_size=32,
+        max_epochs=10,
+        clip_grad_norm=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        tol=1e-4,
+        device="cpu",
+        verbose=0,
+        random_state=None,
     ):
         self.order = order
         self.smoothing = smoothing
@@ -458,6 +637,23 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self.alpha = alpha
         self.min_count = min_count
         self.tokenizer = tokenizer
+        self.backbone = backbone
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.bptt = bptt
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
 
     # ------------------------------------------------------------------
     # Fitting
@@ -482,7 +678,24 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        if self.smoothing == "modified_kneser_ney" and self.discount is not None:
+        # A failed fit leaves the estimator as it was; a successful one
+        # replaces every fitted attribute (those of the other backbone go).
+        state = self.__dict__.copy()
+        for name in _BACKBONE_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        try:
+            return self._fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    def _fit(self, X):
+        if (
+            self.backbone == "ngram"
+            and self.smoothing == "modified_kneser_ney"
+            and self.discount is not None
+        ):
             raise ValueError(
                 "discount must be None with smoothing='modified_kneser_ney': its "
                 "three discounts per order are estimated from the counts. Use "
@@ -499,10 +712,48 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self._kind = kind
         ids = self._build_vocabulary(kind, tokens)
         self.n_tokens_ = int(len(ids))
+        if self.backbone != "ngram":
+            self._fit_network(ids, lengths)
+            return self
         stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
         del ids, tokens
         self._count(stream, pos)
         return self
+
+    def _fit_network(self, ids, lengths):
+        """Train the neural backbone on the encoded corpus (see ``_neural``)."""
+        from sklearn_rnn.lm._neural import RecurrentBackbone, WindowBackbone
+
+        params = dict(
+            embedding_dim=self.embedding_dim,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            clip_grad_norm=self.clip_grad_norm,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            device=self.device,
+            verbose=self.verbose,
+            random_state=self.random_state,
+        )
+        if self.backbone == "mlp":
+            network = WindowBackbone(**params)
+            width = max(self.order - 1, 1)  # order 1: a constant <s> input
+        else:
+            network = RecurrentBackbone(cell=self.backbone, **params)
+            width = self.bptt
+        network.fit_tokens(ids, lengths, len(self.classes_), width, self._eos)
+        self._network = network
+        self.net_ = network.net_
+        self.n_iter_ = network.n_iter_
+        self.loss_curve_ = network.loss_curve_
+        self.validation_scores_ = network.validation_scores_
+        self.best_loss_ = network.best_loss_
 
     def _read(self, X, reset):
         """Read a corpus: return ``(kind, tokens, lengths, from_array)``.
@@ -817,11 +1068,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         contexts = [np.zeros(m, dtype=np.int64)]
         if width == 0:
             return contexts
-        history = np.full((m, width), self._bos, dtype=np.int64)
-        ends = np.cumsum(lengths)
-        for back in range(1, width + 1):
-            has = lengths >= back
-            history[has, width - back] = ids[ends[has] - back]
+        history = _histories(ids, lengths, width, self._bos)
         pos = np.tile(np.arange(width), m)
         ranks = self._stream_ranks(history.ravel(), pos, width)
         for j in range(1, n):
@@ -832,6 +1079,21 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         kind, tokens, lengths, _ = self._read(X, reset=False)
         return self._context_ranks(self._encode(kind, tokens), lengths)
 
+    def _distributions(self, X):
+        """Yield the next-token distributions of the contexts X, in chunks."""
+        if self.backbone == "ngram":
+            yield from self._chunks(self._contexts(X))
+            return
+        kind, tokens, lengths, _ = self._read(X, reset=False)
+        ids = self._encode(kind, tokens)
+        if self.backbone == "mlp":
+            width = self._network.width_
+            yield from self._network.distributions(
+                _histories(ids, lengths, width, self._bos)
+            )
+        else:
+            yield from self._network.distributions(ids, lengths)
+
     def _chunks(self, contexts):
         step = max(1, _CELLS_PER_CHUNK // (self._bos + 1))
         for start in range(0, len(contexts[0]), step):
@@ -841,6 +1103,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         """Log-probability of every token (and end) of every sentence."""
         kind, tokens, lengths, _ = self._read(X, reset=False)
         ids = self._encode(kind, tokens)
+        sentence = np.repeat(np.arange(len(lengths)), lengths + 1)
+        if self.backbone != "ngram":
+            return self._network.log_probs(ids, lengths), sentence, len(lengths)
         stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
         events = np.flatnonzero(stream != self._bos)
         ranks = self._stream_ranks(stream, pos, self.order)
@@ -849,11 +1114,13 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         grams = [None] + [ranks[j][events] for j in range(1, self.order + 1)]
         with np.errstate(divide="ignore"):
             log_p = np.log(self._pointwise(contexts, grams))
-        sentence = np.repeat(np.arange(len(lengths)), lengths + 1)
         return log_p, sentence, len(lengths)
 
+    def _unnormalised(self):
+        return self.backbone == "ngram" and self.smoothing == "stupid_backoff"
+
     def _warn_unnormalised(self, method):
-        if self.smoothing == "stupid_backoff":
+        if self._unnormalised():
             warnings.warn(
                 f"With smoothing='stupid_backoff', {method} sums the logarithms of "
                 "unnormalised scores, not of probabilities: it is not a "
@@ -885,8 +1152,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             for a few thousand contexts at a time.
         """
         check_is_fitted(self)
-        contexts = self._contexts(X)
-        return np.concatenate(list(self._chunks(contexts)), axis=0)
+        return np.concatenate(list(self._distributions(X)), axis=0)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -923,8 +1189,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             ``unk_token_``.
         """
         check_is_fitted(self)
-        contexts = self._contexts(X)
-        best = [rows.argmax(axis=1) for rows in self._chunks(contexts)]
+        best = [rows.argmax(axis=1) for rows in self._distributions(X)]
         return self.classes_[np.concatenate(best)]
 
     def score_samples(self, X):
@@ -988,7 +1253,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             probabilities, each sentence's end symbol included.
         """
         check_is_fitted(self)
-        if self.smoothing == "stupid_backoff":
+        if self._unnormalised():
             raise ValueError(
                 "Perplexity is undefined with smoothing='stupid_backoff': its "
                 "scores are not probabilities. Use another smoothing to evaluate "
@@ -1031,28 +1296,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         check_scalar(n_tokens, "n_tokens", Integral, min_val=0)
         check_scalar(temperature, "temperature", Real, min_val=0)
         rng = check_random_state(random_state)
-        width = self.order - 1
-        history = np.full(width, self._bos, dtype=np.int64)
+        seed_ids = np.zeros(0, dtype=np.int64)
         if seed is not None:
             kind, tokens, _, _ = self._read([seed], reset=False)
-            start = self._encode(kind, tokens)[-width:] if width else []
-            history[width - len(start) :] = start
+            seed_ids = self._encode(kind, tokens)
+        if self.backbone != "ngram":
+            out = self._network.generate(seed_ids, n_tokens, temperature, rng)
+            return self.classes_[out].tolist()
+        width = self.order - 1
+        history = np.full(width, self._bos, dtype=np.int64)
+        start = seed_ids[-width:] if width else []
+        history[width - len(start) :] = start
         out = np.empty(n_tokens, dtype=np.int64)
         one = np.ones(1, dtype=np.int64)
         for i in range(n_tokens):
             p = self._dense(self._context_ranks(history, one * width))[0]
-            if temperature == 0:
-                token = int(p.argmax())
-            else:
-                if temperature != 1:
-                    with np.errstate(divide="ignore"):
-                        log_p = np.log(p) / temperature
-                    p = np.exp(log_p - log_p.max())
-                cumulative = np.cumsum(p)
-                u = rng.random_sample() * cumulative[-1]
-                token = min(
-                    int(np.searchsorted(cumulative, u, side="right")), len(p) - 1
-                )
+            token = _sample(p, temperature, rng)
             out[i] = token
             if token == self._eos:
                 history[:] = self._bos

@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+======================================================================
+A character-level LSTM writes fake Python: the standard library as corpus
+======================================================================
+
+Every Python installation ships the source of its own standard library, so
+this example needs no download: it reads a megabyte of ``.py``
+files, trains a character-level language model on them and samples "fake
+Python code" from it, next to a character n-gram model trained on the same
+text.
+
+Both are :class:`~sklearn_rnn.NGramLanguageModel`: ``tokenizer="chars"``
+makes every character (spaces and newlines included) a token, and
+``backbone="lstm"`` replaces the counted n-grams by an LSTM that reads
+everything since the start of its "sentence". Here a sentence is one
+top-level block of a file (the text from one unindented statement to the
+next), often thousands of characters long: the LSTM is trained on them with
+truncated backpropagation through time, in chunks of ``bptt`` characters
+with the state carried from chunk to chunk.
+
+The files are picked deterministically: the standard library's top-level
+modules between 4 and 40 KB, in alphabetical order, every tenth one held out
+for validation. The validation perplexity of both models is printed (per
+character, end symbols included); the samples are drawn at three
+temperatures, lower ones keeping to the most likely characters.
+
+What to expect
+--------------
+The full run (``OMP_NUM_THREADS=1``, one CPU thread: 1.0 MB of training
+text in 1,408 blocks from 60 files, 43 KB of validation text) trains the LSTM
+in about four minutes and gives these validation perplexities per character:
+
+=====================================  ==========
+model                                  perplexity
+=====================================  ==========
+7-gram, interpolated modified KN       3.90
+LSTM, 128 units, 6 epochs              5.93
+=====================================  ==========
+
+With this little training (6 passes over 1 MB) **the 7-gram model is the
+better predictor of unseen files**: the LSTM was at 6.11 after 3 epochs and
+at 5.93 after 6. Trained for 20 epochs on 150 KB instead, it over-fitted
+(9.52, against 5.34 for the 7-gram on that text). In the samples below the
+LSTM keeps the indentation regular and opens and closes docstrings, while
+the 7-gram copies longer fragments of real code whose lines and indentation
+drift from one context to the next. Both generate a few thousand characters
+per second.
+
+Set ``SKLEARN_RNN_EXAMPLE_FAST=1`` for a run of a few seconds (tiny data and
+network: the samples are then gibberish).
+"""
+
+import os
+import re
+import sysconfig
+import time
+import warnings
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from sklearn_rnn import NGramLanguageModel
+
+FAST = os.environ.get("SKLEARN_RNN_EXAMPLE_FAST") == "1"
+TRAIN_CHARS = 3_000 if FAST else 1_000_000
+VALID_CHARS = 1_000 if FAST else 40_000
+
+# %%
+# The corpus: the standard library's own source
+# ---------------------------------------------
+stdlib = Path(sysconfig.get_paths()["stdlib"])
+files = [
+    p
+    for p in sorted(stdlib.glob("*.py"))
+    if not p.name.startswith("_") and 4_000 <= p.stat().st_size <= 40_000
+]
+
+
+def blocks(text):
+    """Split a file before each unindented line that follows a blank line."""
+    return [b for b in re.split(r"(?<=\n\n)(?=\S)", text) if b.strip()]
+
+
+train, valid, names = [], [], []
+n_train = n_valid = 0
+for i, path in enumerate(files):
+    text = path.read_text(encoding="utf-8")
+    if FAST:
+        text = text[:1_500]
+    if i % 10 == 9:
+        if n_valid < VALID_CHARS:
+            valid += blocks(text)
+            n_valid += len(text)
+    elif n_train < TRAIN_CHARS:
+        train += blocks(text)
+        n_train += len(text)
+        names.append(path.name)
+    if n_train >= TRAIN_CHARS and n_valid >= VALID_CHARS:
+        break
+print(
+    f"{len(names)} training files ({names[0]} ... {names[-1]}): {n_train:,} "
+    f"characters in {len(train)} blocks; validation: {n_valid:,} characters"
+)
+
+# %%
+# A character n-gram model
+# ------------------------
+# Order 7: each character is predicted from the six before it, with
+# interpolated modified Kneser-Ney smoothing. (At the unigram level a hundred
+# characters give too few count-of-counts to estimate the three discounts;
+# the model says so and uses KenLM's fallback discounts there.)
+start = time.perf_counter()
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "The count-of-counts", UserWarning)
+    ngram = NGramLanguageModel(
+        order=7, smoothing="modified_kneser_ney", tokenizer="chars"
+    ).fit(train)
+print(f"7-gram model fitted in {time.perf_counter() - start:.1f} s")
+
+# %%
+# A character LSTM
+# ----------------
+# One layer of 128 units over 32-dimensional character embeddings, trained
+# with Adam in chunks of 100 characters, 16 blocks side by side.
+lstm = NGramLanguageModel(
+    backbone="lstm",
+    tokenizer="chars",
+    embedding_dim=32 if not FAST else 8,
+    hidden_size=128 if not FAST else 16,
+    bptt=100,
+    batch_size=16,
+    lr=3e-3,
+    max_epochs=6 if not FAST else 1,
+    random_state=0,
+)
+start = time.perf_counter()
+lstm.fit(train)
+print(
+    f"LSTM trained in {time.perf_counter() - start:.0f} s ({lstm.n_iter_} epochs, "
+    f"{len(lstm.classes_)} characters in the vocabulary)"
+)
+
+# %%
+# Validation perplexity
+# ---------------------
+# Unseen characters are scored as ``<unk>``, so both perplexities are finite.
+ppl = {
+    "7-gram (modified Kneser-Ney)": ngram.perplexity(valid),
+    "LSTM": lstm.perplexity(valid),
+}
+for name, value in ppl.items():
+    print(f"validation perplexity per character, {name}: {value:.2f}")
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(1, lstm.n_iter_ + 1), lstm.loss_curve_, marker="o", label="LSTM")
+ax.axhline(-ngram.score(train), ls="--", c="gray", label="7-gram, training")
+ax.set_xlabel("epoch")
+ax.set_ylabel("training cross-entropy (nats/char)")
+ax.legend()
+fig.tight_layout()
+
+
+# %%
+# Fake Python
+# -----------
+def render(tokens):
+    # The end symbol closes a block; blocks end with their blank lines.
+    return "".join(t for t in tokens if t != "</s>")
+
+
+n_chars = 80 if FAST else 600
+seed = "def "
+for temperature in (0.5, 0.8, 1.0):
+    start = time.perf_counter()
+    tokens = lstm.generate(n_chars, seed=seed, temperature=temperature, random_state=0)
+    speed = n_chars / (time.perf_counter() - start)
+    print(
+        f"\n----- LSTM, temperature {temperature} ({speed:,.0f} characters/s) "
+        f"-----\n{seed}{render(tokens)}"
+    )
+start = time.perf_counter()
+tokens = ngram.generate(n_chars, seed=seed, temperature=0.8, random_state=0)
+speed = n_chars / (time.perf_counter() - start)
+print(
+    f"\n----- 7-gram, temperature 0.8 ({speed:,.0f} characters/s) -----\n"
+    f"{seed}{render(tokens)}"
+)
+plt.show()

@@ -1,0 +1,442 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The neural backbones of :class:`~sklearn_rnn.NGramLanguageModel`.
+
+Both are trained on the shared core: :class:`~sklearn_rnn._base.BaseRNN`
+builds the skorch net and runs the training (seeding, early stopping,
+gradient clipping, divergence guard); this module only supplies the torch
+module, the dataset and the batching.
+
+The estimator hands over a corpus already encoded with its vocabulary:
+internal ids ``0 .. n_classes - 1`` are the positions in ``classes_`` (the
+end symbol included) and ``n_classes`` is the start symbol ``<s>``, which
+is only ever an input.
+
+**Recurrent backbones** read each sentence from ``<s>`` on, with a fresh
+state, and predict every next token, the end symbol included. A sentence
+longer than ``bptt`` tokens is cut into chunks of ``bptt``: the network
+carries its state from one chunk to the next but gradients stop at chunk
+boundaries (truncated backpropagation through time). Sentences are dealt
+into ``batch_size`` *lanes*; batch ``t`` holds the ``t``-th chunk of every
+lane, so the state a chunk starts from was computed by the previous batch.
+
+**The window backbone** (Bengio et al., 2003) predicts each token from the
+``order - 1`` tokens before it, padded with ``<s>``, like the n-gram model.
+"""
+
+import copy
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._data import BatchIterator
+from sklearn_rnn._modules import (
+    RecurrentLanguageModel,
+    SequenceCrossEntropyLoss,
+    WindowLanguageModel,
+)
+from sklearn_rnn.lm._ngram import _sample
+from sklearn_rnn.utils._torch import resolve_device
+
+_IGNORE_INDEX = -100
+
+# Logits computed at once when predicting (float64 cells: 32 MiB).
+_CELLS_PER_BATCH = 2**22
+
+
+def pad_sentences(ids, lengths, bos, eos):
+    """Inputs ``<s> w1 .. wn`` and targets ``w1 .. wn </s>`` of each sentence.
+
+    Returns the flat inputs, the flat targets and each sentence's start in
+    them (each sentence takes ``length + 1`` positions).
+    """
+    sizes = lengths + 1
+    starts = np.cumsum(sizes) - sizes
+    total = int(sizes.sum())
+    inputs = np.full(total, bos, dtype=np.int64)
+    targets = np.full(total, eos, dtype=np.int64)
+    # Token i of sentence s is the target at starts[s] + i, which is its
+    # index in ids plus s, and the input one step later.
+    where = np.arange(len(ids)) + np.repeat(np.arange(len(lengths)), lengths)
+    targets[where] = ids
+    inputs[where + 1] = ids
+    return inputs, targets, starts
+
+
+def windows(ids, lengths, width, bos, eos):
+    """The ``width`` tokens before each target, and the targets.
+
+    Every token of every sentence and each sentence's end symbol is a target;
+    positions before the start of the sentence hold ``bos``.
+    """
+    inputs, targets, starts = pad_sentences(ids, lengths, bos, eos)
+    within = np.arange(len(inputs)) - np.repeat(starts, lengths + 1)
+    X = np.full((len(inputs), width), bos, dtype=np.int64)
+    for back in range(width):
+        # column width - 1 - back holds the input `back` steps before
+        ok = within >= back
+        X[ok, width - 1 - back] = inputs[np.flatnonzero(ok) - back]
+    return X, targets
+
+
+class TokenStreamDataset(Dataset):
+    """Sentences as flat input and target streams, cut into BPTT chunks.
+
+    A sample is a sentence; :meth:`plan` deals sentences into lanes and
+    cuts them into chunks of at most ``bptt`` steps.
+    """
+
+    def __init__(self, inputs, targets, starts, sizes, bptt, n_classes):
+        self.inputs = inputs
+        self.n_classes = n_classes
+        self.targets = targets
+        self.starts = starts
+        self.sizes = sizes
+        self.bptt = bptt
+        self.epochs = 0  # passes drawn by a shuffling iterator, for its seed
+
+    def __len__(self):
+        return len(self.starts)
+
+    def subset(self, idx):
+        idx = np.asarray(idx, dtype=np.int64)
+        return TokenStreamDataset(
+            self.inputs,
+            self.targets,
+            self.starts[idx],
+            self.sizes[idx],
+            self.bptt,
+            self.n_classes,
+        )
+
+    def plan(self, order, n_lanes):
+        """Chunks of the sentences ``order``, grouped into batches.
+
+        Returns the chunk arrays ``(start, size, lane, carry)`` sorted by
+        batch, and the boundaries of the batches in them.
+        """
+        bptt = self.bptt
+        sizes = self.sizes[order]
+        n_chunks = -(-sizes // bptt)
+        first = np.cumsum(n_chunks) - n_chunks
+        total = int(n_chunks.sum())
+        n_lanes = max(1, min(n_lanes, len(order)))
+        # Contiguous runs of sentences with about the same number of chunks.
+        lane = first * n_lanes // total
+        lane_first = first[np.searchsorted(lane, lane)]
+        chunk = np.arange(total) - np.repeat(first, n_chunks)
+        step = np.repeat(first - lane_first, n_chunks) + chunk
+        lanes = np.repeat(lane, n_chunks)
+        start = np.repeat(self.starts[order], n_chunks) + chunk * bptt
+        size = np.minimum(np.repeat(sizes, n_chunks) - chunk * bptt, bptt)
+        by_step = np.argsort(step * n_lanes + lanes, kind="stable")
+        bounds = np.flatnonzero(np.diff(step[by_step])) + 1
+        bounds = np.concatenate([[0], bounds, [total]])
+        return (
+            start[by_step],
+            size[by_step],
+            lanes[by_step],
+            chunk[by_step] > 0,
+        ), bounds
+
+    def batches(self, order, n_lanes):
+        """Yield ``(X, y, lengths, lanes, carry, positions)`` per batch.
+
+        ``positions[i, j]`` is the index in the flat streams of step ``j`` of
+        row ``i``, -1 past the chunk's end.
+        """
+        (start, size, lane, carry), bounds = self.plan(order, n_lanes)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            width = int(size[lo:hi].max())
+            steps = np.arange(width)
+            valid = steps < size[lo:hi, None]
+            positions = np.where(valid, start[lo:hi, None] + steps, -1)
+            index = np.maximum(positions, 0)
+            X = np.where(valid, self.inputs[index], 0)
+            y = np.where(valid, self.targets[index], _IGNORE_INDEX)
+            yield (
+                torch.from_numpy(X),
+                torch.from_numpy(y),
+                torch.from_numpy(size[lo:hi].copy()),
+                torch.from_numpy(lane[lo:hi].copy()),
+                torch.from_numpy(carry[lo:hi].copy()),
+                positions,
+            )
+
+
+class LaneIterator(BatchIterator):
+    """skorch iterator over a :class:`TokenStreamDataset`: one batch per step.
+
+    ``batch_size`` is the number of lanes. With ``shuffle=True`` every pass
+    deals the sentences into lanes in a new random order, drawn from
+    ``seed`` and the number of passes made so far.
+    """
+
+    def __init__(
+        self, dataset, batch_size=32, shuffle=False, seed=None, pin_memory=False
+    ):
+        self.dataset = dataset
+        self.pin_memory = pin_memory  # BatchIterator.__iter__ pins the batches
+        if not shuffle:
+            # Evaluation (the validation loss): bound the logits held at once.
+            cells = dataset.bptt * dataset.n_classes
+            batch_size = min(batch_size, max(1, 4 * _CELLS_PER_BATCH // cells))
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+
+    def _order(self):
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        seed = (0 if self.seed is None else self.seed) + self.dataset.epochs
+        self.dataset.epochs += 1
+        return np.random.RandomState(seed % 2**32).permutation(n)
+
+    def __len__(self):
+        _, bounds = self.dataset.plan(np.arange(len(self.dataset)), self.batch_size)
+        return len(bounds) - 1
+
+    def _batches(self):
+        for X, y, lengths, lanes, carry, _ in self.dataset.batches(
+            self._order(), self.batch_size
+        ):
+            yield {"X": X, "lengths": lengths, "lanes": lanes, "carry": carry}, y
+
+
+class _NeuralBackbone(BaseRNN):
+    """Trains a next-token module on the shared core (internal).
+
+    ``fit_tokens`` takes the corpus encoded by the estimator; the
+    hyperparameters are BaseRNN's.
+    """
+
+    def _encode_target(self, y, n_samples, lengths, n_timesteps):
+        raise NotImplementedError("language models are fitted with fit_tokens")
+
+    def _criterion(self):
+        return SequenceCrossEntropyLoss, {}
+
+    def fit_tokens(self, ids, lengths, n_classes, width, eos):
+        """Train on sentences of internal ids (``ids`` concatenated).
+
+        ``width`` is the BPTT length of the recurrent backbones and the
+        window of the feed-forward one; ``eos`` the id of the end symbol.
+        """
+        self.n_classes_ = n_classes
+        self.width_ = width
+        self._eos = eos
+        X, lengths, y = self._training_data(ids, lengths)
+        self._fit_net(X, lengths, y, n_classes)
+        return self
+
+    def _inference_module(self):
+        """A float64 copy of the module in evaluation mode.
+
+        Predictions in float64 do not depend (to 1e-7) on which other
+        contexts share their batch; the fitted module is left untouched.
+        """
+        module = copy.deepcopy(self.net_.module_).double().eval()
+        if hasattr(module, "carried"):
+            module.carried = None
+        return module
+
+    @property
+    def _device(self):
+        return resolve_device(self.device)
+
+
+class RecurrentBackbone(_NeuralBackbone):
+    """LSTM, GRU or Elman network over the whole sentence prefix."""
+
+    def _module_class(self):
+        return RecurrentLanguageModel
+
+    def _iterator_class(self):
+        return LaneIterator
+
+    def _training_data(self, ids, lengths):
+        return ids, lengths, None
+
+    def _make_dataset(self, X, lengths, y):
+        bos, eos = self.n_classes_, self._eos
+        inputs, targets, starts = pad_sentences(X, lengths, bos, eos)
+        return TokenStreamDataset(
+            inputs, targets, starts, lengths + 1, self.width_, self.n_classes_
+        )
+
+    def fit_tokens(self, ids, lengths, n_classes, width, eos):
+        super().fit_tokens(ids, lengths, n_classes, width, eos)
+        self.net_.module_.carried = None  # training bookkeeping only
+        return self
+
+    def _module_params(self, n_outputs):
+        return dict(
+            vocab_size=n_outputs + 1,
+            n_classes=n_outputs,
+            embedding_dim=self.embedding_dim,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            nonlinearity=self.nonlinearity,
+            forget_bias=self.forget_bias,
+        )
+
+    def _states(self, module, dataset, n_lanes):
+        """Yield ``(outputs, positions)`` chunk by chunk, carrying the state."""
+        device = self._device
+        carried = None
+        order = np.arange(len(dataset))
+        with torch.no_grad():
+            for X, _, lengths, lanes, carry, positions in dataset.batches(
+                order, n_lanes
+            ):
+                state = None
+                if carried is not None and bool(carry.any()):
+                    keep = carry.double()[None, :, None].to(device)
+                    state = tuple(s[:, lanes.to(device)] * keep for s in carried)
+                    state = state if len(state) == 2 else state[0]
+                outputs, final = module.encoder.run(X.to(device), lengths, state)
+                final = final if isinstance(final, tuple) else (final,)
+                if carried is None:
+                    carried = tuple(
+                        s.new_zeros((s.shape[0], n_lanes, s.shape[2])) for s in final
+                    )
+                for store, s in zip(carried, final):
+                    store[:, lanes.to(device)] = s
+                yield outputs, positions
+
+    def _n_lanes(self, n_classes):
+        return max(1, _CELLS_PER_BATCH // (self.width_ * max(n_classes, 1)))
+
+    def log_probs(self, ids, lengths):
+        """Log-probability of every target (tokens and end symbols)."""
+        module = self._inference_module()
+        dataset = self._make_dataset(ids, lengths, None)
+        out = np.empty(len(dataset.targets))
+        targets = torch.from_numpy(dataset.targets)
+        for outputs, positions in self._states(
+            module, dataset, self._n_lanes(self.n_classes_)
+        ):
+            valid = torch.from_numpy(positions >= 0)
+            where = torch.from_numpy(positions[positions >= 0])
+            logits = module.head(outputs[valid.to(outputs.device)])
+            log_p = torch.log_softmax(logits, dim=-1).cpu()
+            out[where.numpy()] = log_p.gather(1, targets[where][:, None])[:, 0].numpy()
+        return out
+
+    def distributions(self, ids, lengths):
+        """Yield next-token distributions after each context, in chunks."""
+        module = self._inference_module()
+        dataset = self._make_dataset(ids, lengths, None)
+        last = dataset.starts + dataset.sizes - 1  # each context's final input
+        out = np.empty((len(lengths), self.n_classes_))
+        rank = np.full(len(dataset.inputs), -1, dtype=np.int64)
+        rank[last] = np.arange(len(lengths))
+        for outputs, positions in self._states(
+            module, dataset, self._n_lanes(self.hidden_size)
+        ):
+            hit = np.zeros(positions.shape, dtype=bool)
+            ok = positions >= 0
+            hit[ok] = rank[positions[ok]] >= 0
+            if not hit.any():
+                continue
+            rows = torch.from_numpy(hit).to(outputs.device)
+            logits = module.head(outputs[rows])
+            p = torch.softmax(logits, dim=-1).cpu().numpy()
+            out[rank[positions[hit]]] = p
+        step = max(1, _CELLS_PER_BATCH // self.n_classes_)
+        for start in range(0, len(out), step):
+            yield out[start : start + step]
+
+    def generate(self, history, n_tokens, temperature, rng):
+        module = self._inference_module()
+        device = self._device
+        bos, eos = self.n_classes_, self._eos
+        out = np.empty(n_tokens, dtype=np.int64)
+        with torch.no_grad():
+
+            def feed(tokens, state):
+                X = torch.as_tensor(np.asarray(tokens)[None, :], device=device)
+                outputs, state = module.encoder.run(X, None, state)
+                logits = module.head(outputs[0, -1])
+                return torch.softmax(logits, dim=-1).cpu().numpy(), state
+
+            p, state = feed(np.concatenate([[bos], history]), None)
+            for i in range(n_tokens):
+                token = _sample(p, temperature, rng)
+                out[i] = token
+                if token == eos:
+                    p, state = feed([bos], None)
+                else:
+                    p, state = feed([token], state)
+        return out
+
+
+class WindowBackbone(_NeuralBackbone):
+    """Bengio's feed-forward network over the previous ``order - 1`` tokens."""
+
+    def _module_class(self):
+        return WindowLanguageModel
+
+    def _training_data(self, ids, lengths):
+        X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
+        return X, None, y
+
+    def _module_params(self, n_outputs):
+        return dict(
+            vocab_size=n_outputs + 1,
+            n_classes=n_outputs,
+            context_size=self.width_,
+            embedding_dim=self.embedding_dim,
+            hidden_size=self.hidden_size,
+            dropout=self.dropout,
+        )
+
+    def _logits(self, module, X):
+        step = max(1, _CELLS_PER_BATCH // self.n_classes_)
+        device = self._device
+        with torch.no_grad():
+            for start in range(0, len(X), step):
+                batch = torch.from_numpy(X[start : start + step]).to(device)
+                yield module(batch).cpu()
+
+    def log_probs(self, ids, lengths):
+        module = self._inference_module()
+        X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
+        out, start = np.empty(len(y)), 0
+        for logits in self._logits(module, X):
+            log_p = torch.log_softmax(logits, dim=-1)
+            t = torch.from_numpy(y[start : start + len(logits)])
+            out[start : start + len(logits)] = log_p.gather(1, t[:, None])[:, 0]
+            start += len(logits)
+        return out
+
+    def distributions(self, histories):
+        """Yield next-token distributions for ``(n, width)`` id histories."""
+        module = self._inference_module()
+        for logits in self._logits(module, histories):
+            yield torch.softmax(logits, dim=-1).numpy()
+
+    def generate(self, history, n_tokens, temperature, rng):
+        module = self._inference_module()
+        bos, eos = self.n_classes_, self._eos
+        window = np.full(self.width_, bos, dtype=np.int64)
+        history = np.asarray(history, dtype=np.int64)[-self.width_ :]
+        if len(history):
+            window[self.width_ - len(history) :] = history
+        out = np.empty(n_tokens, dtype=np.int64)
+        with torch.no_grad():
+            for i in range(n_tokens):
+                X = torch.as_tensor(window[None, :], device=self._device)
+                p = torch.softmax(module(X)[0], dim=-1).cpu().numpy()
+                token = _sample(p, temperature, rng)
+                out[i] = token
+                if token == eos:
+                    window[:] = bos
+                else:
+                    window[:-1] = window[1:]
+                    window[-1] = token
+        return out
