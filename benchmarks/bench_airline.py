@@ -92,7 +92,8 @@ def main():
             )
 
     print()
-    print(f"{'model (median of ' + str(args.seeds) + ' seeds)':44s} {'test MAPE %':>12s}")
+    title = f"model (median of {args.seeds} seeds)"
+    print(f"{title:44s} {'test MAPE %':>12s}")
     for name, values in scores.items():
         print(
             f"{'RNNForecaster, ' + name:44s} {statistics.median(values):12.2f}   "

@@ -18,7 +18,6 @@ import argparse
 import json
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit

@@ -142,7 +142,9 @@ CASES = [
     ),
     Case(
         "Seq2SeqTransformer",
-        lambda rs: Seq2SeqTransformer("gru", attention="luong", random_state=rs, **TINY),
+        lambda rs: Seq2SeqTransformer(
+            "gru", attention="luong", random_state=rs, **TINY
+        ),
         _fit_words,
         # The encoder's representation, and the beam's decoded strings' lengths.
         lambda est: np.column_stack(

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import Seq2SeqTransformer
-from sklearn_rnn._modules import Seq2SeqNetwork, beam_search, greedy_search
+from sklearn_rnn._modules import beam_search, greedy_search
 from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 
 # ----------------------------------------------------------------------
