@@ -13,6 +13,32 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
+def _make_rnn(
+    cell,
+    input_size,
+    hidden_size,
+    num_layers,
+    dropout,
+    nonlinearity,
+    bidirectional=False,
+):
+    """A batch-first torch LSTM, GRU or Elman RNN (``nonlinearity`` for "rnn")."""
+    kwargs = dict(
+        input_size=input_size,
+        hidden_size=hidden_size,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        # torch only applies dropout between layers, and warns when there is
+        # a single layer; the modules add their own dropout on the outputs,
+        # so there is nothing to warn about.
+        dropout=dropout if num_layers > 1 else 0.0,
+        batch_first=True,
+    )
+    if cell == "rnn":
+        kwargs["nonlinearity"] = nonlinearity
+    return _CELLS[cell](**kwargs)
+
+
 class RecurrentEncoder(nn.Module):
     """Embedding (optional) followed by a stacked recurrent layer.
 
@@ -58,20 +84,15 @@ class RecurrentEncoder(nn.Module):
         if vocab_size is not None:
             self.embedding = nn.Embedding(vocab_size, embedding_dim)
             input_size = embedding_dim
-        kwargs = dict(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
+        self.rnn = _make_rnn(
+            cell,
+            input_size,
+            hidden_size,
+            num_layers,
+            dropout,
+            nonlinearity,
             bidirectional=bidirectional,
-            # torch only applies dropout between layers, and warns when
-            # there is a single layer; the estimator adds its own dropout
-            # on the summary, so there is nothing to warn about.
-            dropout=dropout if num_layers > 1 else 0.0,
-            batch_first=True,
         )
-        if cell == "rnn":
-            kwargs["nonlinearity"] = nonlinearity
-        self.rnn = _CELLS[cell](**kwargs)
         self.num_directions = 2 if bidirectional else 1
         self.output_size = hidden_size * self.num_directions
         if cell == "lstm":
@@ -340,16 +361,14 @@ class Seq2SeqNetwork(nn.Module):
             step_input += memory_size
         elif attention == "luong":
             self.attention = LuongAttention(hidden_size, memory_size)
-        kwargs = dict(
-            input_size=step_input,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            dropout=dropout if num_layers > 1 else 0.0,
-            batch_first=True,
+        self.decoder = _make_rnn(
+            cell,
+            step_input,
+            hidden_size,
+            num_layers,
+            dropout,
+            encoder.get("nonlinearity", "tanh"),
         )
-        if cell == "rnn":
-            kwargs["nonlinearity"] = encoder.get("nonlinearity", "tanh")
-        self.decoder = _CELLS[cell](**kwargs)
         out_in = hidden_size
         if attention is not None:
             # Both attentions read [decoder output; context] (Luong's
