@@ -704,9 +704,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _forward(self, X):
-        """Run the trained module; return float64 outputs and the lengths."""
-        check_is_fitted(self)
+    def _inference_batches(self, X):
+        """Validate ``X`` and return ``(n_samples, lengths, batches)``.
+
+        Every batch has exactly ``_INFERENCE_BATCH_SIZE`` rows (the last one
+        zero-padded), so a sample's output does not depend on which samples
+        are predicted with it; the caller drops the padding rows.
+        """
         X, lengths = self._validate_sequences(X, reset=False)
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
@@ -717,13 +721,19 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             pad_last=True,
             pin_memory=str(self.net_.device).startswith("cuda"),
         )
+        return len(X), lengths, batches
+
+    def _forward(self, X):
+        """Run the trained module; return float64 outputs and the lengths."""
+        check_is_fitted(self)
+        n_samples, lengths, batches = self._inference_batches(X)
         # skorch's evaluation_step puts the module in eval mode, disables
         # gradients and moves the batch to the net's device.
         with SharedTorchThreads():
             out = np.concatenate(
                 [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
             )
-        out = out[: len(X)]
+        out = out[:n_samples]
         bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
         if len(bad):
             # Never hand back NaN or inf as if it were a prediction.

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from torch import nn
 
 from sklearn_rnn._base import _FLOAT_DTYPES, _INFERENCE_BATCH_SIZE, BaseRNN
-from sklearn_rnn._data import BatchIterator, SequenceDataset, to_tensor
+from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
     SequenceCrossEntropyLoss,
@@ -584,17 +584,14 @@ of arrays
         Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
         is padded), so a sample's output does not depend on the batch.
         """
-        X, lengths = self._validate_sequences(X, reset=False)
-        dataset = SequenceDataset(
-            to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
-        )
-        batches = BatchIterator(dataset, _INFERENCE_BATCH_SIZE, pad_last=True)
+        n_samples, _, batches = self._inference_batches(X)
         module = self.net_.module_
         module.eval()
         device = self.net_.device
+        starts = range(0, n_samples, _INFERENCE_BATCH_SIZE)
         with torch.no_grad():
-            for start, (Xb, _) in zip(range(0, len(X), _INFERENCE_BATCH_SIZE), batches):
-                n = min(_INFERENCE_BATCH_SIZE, len(X) - start)
+            for start, (Xb, _) in zip(starts, batches):
+                n = min(_INFERENCE_BATCH_SIZE, n_samples - start)
                 lb = None
                 if isinstance(Xb, dict):
                     Xb, lb = Xb["X"], Xb["lengths"]
