@@ -27,6 +27,25 @@ def _default_regressor(strategy):
     return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
 
 
+def _conformal_bounds(errors, coverage):
+    """Lower and upper error bounds per column, split-conformal style.
+
+    With ``n`` errors per step, the bounds are the order statistics of rank
+    ``floor((n + 1) * alpha / 2)`` and ``ceil((n + 1) * (1 - alpha / 2))``,
+    ``alpha = 1 - coverage``: the finite-sample correction that gives
+    exchangeable errors at least the nominal coverage. When ``n`` is too
+    small for a rank to exist (``n < 2 / alpha - 1``), the extreme error
+    stands in for it and the coverage can fall short.
+    """
+    n = len(errors)
+    alpha = 1 - coverage
+    ordered = np.sort(errors, axis=0)
+    # The tolerance keeps 1 - 0.9 = 0.09999... from moving a rank.
+    low = int(np.floor((n + 1) * alpha / 2 + 1e-9))
+    high = int(np.ceil((n + 1) * (1 - alpha / 2) - 1e-9))
+    return np.stack([ordered[min(max(low, 1), n) - 1], ordered[min(high, n) - 1]])
+
+
 class _Differencer:
     """Log, seasonal and first differencing, and their exact inverse.
 
@@ -143,10 +162,33 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         standardised by the regressor itself.
 
     interval : float in (0, 1), default=0.9
-        Coverage of the prediction interval returned by :meth:`forecast`,
-        from the quantiles of the in-sample errors of each step ahead.
-        In-sample errors understate the real ones, so the interval tends to
-        be too narrow.
+        Coverage of the prediction interval returned by :meth:`forecast`:
+        its bounds are quantiles of the errors of each step ahead (with the
+        split-conformal finite-sample correction), measured as
+        ``calibration`` says.
+
+    calibration : {"auto", "holdout", "in_sample"}, default="auto"
+        Where the interval's errors come from. ``"holdout"``: a copy of the
+        model (same parameters and seeds) is trained without the last
+        ``calibration_origins + horizon - 1`` values and forecasts
+        ``horizon`` steps from each of the last ``calibration_origins``
+        origins, which its training never saw: out-of-sample errors, as in a
+        backtest. It costs a second fit. ``"in_sample"``: the fitted
+        networks' errors on their own training data, which are too small
+        (an over-fitted network makes almost none), so the interval is too
+        narrow. ``"auto"``: ``"holdout"`` when the series is long enough for
+        the copy's training, ``"in_sample"`` otherwise; ``calibration_``
+        says which was used.
+
+    calibration_origins : int, default=20
+        Number of forecast origins held out by ``calibration="holdout"``.
+        The bounds are the order statistics of rank ``floor((n + 1) *
+        alpha / 2)`` and ``ceil((n + 1) * (1 - alpha / 2))`` of the ``n``
+        errors at each step, ``alpha = 1 - interval``; below ``2 / alpha -
+        1`` origins (19 for ``interval=0.9``) they become the extreme errors
+        and the coverage can fall short of ``interval``. Errors of
+        neighbouring origins are correlated, so more origins help less than
+        independent ones would.
 
     Attributes
     ----------
@@ -165,8 +207,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Their standard deviation (1 for constant inputs); ones when
         ``scale=False``.
     error_quantiles_ : ndarray of shape (2, horizon)
-        Lower and upper quantiles of the in-sample errors, in (log) level
-        units, for each step ahead.
+        Lower and upper bounds of the residuals (truth minus forecast), in
+        (log) level units, for each step ahead: added to a forecast, they
+        give its interval.
+    calibration_ : {"holdout", "in_sample"}
+        Where the errors of ``error_quantiles_`` came from.
     index_ : pandas.Index
         The time index of the training rows.
 
@@ -204,6 +249,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": ["boolean"],
         "interval": [Interval(Real, 0, 1, closed="neither")],
+        "calibration": [StrOptions({"auto", "holdout", "in_sample"})],
+        "calibration_origins": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -219,6 +266,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         n_estimators=1,
         scale=True,
         interval=0.9,
+        calibration="auto",
+        calibration_origins=20,
     ):
         self.regressor = regressor
         self.window = window
@@ -230,6 +279,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.n_estimators = n_estimators
         self.scale = scale
         self.interval = interval
+        self.calibration = calibration
+        self.calibration_origins = calibration_origins
 
     # ------------------------------------------------------------------
     # Input handling
@@ -331,6 +382,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"{needed}."
             )
 
+        self._train(y, covariates, regressor, transform)
+        self.index_ = index if index is not None else pd.RangeIndex(len(y))
+        self.error_quantiles_ = self._calibrate(y, covariates, regressor, needed)
+        return self
+
+    def _train(self, y, covariates, regressor, transform):
+        """Fit the scaler and the networks on the series ``y``."""
+        steps_out = 1 if self.strategy == "recursive" else self.horizon
         z = transform.to_level(y)
         e = transform.forward(z)
         inputs = np.column_stack([e, covariates[transform.n_lost :]])
@@ -368,21 +427,54 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._z = z
         self._e = e
         self._covariates_seen = covariates
-        self.index_ = index if index is not None else pd.RangeIndex(len(y))
-        self.error_quantiles_ = self._error_quantiles(z, e, covariates)
-        return self
 
-    def _error_quantiles(self, z, e, covariates):
-        """Quantiles of the in-sample errors, in level units, per step."""
+    def _calibrate(self, y, covariates, regressor, needed):
+        """Bounds of the interval: quantiles of errors per step ahead.
+
+        Held out: a copy trained without the last ``calibration_origins +
+        horizon - 1`` values forecasts ``horizon`` steps from each of the
+        ``calibration_origins`` origins that follow its training data, reading
+        the true history up to each origin. In sample: the fitted networks
+        forecast from the last (up to 200) origins of their own training data.
+        """
         t = self._transform
-        n_origins = min(200, len(e) - self.window - self.horizon + 1)
-        if n_origins < 1:
-            return np.zeros((2, self.horizon))
-        # Origin o means "having seen e[:o]"; the last n_origins origins that
-        # leave `horizon` true values after them, all rolled out at once.
-        origins = np.arange(
-            len(e) - self.horizon - n_origins + 1, len(e) - self.horizon + 1
+        n_e = len(self._e)
+        cut = len(y) - (self.calibration_origins + self.horizon - 1)
+        holdout = self.calibration == "holdout" or (
+            self.calibration == "auto" and cut >= needed
         )
+        if holdout and cut < needed:
+            raise ValueError(
+                f"calibration='holdout' trains a copy of the model without the "
+                f"last calibration_origins + horizon - 1 = {len(y) - cut} "
+                f"values, which leaves {max(cut, 0)} of the {needed} it needs "
+                f"(n_samples={len(y)}); lower calibration_origins or use "
+                "calibration='in_sample'."
+            )
+        if holdout:
+            model = clone(self)
+            model.log_ = self.log_
+            model._train(y[:cut], covariates[:cut], regressor, t)
+            origins = np.arange(cut - t.n_lost, n_e - self.horizon + 1)
+        else:
+            model = self
+            n_origins = min(200, n_e - self.window - self.horizon + 1)
+            origins = np.arange(
+                n_e - self.horizon - n_origins + 1, n_e - self.horizon + 1
+            )
+        self.calibration_ = "holdout" if holdout else "in_sample"
+        if len(origins) == 0:
+            return np.zeros((2, self.horizon))
+        errors = model._errors(self._z, self._e, self._covariates_seen, origins)
+        return _conformal_bounds(errors, self.interval)
+
+    def _errors(self, z, e, covariates, origins):
+        """Residuals, in (log) level units, of ``horizon``-step forecasts.
+
+        Origin ``o`` means "having seen ``e[:o]``"; one row per origin, one
+        column per step ahead, all origins rolled out at once.
+        """
+        t = self._transform
         cov = covariates[t.n_lost :]
         e_windows = np.stack([e[o - self.window : o] for o in origins])
         cov_windows = np.stack([cov[o - self.window : o] for o in origins])
@@ -393,9 +485,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         truth = np.stack(
             [z[t.n_lost + o : t.n_lost + o + self.horizon] for o in origins]
         )
-        errors = t.integrate(z_past, e_hat) - truth
-        alpha = (1 - self.interval) / 2
-        return np.quantile(errors, [alpha, 1 - alpha], axis=0)
+        # Residuals, truth minus forecast: added to a forecast, their
+        # quantiles bound the truth.
+        return truth - t.integrate(z_past, e_hat)
 
     # ------------------------------------------------------------------
     # Forecasting

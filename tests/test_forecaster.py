@@ -5,7 +5,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, Seq2SeqTransformer
-from sklearn_rnn._forecaster import _Differencer
+from sklearn_rnn._forecaster import _conformal_bounds, _Differencer
 from sklearn_rnn.datasets import load_airline_passengers
 
 TINY = dict(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0)
@@ -64,12 +64,16 @@ def test_training_windows_never_see_their_targets(strategy, recorded_fits):
         scale=False,
     )
     model.fit(None, y)
-    ((X_win, Y_win),) = recorded_fits
-    Y_win = Y_win.reshape(len(Y_win), -1)
-    assert X_win.shape == (len(Y_win), 5)
-    assert np.all(X_win.max(axis=1) < Y_win.min(axis=1))
-    np.testing.assert_array_equal(Y_win[:, 0], X_win[:, -1] + 1)  # no gap either
-    assert Y_win.shape[1] == (1 if strategy == "recursive" else 3)
+    # The model, then the copy that calibrates the interval on the last
+    # calibration_origins + horizon - 1 = 22 values, which it never sees.
+    assert len(recorded_fits) == 2 and model.calibration_ == "holdout"
+    for (X_win, Y_win), end in zip(recorded_fits, [60, 60 - 22]):
+        Y_win = Y_win.reshape(len(Y_win), -1)
+        assert X_win.shape == (len(Y_win), 5)
+        assert np.all(X_win.max(axis=1) < Y_win.min(axis=1))
+        np.testing.assert_array_equal(Y_win[:, 0], X_win[:, -1] + 1)  # no gap
+        assert Y_win.shape[1] == (1 if strategy == "recursive" else 3)
+        assert Y_win.max() == end - 1
 
 
 def test_cross_validation_never_trains_on_test_rows(recorded_fits):
@@ -79,10 +83,12 @@ def test_cross_validation_never_trains_on_test_rows(recorded_fits):
     model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=4, log=False)
     cross_validate(model, X, y, cv=cv)
     train_ends = [train[-1] for train, _ in cv.split(X)]
-    assert len(recorded_fits) == 3
-    for (X_win, Y_win), end in zip(recorded_fits, train_ends):
-        # difference=1 on arange gives ones: check the count of rows used.
-        assert len(X_win) == end + 1 - 1 - 6 - 4 + 1
+    # Per fold: the model, then its calibration copy (23 values fewer).
+    assert len(recorded_fits) == 6
+    for k, end in enumerate(train_ends):
+        for (X_win, _), held_out in zip(recorded_fits[2 * k : 2 * k + 2], [0, 23]):
+            # difference=1 on arange gives ones: check the count of rows used.
+            assert len(X_win) == end + 1 - held_out - 1 - 6 - 4 + 1
 
 
 def test_predict_honours_the_index_gap():
@@ -179,7 +185,7 @@ def test_inputs_are_scaled_with_training_rows_only(recorded_fits, rng):
     inputs = np.column_stack([y[:60], X["price"].to_numpy()[:60]])
     np.testing.assert_allclose(model.input_mean_, inputs.mean(axis=0))
     np.testing.assert_allclose(model.input_scale_, inputs.std(axis=0))
-    ((X_win, Y_win),) = recorded_fits
+    X_win, Y_win = recorded_fits[0]  # the model's; then the calibration copy's
     np.testing.assert_allclose(X_win[0], (inputs[:6] - inputs.mean(0)) / inputs.std(0))
     np.testing.assert_allclose(Y_win[0], y[6:8])  # targets stay in units of y
     # Forecasts are back in the units of y.
@@ -247,3 +253,69 @@ def test_strategy_and_network_must_match(strategy, network):
     with pytest.raises(ValueError, match=f"strategy='{strategy}' needs a"):
         model.fit(X, y)
     assert not hasattr(model, "regressor_")
+
+
+def test_conformal_bounds_are_corrected_order_statistics():
+    errors = np.arange(1.0, 40.0)[:, None] * [1, -1]  # 39 errors per step
+    # alpha = 0.1: ranks floor(40 * 0.05) = 2 and ceil(40 * 0.95) = 38.
+    np.testing.assert_array_equal(
+        _conformal_bounds(errors, 0.9), [[2.0, -38.0], [38.0, -2.0]]
+    )
+    # Too few errors for those ranks: the extremes stand in.
+    np.testing.assert_array_equal(
+        _conformal_bounds(errors[:5], 0.9), [[1.0, -5.0], [5.0, -1.0]]
+    )
+
+
+def test_holdout_interval_comes_from_a_model_that_never_saw_the_origins():
+    # With one calibration origin the copy is trained on all but the last
+    # `horizon` values, so its error is that of the same recipe fitted on
+    # them and asked to forecast the rest through the public API.
+    X, y = _airline()
+    params = dict(window=12, horizon=6, seasonal_period=12, difference=0)
+    model = RNNForecaster(RNNRegressor(**TINY), calibration_origins=1, **params).fit(
+        X, y
+    )
+    assert model.calibration_ == "holdout"
+    copy = RNNForecaster(RNNRegressor(**TINY), calibration="in_sample", **params)
+    pred = copy.fit(X.iloc[:-6], y.iloc[:-6]).predict(X.iloc[-6:])
+    truth = y.iloc[-6:].to_numpy()
+    residual = np.log(truth) - np.log(pred)
+    np.testing.assert_allclose(model.error_quantiles_, [residual, residual], rtol=1e-6)
+    # Added to that forecast, the bounds give back the truth: right sign.
+    np.testing.assert_allclose(pred * np.exp(model.error_quantiles_), [truth, truth])
+
+
+def test_holdout_interval_is_wider_than_the_in_sample_one(rng):
+    # Pure noise: a network that memorises its training windows makes small
+    # in-sample errors, while unseen values are off by about the noise.
+    y = 10 + rng.normal(size=150)
+    net = RNNRegressor(hidden_size=32, max_epochs=150, lr=1e-2, random_state=0)
+    widths = {}
+    for calibration in ["in_sample", "holdout"]:
+        model = RNNForecaster(
+            net,
+            window=12,
+            horizon=3,
+            log=False,
+            difference=0,
+            calibration=calibration,
+        ).fit(None, y)
+        widths[calibration] = np.diff(model.error_quantiles_, axis=0).mean()
+    # 90 % of a unit normal lies within +-1.645: holdout width about 3.3.
+    assert widths["holdout"] > 2.5
+    assert widths["in_sample"] < 0.7 * widths["holdout"]
+
+
+def test_calibration_auto_falls_back_on_short_series_and_holdout_says_why():
+    y = np.arange(1.0, 41.0)
+    short = dict(window=5, horizon=3, log=False)
+    model = RNNForecaster(RNNRegressor(**TINY), **short).fit(None, y)
+    # 40 values, 22 held out: the copy keeps 18 of the 1 + 5 + 3 it needs.
+    assert model.calibration_ == "holdout"
+    # 35 held out: the copy would keep 5.
+    model.set_params(calibration_origins=33).fit(None, y)
+    assert model.calibration_ == "in_sample"
+    with pytest.raises(ValueError, match="calibration_origins"):
+        model.set_params(calibration="holdout").fit(None, y)
+    assert model.calibration_ == "in_sample"  # the failed fit changed nothing
