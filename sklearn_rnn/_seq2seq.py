@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Encoder-decoder estimator: sequences (or vectors) in, sequences out."""
 
+import contextlib
 import re
 from numbers import Integral, Real
 
@@ -616,8 +617,22 @@ of arrays
             The representations, float64.
         """
         check_is_fitted(self)
-        out = [rep[:n].cpu().numpy() for _, n, _, _, rep in self._batches(X)]
+        with self._inference_precision():
+            out = [
+                rep[:n].float().cpu().numpy() for _, n, _, _, rep in self._batches(X)
+            ]
         return np.concatenate(out).astype(np.float64)
+
+    def _inference_precision(self):
+        """Autocast for encoding and decoding, as in training.
+
+        With ``precision="bfloat16"`` the decoder's steps at predict time run
+        in the precision its training forward passes ran in.
+        """
+        dtype = self._autocast_dtype()
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.net_.device).type, dtype=dtype)
 
     @property
     def _n_features_out(self):
@@ -662,10 +677,11 @@ of arrays
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
         outs = []
-        for module, n, memory, mask, rep in self._batches(X):
-            outs.append(self._decode_batch(module, memory, mask, rep)[:n].cpu())
+        with self._inference_precision():
+            for module, n, memory, mask, rep in self._batches(X):
+                outs.append(self._decode_batch(module, memory, mask, rep)[:n].cpu())
         if self._target_kind_ == "numeric":
-            return torch.cat(outs).numpy().astype(np.float64)
+            return torch.cat(outs).float().numpy().astype(np.float64)
         codes = []
         for batch in outs:
             for row in batch.tolist():
@@ -741,9 +757,7 @@ of arrays
             )
         tokens = _as_token_lists(y, True, "y")
         if len(tokens) != len(y_pred):
-            raise ValueError(
-                f"y has {len(tokens)} samples but X has {len(y_pred)}."
-            )
+            raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
         matches = [
             list(p if not self._target_is_str else list(p)) == t
             for p, t in zip(y_pred, tokens)
@@ -754,4 +768,3 @@ of arrays
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
-

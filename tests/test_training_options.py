@@ -150,6 +150,36 @@ def test_bfloat16_autocast_trains_the_encoder_decoder():
     assert np.all(np.isfinite(mixed.loss_curve_))
 
 
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
+def test_bfloat16_decoding_runs_under_autocast(monkeypatch, decoding):
+    from sklearn_rnn import Seq2SeqTransformer
+    from sklearn_rnn._modules import Seq2SeqNetwork
+
+    words = ["abc", "ba", "cab", "a", "bca", "cc", "acb", "b"] * 4
+    kw = dict(hidden_size=8, max_epochs=2, random_state=0, decoding=decoding)
+    seen = []
+    real_step = Seq2SeqNetwork.step
+
+    def recording_step(self, *args):
+        seen.append(torch.is_autocast_enabled("cpu"))
+        return real_step(self, *args)
+
+    monkeypatch.setattr(Seq2SeqNetwork, "step", recording_step)
+    for precision in ["float32", "bfloat16"]:
+        est = Seq2SeqTransformer(precision=precision, **kw).fit(words, words)
+        seen.clear()
+        pred = est.predict(words)
+        assert seen and set(seen) == {precision == "bfloat16"}
+        assert len(pred) == len(words) and all(isinstance(p, str) for p in pred)
+        rep = est.transform(words[:3])
+        assert rep.dtype == np.float64 and np.all(np.isfinite(rep))
+    # Numeric targets come back as float64 from a bfloat16 decoder.
+    X = np.linspace(0, 1, 40).reshape(8, 5)
+    est = Seq2SeqTransformer(precision="bfloat16", **kw).fit(X, X[:, ::-1])
+    out = est.predict(X)
+    assert out.dtype == np.float64 and out.shape == X.shape
+
+
 def test_compile_reaches_skorch(rng, monkeypatch):
     # Compiling for real needs a C++ toolchain and minutes on CPU; skorch's
     # torch_compile hook is checked with torch.compile's "eager" backend,
