@@ -23,6 +23,10 @@ def test_forecast_command_writes_outputs(tmp_path, capsys):
     assert holdout.index[-1] == pd.Timestamp("1960-12-01")
     # The hold-out truth is the real series, untouched.
     assert holdout["truth"].iloc[-1] == 432.0
+    # The hold-out interval and the count of values it covered.
+    truth, lower, upper = holdout["truth"], holdout["lower"], holdout["upper"]
+    inside = int(((lower <= truth) & (truth <= upper)).sum())
+    assert f"(holdout errors) covered {inside} of the 12 hold-out values" in text
     if importlib.util.find_spec("matplotlib") is not None:
         # Drawn with sklearn_rnn.plotting.plot_forecast.
         assert "wrote" in text and (out / "forecast.png").stat().st_size > 10_000
