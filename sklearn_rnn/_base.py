@@ -459,6 +459,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             )
         return params
 
+    def _extra_callbacks(self):
+        """Callbacks of a subclass's own, as skorch ``(name, callback)`` pairs."""
+        return []
+
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""
         return None if self.precision == "float32" else torch.bfloat16
@@ -468,6 +472,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             ("divergence", DivergenceGuard()),
             ("threads", ThreadRebalance()),
         ]
+        callbacks += self._extra_callbacks()
         if self.verbose == 1:
             callbacks.append(("progress", EpochProgressBar(type(self).__name__)))
         if self.clip_grad_norm is not None:

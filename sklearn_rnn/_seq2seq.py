@@ -11,6 +11,7 @@ import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch.callbacks import Callback
 from torch import nn
 
 from sklearn_rnn._base import _FLOAT_DTYPES, _INFERENCE_BATCH_SIZE, BaseRNN
@@ -110,6 +111,42 @@ def _learn_vocabulary(token_lists, name):
         return list(seen)
 
 
+def _inverse_sigmoid_k(midpoint):
+    """The ``k > 1`` with ``k / (k + exp(midpoint / k)) = 1 / 2``.
+
+    That is ``k * log(k) = midpoint``; ``k * log(k)`` increases for ``k > 1``,
+    so bisection finds it.
+    """
+    low, high = 1.0, max(2.0, midpoint + 2.0)
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if mid * np.log(mid) < midpoint else (low, mid)
+    return (low + high) / 2
+
+
+class _TeacherForcingSchedule(Callback):
+    """Set the decoder's teacher-forcing ratio at the start of each epoch."""
+
+    def __init__(self, ratio, kind, n_epochs):
+        self.ratio = ratio
+        self.kind = kind
+        self.n_epochs = n_epochs
+
+    def ratio_at(self, epoch):
+        """Ratio of (1-based) ``epoch``."""
+        epoch = min(epoch, self.n_epochs)
+        if self.kind == "linear":
+            if self.n_epochs == 1:
+                return self.ratio
+            return self.ratio * (self.n_epochs - epoch) / (self.n_epochs - 1)
+        k = _inverse_sigmoid_k(max(self.n_epochs / 2, 1.0))
+        return self.ratio * k / (k + np.exp((epoch - 1) / k))
+
+    def on_epoch_begin(self, net, **kwargs):
+        module = getattr(net.module_, "_orig_mod", net.module_)  # torch.compile
+        module.teacher_forcing_ratio = float(self.ratio_at(len(net.history)))
+
+
 class _Seq2SeqDataset(SequenceDataset):
     """Sources, their lengths, and padded targets.
 
@@ -199,6 +236,17 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             prediction. 1.0 is full teacher forcing; lower values expose the
             decoder to its own mistakes (scheduled sampling, Bengio et al.,
             2015) at the cost of step-by-step training.
+
+        teacher_forcing_schedule : {"constant", "linear", "inverse_sigmoid"}, \
+default="constant"
+            How the ratio changes over the epochs, as in scheduled sampling:
+            ``"constant"`` keeps ``teacher_forcing_ratio``; ``"linear"``
+            lowers it in equal steps from ``teacher_forcing_ratio`` in the
+            first epoch to 0 in epoch ``max_epochs``; ``"inverse_sigmoid"``
+            multiplies it by ``k / (k + exp(epoch / k))``, with ``k`` set so
+            that it halves by the middle epoch: mostly forced at first, then
+            a quicker fall. Epochs count from the first fit, also with
+            ``warm_start``; past ``max_epochs`` the last value holds.
 
         decoding : {"greedy", "beam"}, default="greedy"
             How ``predict`` generates token outputs: the most likely token at
@@ -296,6 +344,9 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         },
         "attention": [None, StrOptions({"luong", "bahdanau"})],
         "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
+        "teacher_forcing_schedule": [
+            StrOptions({"constant", "linear", "inverse_sigmoid"})
+        ],
         "decoding": [StrOptions({"greedy", "beam"})],
         "beam_width": [Interval(Integral, 1, None, closed="left")],
         "length_penalty": [Interval(Real, 0, None, closed="left")],
@@ -318,6 +369,7 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         embedding_dim=None,
         vocab_size=None,
         teacher_forcing_ratio=1.0,
+        teacher_forcing_schedule="constant",
         decoding="greedy",
         beam_width=5,
         length_penalty=0.0,
@@ -355,6 +407,7 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.embedding_dim = embedding_dim
         self.vocab_size = vocab_size
         self.teacher_forcing_ratio = teacher_forcing_ratio
+        self.teacher_forcing_schedule = teacher_forcing_schedule
         self.decoding = decoding
         self.beam_width = beam_width
         self.length_penalty = length_penalty
@@ -541,6 +594,16 @@ of arrays
 
     def _module_class(self):
         return Seq2SeqNetwork
+
+    def _extra_callbacks(self):
+        if self.teacher_forcing_schedule == "constant":
+            return []
+        schedule = _TeacherForcingSchedule(
+            self.teacher_forcing_ratio,
+            self.teacher_forcing_schedule,
+            self.max_epochs,
+        )
+        return [("teacher_forcing", schedule)]
 
     def _module_params(self, n_outputs):
         embedding_dim = self.embedding_dim or self.hidden_size

@@ -8,9 +8,11 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
 
 from sklearn_rnn import Seq2SeqTransformer
 from sklearn_rnn._modules import beam_search, greedy_search
+from sklearn_rnn._seq2seq import _TeacherForcingSchedule
 from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 
 # ----------------------------------------------------------------------
@@ -252,6 +254,46 @@ def test_teacher_forcing_ratio_changes_training_and_still_learns():
     assert est.score(X, y) > 0.8
     full = Seq2SeqTransformer("gru", 32, attention="luong", **params)
     assert est.loss_curve_ != full.fit(X[:150], y[:150]).loss_curve_
+
+
+def test_teacher_forcing_schedules_follow_their_formulas():
+    linear = _TeacherForcingSchedule(0.8, "linear", 5)
+    ratios = [linear.ratio_at(epoch) for epoch in range(1, 8)]
+    np.testing.assert_allclose(ratios, [0.8, 0.6, 0.4, 0.2, 0, 0, 0], atol=1e-12)
+    assert _TeacherForcingSchedule(0.8, "linear", 1).ratio_at(1) == 0.8
+    sigmoid = _TeacherForcingSchedule(1.0, "inverse_sigmoid", 20)
+    ratios = np.array([sigmoid.ratio_at(epoch) for epoch in range(1, 21)])
+    assert np.all(np.diff(ratios) < 0) and ratios[0] > 0.75
+    # k log k = 10: half at epoch 11 (0-based 10).
+    np.testing.assert_allclose(ratios[10], 0.5, rtol=1e-9)
+
+
+@pytest.mark.parametrize("schedule", ["linear", "inverse_sigmoid"])
+def test_teacher_forcing_schedule_lowers_the_ratio_during_fit(schedule):
+    X, y = _reverse_task(60)
+    params = dict(FAST, max_epochs=4)
+    seen = []
+
+    class Recording(Seq2SeqTransformer):
+        def _extra_callbacks(self):
+            callbacks = super()._extra_callbacks()
+
+            class Record(Callback):
+                def on_epoch_end(self, net, **kwargs):
+                    seen.append(net.module_.teacher_forcing_ratio)
+
+            return [*callbacks, ("record", Record())]
+
+    est = Recording("gru", 16, teacher_forcing_schedule=schedule, **params)
+    est.fit(X, y)
+    expected = _TeacherForcingSchedule(1.0, schedule, 4)
+    np.testing.assert_allclose(seen, [expected.ratio_at(e) for e in range(1, 5)])
+    constant = Seq2SeqTransformer("gru", 16, **params).fit(X, y)
+    assert constant.module_.teacher_forcing_ratio == 1.0
+    if schedule == "linear":
+        # Epoch 1 is fully forced in both: the same loss; then they part.
+        assert est.loss_curve_[0] == constant.loss_curve_[0]
+    assert est.loss_curve_[1:] != constant.loss_curve_[1:]
 
 
 def test_greedy_and_beam_agree_on_a_confident_model(reverser):
