@@ -8,11 +8,15 @@ and each ``calibration`` of ``RNNForecaster`` the script records how many
 of those values fall inside the interval, and how wide it is relative to
 the forecast:
 
-- ``in_sample``: quantiles of the fitted networks' errors on their own
-  training data;
-- ``holdout``: quantiles of the errors of a copy trained without the last
+- ``in_sample``: the fitted networks' residuals on their own training
+  data;
+- ``holdout``: the residuals of a copy trained without the last
   ``calibration_origins + horizon - 1`` values, forecasting from each of the
-  last 20 origins (split-conformal, with its finite-sample correction).
+  last 20 origins.
+
+Either way the interval is the forecast plus or minus the absolute residual
+of rank ``ceil((n + 1) * 0.9)`` of ``n`` at each step ahead (split
+conformal, with its finite-sample correction).
 
 Airline passengers: origins after 96, 102 and 108 months, 36 months ahead
 each (108 forecasts; earlier origins leave the calibration copy too few

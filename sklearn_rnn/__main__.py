@@ -14,10 +14,11 @@ Method (:class:`~sklearn_rnn.RNNForecaster`): the series is log-transformed
 the network models year-over-year growth; an LSTM reads a window of past values
 and predicts one step at a time, fed its own predictions (``--strategy
 recursive``). ``--seeds`` networks are trained (``n_estimators``) and their
-outputs averaged. The interval comes from out-of-sample errors: a copy of
-the ensemble trained without the last values of the series forecasts them
-from 20 origins (``calibration="holdout"``); the hold-out report says how
-many hold-out values the interval covered.
+outputs averaged. The interval comes from out-of-sample residuals: a copy
+of the ensemble trained without the last values of the series forecasts
+them from 20 origins (``calibration="auto"``, which falls back to in-sample
+residuals on a series too short for that copy; the report names which);
+the hold-out report says how many hold-out values the interval covered.
 """
 
 import argparse
@@ -133,6 +134,14 @@ def _plot(series, holdout, future, path):
         holdout["forecast"],
         color="tab:orange",
         label="hold-out forecast",
+    )
+    ax.fill_between(
+        holdout.index,
+        holdout["lower"],
+        holdout["upper"],
+        color="tab:orange",
+        alpha=0.15,
+        label="hold-out interval",
     )
     ax.plot(
         holdout.index,

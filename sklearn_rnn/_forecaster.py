@@ -20,6 +20,9 @@ from sklearn_rnn.utils._sklearn_compat import (
     _num_samples,
 )
 
+# Fewest training windows calibration="auto" gives the calibration copy.
+_MIN_CALIBRATION_WINDOWS = 10
+
 
 def _default_regressor(strategy):
     if strategy == "seq2seq":
@@ -27,23 +30,24 @@ def _default_regressor(strategy):
     return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
 
 
-def _conformal_bounds(errors, coverage):
-    """Lower and upper error bounds per column, split-conformal style.
+def _conformal_bounds(residuals, coverage):
+    """Symmetric split-conformal bounds per column (step ahead).
 
-    With ``n`` errors per step, the bounds are the order statistics of rank
-    ``floor((n + 1) * alpha / 2)`` and ``ceil((n + 1) * (1 - alpha / 2))``,
-    ``alpha = 1 - coverage``: the finite-sample correction that gives
-    exchangeable errors at least the nominal coverage. When ``n`` is too
-    small for a rank to exist (``n < 2 / alpha - 1``), the extreme error
-    stands in for it and the coverage can fall short.
+    With ``n`` residuals per step, the half-width is the absolute residual
+    of rank ``ceil((n + 1) * coverage)``: the finite-sample correction that
+    gives exchangeable residuals at least the nominal coverage (Lei et al.,
+    2018). The interval is centred on the forecast, so a bias of the model
+    that produced the residuals widens it rather than moving it off the
+    forecast. When ``n`` is too small for that rank (``n < coverage / (1 -
+    coverage)``, 9 for 0.9), the largest residual stands in for it and the
+    coverage can fall short.
     """
-    n = len(errors)
-    alpha = 1 - coverage
-    ordered = np.sort(errors, axis=0)
-    # The tolerance keeps 1 - 0.9 = 0.09999... from moving a rank.
-    low = int(np.floor((n + 1) * alpha / 2 + 1e-9))
-    high = int(np.ceil((n + 1) * (1 - alpha / 2) - 1e-9))
-    return np.stack([ordered[min(max(low, 1), n) - 1], ordered[min(high, n) - 1]])
+    n = len(residuals)
+    ordered = np.sort(np.abs(residuals), axis=0)
+    # The tolerance keeps 0.9 * 20 = 18.000000000000004 from moving a rank.
+    rank = int(np.ceil((n + 1) * coverage - 1e-9))
+    half_width = ordered[min(rank, n) - 1]
+    return np.stack([-half_width, half_width])
 
 
 class _Differencer:
@@ -163,32 +167,31 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     interval : float in (0, 1), default=0.9
         Coverage of the prediction interval returned by :meth:`forecast`:
-        its bounds are quantiles of the errors of each step ahead (with the
-        split-conformal finite-sample correction), measured as
-        ``calibration`` says.
+        the forecast plus or minus a conformal quantile of the absolute
+        residuals of each step ahead (rank ``ceil((n + 1) * interval)`` of
+        ``n``), measured as ``calibration`` says.
 
     calibration : {"auto", "holdout", "in_sample"}, default="auto"
-        Where the interval's errors come from. ``"holdout"``: a copy of the
-        model (same parameters and seeds) is trained without the last
-        ``calibration_origins + horizon - 1`` values and forecasts
-        ``horizon`` steps from each of the last ``calibration_origins``
-        origins, which its training never saw: out-of-sample errors, as in a
-        backtest. It costs a second fit. ``"in_sample"``: the fitted
-        networks' errors on their own training data, which are too small
+        Where the interval's residuals come from. ``"holdout"``: a copy of
+        the model (same parameters, so the same seeds when ``random_state``
+        is set) is trained without the last ``calibration_origins + horizon
+        - 1`` values and forecasts ``horizon`` steps from each of the last
+        ``calibration_origins`` origins, which its training never saw:
+        out-of-sample residuals, as in a backtest (split conformal). It
+        costs a second fit, on a shorter series. ``"in_sample"``: the fitted
+        networks' residuals on their own training data, which are too small
         (an over-fitted network makes almost none), so the interval is too
-        narrow. ``"auto"``: ``"holdout"`` when the series is long enough for
-        the copy's training, ``"in_sample"`` otherwise; ``calibration_``
-        says which was used.
+        narrow. ``"auto"``: ``"holdout"`` when the copy keeps at least 10
+        training windows, ``"in_sample"`` otherwise; ``calibration_`` says
+        which was used.
 
     calibration_origins : int, default=20
         Number of forecast origins held out by ``calibration="holdout"``.
-        The bounds are the order statistics of rank ``floor((n + 1) *
-        alpha / 2)`` and ``ceil((n + 1) * (1 - alpha / 2))`` of the ``n``
-        errors at each step, ``alpha = 1 - interval``; below ``2 / alpha -
-        1`` origins (19 for ``interval=0.9``) they become the extreme errors
-        and the coverage can fall short of ``interval``. Errors of
-        neighbouring origins are correlated, so more origins help less than
-        independent ones would.
+        Below ``interval / (1 - interval)`` origins (9 for 0.9) the largest
+        residual bounds the interval and the coverage can fall short of
+        ``interval``. Residuals of neighbouring origins are correlated, so
+        more origins help less than independent ones would, and the copy
+        learns from fewer values than the model.
 
     Attributes
     ----------
@@ -209,7 +212,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     error_quantiles_ : ndarray of shape (2, horizon)
         Lower and upper bounds of the residuals (truth minus forecast), in
         (log) level units, for each step ahead: added to a forecast, they
-        give its interval.
+        give its interval. They are symmetric: ``-q`` and ``q``.
     calibration_ : {"holdout", "in_sample"}
         Where the errors of ``error_quantiles_`` came from.
     index_ : pandas.Index
@@ -382,10 +385,30 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"{needed}."
             )
 
+        cut = self._calibration_cut(len(y), needed)
         self._train(y, covariates, regressor, transform)
         self.index_ = index if index is not None else pd.RangeIndex(len(y))
-        self.error_quantiles_ = self._calibrate(y, covariates, regressor, needed)
+        self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut)
         return self
+
+    def _calibration_cut(self, n_samples, needed):
+        """Length of the calibration copy's series, or None for in-sample."""
+        cut = n_samples - (self.calibration_origins + self.horizon - 1)
+        if self.calibration == "in_sample":
+            return None
+        if self.calibration == "auto":
+            # A copy with a handful of windows would say little about the
+            # model's errors: in-sample errors then.
+            return cut if cut >= needed + _MIN_CALIBRATION_WINDOWS - 1 else None
+        if cut < needed:
+            raise ValueError(
+                f"calibration='holdout' trains a copy of the model without the "
+                f"last calibration_origins + horizon - 1 = {n_samples - cut} "
+                f"values, which leaves {max(cut, 0)} of the {needed} it needs "
+                f"(n_samples={n_samples}); lower calibration_origins or use "
+                "calibration='in_sample'."
+            )
+        return cut
 
     def _train(self, y, covariates, regressor, transform):
         """Fit the scaler and the networks on the series ``y``."""
@@ -428,30 +451,19 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._e = e
         self._covariates_seen = covariates
 
-    def _calibrate(self, y, covariates, regressor, needed):
-        """Bounds of the interval: quantiles of errors per step ahead.
+    def _calibrate(self, y, covariates, regressor, cut):
+        """Bounds of the interval: conformal quantiles of residuals per step.
 
-        Held out: a copy trained without the last ``calibration_origins +
-        horizon - 1`` values forecasts ``horizon`` steps from each of the
-        ``calibration_origins`` origins that follow its training data, reading
-        the true history up to each origin. In sample: the fitted networks
-        forecast from the last (up to 200) origins of their own training data.
+        Held out (``cut`` not None): a copy trained on ``y[:cut]``, without
+        the last ``calibration_origins + horizon - 1`` values, forecasts
+        ``horizon`` steps from each of the ``calibration_origins`` origins
+        that follow its training data, reading the true history up to each
+        origin. In sample: the fitted networks forecast from the last (up to
+        200) origins of their own training data.
         """
         t = self._transform
         n_e = len(self._e)
-        cut = len(y) - (self.calibration_origins + self.horizon - 1)
-        holdout = self.calibration == "holdout" or (
-            self.calibration == "auto" and cut >= needed
-        )
-        if holdout and cut < needed:
-            raise ValueError(
-                f"calibration='holdout' trains a copy of the model without the "
-                f"last calibration_origins + horizon - 1 = {len(y) - cut} "
-                f"values, which leaves {max(cut, 0)} of the {needed} it needs "
-                f"(n_samples={len(y)}); lower calibration_origins or use "
-                "calibration='in_sample'."
-            )
-        if holdout:
+        if cut is not None:
             model = clone(self)
             model.log_ = self.log_
             model._train(y[:cut], covariates[:cut], regressor, t)
@@ -462,7 +474,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             origins = np.arange(
                 n_e - self.horizon - n_origins + 1, n_e - self.horizon + 1
             )
-        self.calibration_ = "holdout" if holdout else "in_sample"
+        self.calibration_ = "in_sample" if cut is None else "holdout"
         if len(origins) == 0:
             return np.zeros((2, self.horizon))
         errors = model._errors(self._z, self._e, self._covariates_seen, origins)

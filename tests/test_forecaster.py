@@ -255,15 +255,19 @@ def test_strategy_and_network_must_match(strategy, network):
     assert not hasattr(model, "regressor_")
 
 
-def test_conformal_bounds_are_corrected_order_statistics():
-    errors = np.arange(1.0, 40.0)[:, None] * [1, -1]  # 39 errors per step
-    # alpha = 0.1: ranks floor(40 * 0.05) = 2 and ceil(40 * 0.95) = 38.
+def test_conformal_bounds_are_symmetric_corrected_order_statistics():
+    residuals = np.arange(1.0, 40.0)[:, None] * [1, -1]  # 39 per step
+    # Rank ceil(40 * 0.9) = 36 of the absolute residuals, either sign.
     np.testing.assert_array_equal(
-        _conformal_bounds(errors, 0.9), [[2.0, -38.0], [38.0, -2.0]]
+        _conformal_bounds(residuals, 0.9), [[-36.0, -36.0], [36.0, 36.0]]
     )
-    # Too few errors for those ranks: the extremes stand in.
+    # Too few residuals for that rank: the largest stands in.
     np.testing.assert_array_equal(
-        _conformal_bounds(errors[:5], 0.9), [[1.0, -5.0], [5.0, -1.0]]
+        _conformal_bounds(residuals[:5], 0.9), [[-5.0, -5.0], [5.0, 5.0]]
+    )
+    # 20 residuals: rank ceil(21 * 0.9) = 19, not 20 (0.9 * 21 = 18.9).
+    np.testing.assert_array_equal(
+        _conformal_bounds(np.arange(1.0, 21.0)[:, None], 0.9), [[-19.0], [19.0]]
     )
 
 
@@ -281,9 +285,12 @@ def test_holdout_interval_comes_from_a_model_that_never_saw_the_origins():
     pred = copy.fit(X.iloc[:-6], y.iloc[:-6]).predict(X.iloc[-6:])
     truth = y.iloc[-6:].to_numpy()
     residual = np.log(truth) - np.log(pred)
-    np.testing.assert_allclose(model.error_quantiles_, [residual, residual], rtol=1e-6)
-    # Added to that forecast, the bounds give back the truth: right sign.
-    np.testing.assert_allclose(pred * np.exp(model.error_quantiles_), [truth, truth])
+    q = np.abs(residual)
+    np.testing.assert_allclose(model.error_quantiles_, [-q, q], rtol=1e-6)
+    # That forecast's interval ends exactly at the truth, on its side.
+    bounds = pred * np.exp(model.error_quantiles_)
+    side = (residual > 0).astype(int)
+    np.testing.assert_allclose(bounds[side, np.arange(6)], truth)
 
 
 def test_holdout_interval_is_wider_than_the_in_sample_one(rng):
@@ -307,15 +314,28 @@ def test_holdout_interval_is_wider_than_the_in_sample_one(rng):
     assert widths["in_sample"] < 0.7 * widths["holdout"]
 
 
-def test_calibration_auto_falls_back_on_short_series_and_holdout_says_why():
+def test_calibration_auto_needs_ten_copy_windows_and_holdout_says_why(
+    recorded_fits,
+):
     y = np.arange(1.0, 41.0)
     short = dict(window=5, horizon=3, log=False)
     model = RNNForecaster(RNNRegressor(**TINY), **short).fit(None, y)
-    # 40 values, 22 held out: the copy keeps 18 of the 1 + 5 + 3 it needs.
+    # 40 values, 22 held out: the copy keeps 18 values, 10 windows of 5 + 3.
     assert model.calibration_ == "holdout"
-    # 35 held out: the copy would keep 5.
-    model.set_params(calibration_origins=33).fit(None, y)
+    assert [len(X_win) for X_win, _ in recorded_fits] == [32, 10]
+    # 23 held out: 9 windows are too few for "auto", enough for "holdout".
+    model.set_params(calibration_origins=21).fit(None, y)
     assert model.calibration_ == "in_sample"
+    model.set_params(calibration="holdout").fit(None, y)
+    assert model.calibration_ == "holdout"
+    # 35 held out: 5 values, fewer than one window needs; said before any
+    # network is trained.
+    recorded_fits.clear()
     with pytest.raises(ValueError, match="calibration_origins"):
-        model.set_params(calibration="holdout").fit(None, y)
-    assert model.calibration_ == "in_sample"  # the failed fit changed nothing
+        model.set_params(calibration_origins=33).fit(None, y)
+    assert recorded_fits == [] and model.calibration_ == "holdout"
+    # A copy of one window cannot even split off a validation sample:
+    # "auto" leaves it alone.
+    net = RNNRegressor(early_stopping=True, **TINY)
+    model = RNNForecaster(net, **short).fit(None, y[:31])
+    assert model.calibration_ == "in_sample"
