@@ -50,19 +50,54 @@ def _conformal_bounds(residuals, coverage):
     return np.stack([-half_width, half_width])
 
 
-class _Differencer:
-    """Log, seasonal and first differencing, and their exact inverse.
+def _seasonal_indices(z, period):
+    """Seasonal indices of ``z`` by classical decomposition.
 
-    ``forward`` maps levels ``y`` to stationary values ``e`` (``n_lost``
+    The trend is the centred moving average over one season (``2 x period``
+    for an even period); the index of each phase of the season is the mean
+    of ``z`` minus the trend at that phase, the indices summing to zero.
+    Position 0 of ``z`` is phase 0.
+    """
+    if period % 2 == 0:
+        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
+    else:
+        weights = np.ones(period) / period
+    trend = np.convolve(z, weights, mode="valid")
+    half = (len(weights) - 1) // 2
+    detrended = z[half : half + len(trend)] - trend
+    phases = np.arange(half, half + len(trend)) % period
+    indices = np.bincount(phases, weights=detrended, minlength=period)
+    indices /= np.bincount(phases, minlength=period)
+    return indices - indices.mean()
+
+
+class _Differencer:
+    """Log, seasonal adjustment and differencing, and their exact inverse.
+
+    ``forward`` maps levels ``z`` to stationary values ``e`` (``n_lost``
     fewer); ``integrate`` turns future values of ``e`` back into levels,
-    given the levels observed so far.
+    given the levels observed so far. The season is removed by differencing
+    at its lag (``seasonal="difference"``) or by subtracting seasonal
+    indices learnt in ``fit`` (``seasonal="indices"``); positions count from
+    the first value given to ``fit``.
     """
 
-    def __init__(self, log, seasonal_period, difference):
+    def __init__(self, log, seasonal_period, difference, seasonal="difference"):
         self.log = log
         self.seasonal_period = seasonal_period or 0
         self.difference = difference
-        self.n_lost = self.seasonal_period + difference
+        self.by_index = bool(self.seasonal_period) and seasonal == "indices"
+        self.lag = 0 if self.by_index else self.seasonal_period
+        self.n_lost = self.lag + difference
+        self.indices = None
+
+    def fit(self, z):
+        if self.by_index:
+            self.indices = _seasonal_indices(z, self.seasonal_period)
+        return self
+
+    def _season(self, positions):
+        return self.indices[positions % self.seasonal_period]
 
     def to_level(self, y):
         return np.log(y) if self.log else np.asarray(y, dtype=float)
@@ -71,18 +106,27 @@ class _Differencer:
         return np.exp(z) if self.log else z
 
     def forward(self, z):
-        s = self.seasonal_period
+        if self.by_index:
+            z = z - self._season(np.arange(len(z)))
+        s = self.lag
         d = z[s:] - z[:-s] if s else z
         return np.diff(d) if self.difference else d
 
-    def integrate(self, z_past, e_future):
+    def integrate(self, z_past, e_future, start=None):
         """Levels that follow ``z_past`` and have transformed values ``e_future``.
 
-        Both are 2-D, one row per path: ``z_past`` (n_paths, >= s + 1)
-        observed levels, ``e_future`` (n_paths, n_steps).
+        Both are 2-D, one row per path: ``z_past`` (n_paths, >= lag + 1)
+        observed levels, ``e_future`` (n_paths, n_steps). ``start`` (n_paths,)
+        is the position of each path's first future value; None means
+        ``z_past`` starts at position 0.
         """
-        s = self.seasonal_period
-        z = np.array(z_past[:, -(s + 1) :], dtype=float)
+        if start is None:
+            start = np.full(len(z_past), z_past.shape[1])
+        start = np.asarray(start)[:, None]
+        z = np.array(z_past[:, -(self.lag + 1) :], dtype=float)
+        if self.by_index:
+            z -= self._season(start - z.shape[1] + np.arange(z.shape[1]))
+        s = self.lag
         d_last = z[:, -1] - z[:, -1 - s] if s else z[:, -1]
         out = np.empty_like(e_future, dtype=float)
         for k in range(e_future.shape[1]):
@@ -91,6 +135,8 @@ class _Differencer:
             z = np.column_stack([z[:, 1:], level])
             out[:, k] = level
             d_last = d
+        if self.by_index:
+            out += self._season(start + np.arange(out.shape[1]))
         return out
 
 
@@ -98,7 +144,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series from its own history with a recurrent network.
 
     Rows of ``X`` and ``y`` are time steps, oldest first. ``fit`` transforms
-    the target (log, seasonal and first differences), cuts the transformed
+    the target (log; seasonal differences or seasonal indices; first
+    differences), cuts the transformed
     training series into overlapping windows of ``window`` steps, and trains
     ``regressor`` to predict what follows each window: the next ``horizon``
     values at once (``strategy="direct"``), the next one, applied step by
@@ -106,7 +153,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     by the decoder of an encoder-decoder, each step reading the previous one
     (``strategy="seq2seq"``). Everything is learnt from the rows given
     to ``fit`` only, so inside ``TimeSeriesSplit`` or ``GridSearchCV`` no
-    value of a test fold reaches a training window or a scaler.
+    value of a test fold reaches a training window, a scaler or the
+    seasonal indices.
 
     ``predict(X)`` forecasts the periods that the rows of ``X`` stand for: the
     ones right after the training data, or later ones when ``X`` carries a
@@ -144,8 +192,19 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         become additive). ``"auto"`` does so when every value is positive.
 
     seasonal_period : int, default=None
-        Remove the seasonal pattern by differencing at this lag (12 for
-        monthly data with a yearly season). None: no seasonal differencing.
+        Length of the season to remove (12 for monthly data with a yearly
+        season), as ``seasonal`` says. None: the season is left in.
+
+    seasonal : {"difference", "indices"}, default="difference"
+        How ``seasonal_period`` removes the season. ``"difference"``:
+        differencing at the seasonal lag, so the network models the change
+        from the same period of the previous season, and each forecast
+        builds on one observed season. ``"indices"``: subtracting a fixed
+        seasonal pattern (classical decomposition: the mean deviation of
+        each period of the season from a centred moving average), learnt
+        from the training rows, on the log scale when ``log``; it averages
+        the noise of all seasons but assumes the pattern does not change.
+        Needs at least two seasons.
 
     difference : {0, 1}, default=1
         Order of ordinary differencing, which removes a trend.
@@ -248,6 +307,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "strategy": [StrOptions({"direct", "recursive", "seq2seq"})],
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
+        "seasonal": [StrOptions({"difference", "indices"})],
         "difference": [Interval(Integral, 0, 1, closed="both")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": ["boolean"],
@@ -265,6 +325,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         strategy="direct",
         log="auto",
         seasonal_period=None,
+        seasonal="difference",
         difference=1,
         n_estimators=1,
         scale=True,
@@ -278,6 +339,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.strategy = strategy
         self.log = log
         self.seasonal_period = seasonal_period
+        self.seasonal = seasonal
         self.difference = difference
         self.n_estimators = n_estimators
         self.scale = scale
@@ -366,7 +428,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if self.log is True and not positive:
             raise ValueError("log=True needs a strictly positive series.")
         self.log_ = positive if self.log == "auto" else bool(self.log)
-        transform = _Differencer(self.log_, self.seasonal_period, self.difference)
+        transform = self._new_transform()
         regressor = self.regressor
         if regressor is None:
             regressor = _default_regressor(self.strategy)
@@ -384,9 +446,17 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"horizon={steps_out} and the differencing need at least "
                 f"{needed}."
             )
+        if transform.by_index:
+            needed = max(needed, 2 * self.seasonal_period)
+            if len(y) < needed:
+                raise ValueError(
+                    f"seasonal='indices' learns the season from at least two "
+                    f"seasons, 2 * seasonal_period = {2 * self.seasonal_period} "
+                    f"time steps; the series has n_samples={len(y)}."
+                )
 
         cut = self._calibration_cut(len(y), needed)
-        self._train(y, covariates, regressor, transform)
+        self._train(y, covariates, regressor)
         self.index_ = index if index is not None else pd.RangeIndex(len(y))
         self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut)
         return self
@@ -410,11 +480,17 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
         return cut
 
-    def _train(self, y, covariates, regressor, transform):
-        """Fit the scaler and the networks on the series ``y``."""
+    def _new_transform(self):
+        return _Differencer(
+            self.log_, self.seasonal_period, self.difference, self.seasonal
+        )
+
+    def _train(self, y, covariates, regressor):
+        """Fit the transform, the scaler and the networks on the series ``y``."""
         steps_out = 1 if self.strategy == "recursive" else self.horizon
+        transform = self._new_transform()
         z = transform.to_level(y)
-        e = transform.forward(z)
+        e = transform.fit(z).forward(z)
         inputs = np.column_stack([e, covariates[transform.n_lost :]])
         # Statistics of the training rows only (the last window's targets
         # included, as in any scaler fitted on the training fold).
@@ -466,7 +542,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if cut is not None:
             model = clone(self)
             model.log_ = self.log_
-            model._train(y[:cut], covariates[:cut], regressor, t)
+            model._train(y[:cut], covariates[:cut], regressor)
             origins = np.arange(cut - t.n_lost, n_e - self.horizon + 1)
         else:
             model = self
@@ -477,7 +553,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.calibration_ = "in_sample" if cut is None else "holdout"
         if len(origins) == 0:
             return np.zeros((2, self.horizon))
-        errors = model._errors(self._z, self._e, self._covariates_seen, origins)
+        # The whole series in the copy's own transform (seasonal indices
+        # learnt from its training values only).
+        e = model._transform.forward(self._z)
+        errors = model._errors(self._z, e, self._covariates_seen, origins)
         return _conformal_bounds(errors, self.interval)
 
     def _errors(self, z, e, covariates, origins):
@@ -492,14 +571,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         cov_windows = np.stack([cov[o - self.window : o] for o in origins])
         cov_future = np.stack([cov[o : o + self.horizon] for o in origins])
         e_hat = self._roll(e_windows, cov_windows, self.horizon, cov_future)
-        keep = t.seasonal_period + 1  # levels integrate() needs before a path
+        keep = t.lag + 1  # levels integrate() needs before a path
         z_past = np.stack([z[t.n_lost + o - keep : t.n_lost + o] for o in origins])
         truth = np.stack(
             [z[t.n_lost + o : t.n_lost + o + self.horizon] for o in origins]
         )
         # Residuals, truth minus forecast: added to a forecast, their
         # quantiles bound the truth.
-        return truth - t.integrate(z_past, e_hat)
+        return truth - t.integrate(z_past, e_hat, t.n_lost + origins)
 
     # ------------------------------------------------------------------
     # Forecasting

@@ -5,7 +5,11 @@ import pytest
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, Seq2SeqTransformer
-from sklearn_rnn._forecaster import _conformal_bounds, _Differencer
+from sklearn_rnn._forecaster import (
+    _conformal_bounds,
+    _Differencer,
+    _seasonal_indices,
+)
 from sklearn_rnn.datasets import load_airline_passengers
 
 TINY = dict(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0)
@@ -17,18 +21,84 @@ def _airline():
 
 
 @pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("seasonal", ["difference", "indices"])
 @pytest.mark.parametrize(
     "seasonal_period, difference", [(None, 0), (None, 1), (12, 0), (12, 1), (4, 1)]
 )
-def test_differencing_is_inverted_exactly(log, seasonal_period, difference, rng):
+def test_differencing_is_inverted_exactly(
+    log, seasonal, seasonal_period, difference, rng
+):
     y = np.exp(0.1 * rng.normal(size=80).cumsum() + 3)
-    t = _Differencer(log, seasonal_period, difference)
+    t = _Differencer(log, seasonal_period, difference, seasonal)
     z = t.to_level(y)
-    e = t.forward(z)
+    e = t.fit(z).forward(z)
     assert len(e) == len(y) - t.n_lost
     cut = 30
     rebuilt = t.integrate(z[None, : t.n_lost + cut], e[None, cut:])[0]
     np.testing.assert_allclose(t.from_level(rebuilt), y[t.n_lost + cut :])
+    # From a history that does not start at position 0: `start` places it.
+    first = t.n_lost + cut
+    rebuilt = t.integrate(z[None, first - 13 : first], e[None, cut:], [first])[0]
+    np.testing.assert_allclose(t.from_level(rebuilt), y[first:])
+
+
+def _seasonal_series(n, start=0):
+    t = np.arange(start, start + n)
+    pattern = 0.2 * np.sin(2 * np.pi * np.arange(12) / 12)
+    pattern[3] += 0.05
+    return np.exp(3 + 0.01 * t + pattern[t % 12]), pattern - pattern.mean()
+
+
+def test_seasonal_indices_recover_the_pattern_of_a_trending_series():
+    y, pattern = _seasonal_series(50, start=5)
+    # Position 0 is phase 0: the series starts 5 months into the pattern.
+    np.testing.assert_allclose(
+        _seasonal_indices(np.log(y), 12), np.roll(pattern, -5), atol=1e-12
+    )
+    z = np.tile([0.3, -0.1, -0.2], 6) + 0.05 * np.arange(18)
+    np.testing.assert_allclose(_seasonal_indices(z, 3), [0.3, -0.1, -0.2])
+
+
+def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
+    # log y = trend + fixed season: with the indices removed and one
+    # difference, every transformed value is the slope, and the forecast,
+    # after the gap of a later X too, is the series itself.
+    y, _ = _seasonal_series(96)
+    model = RNNForecaster(
+        RNNRegressor(**TINY),
+        window=12,
+        horizon=6,
+        seasonal_period=12,
+        seasonal="indices",
+    ).fit(None, y[:84])
+    np.testing.assert_allclose(recorded_fits[0][1], 0.01, rtol=1e-9)  # the slope
+    np.testing.assert_allclose(model.forecast(12)["forecast"], y[84:], rtol=1e-12)
+    later = pd.DataFrame(index=pd.RangeIndex(89, 96))
+    np.testing.assert_allclose(model.predict(later), y[89:], rtol=1e-12)
+    assert model.calibration_ == "holdout"
+
+
+def test_seasonal_indices_come_from_the_training_rows_only(monkeypatch):
+    import sklearn_rnn._forecaster as forecaster
+
+    seen = []
+
+    def recording(z, period):
+        seen.append(len(z))
+        return _seasonal_indices(z, period)
+
+    monkeypatch.setattr(forecaster, "_seasonal_indices", recording)
+    X, y = _airline()
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12,
+        seasonal="indices",
+    )
+    cross_validate(model, X, y, cv=TimeSeriesSplit(n_splits=2, test_size=12))
+    # Per fold: the model (120 and 132 months), then its calibration copy
+    # (25 months fewer).
+    assert seen == [120, 95, 132, 107]
+    with pytest.raises(ValueError, match="at least two seasons"):
+        model.fit(X.iloc[:23], y.iloc[:23])
 
 
 @pytest.fixture
