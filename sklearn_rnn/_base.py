@@ -381,6 +381,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     batch_size=self.batch_size,
                     optimizer__weight_decay=self.weight_decay,
                 )
+                self._refresh_extra_callbacks(net)
                 previous = copy.deepcopy(net.module_.state_dict())
             else:
                 net = self._make_net(module_params, device, seed, y)
@@ -462,6 +463,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     def _extra_callbacks(self):
         """Callbacks of a subclass's own, as skorch ``(name, callback)`` pairs."""
         return []
+
+    def _refresh_extra_callbacks(self, net):
+        """Give a warm-started net the extra callbacks of the current params."""
+        for name, callback in self._extra_callbacks():
+            net.set_params(**{f"callbacks__{name}": callback})
 
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""

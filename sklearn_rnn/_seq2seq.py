@@ -125,7 +125,10 @@ def _inverse_sigmoid_k(midpoint):
 
 
 class _TeacherForcingSchedule(Callback):
-    """Set the decoder's teacher-forcing ratio at the start of each epoch."""
+    """Set the decoder's teacher-forcing ratio at the start of each epoch.
+
+    Epochs count from 1 within each call to ``fit``.
+    """
 
     def __init__(self, ratio, kind, n_epochs):
         self.ratio = ratio
@@ -135,16 +138,20 @@ class _TeacherForcingSchedule(Callback):
     def ratio_at(self, epoch):
         """Ratio of (1-based) ``epoch``."""
         epoch = min(epoch, self.n_epochs)
+        if self.kind == "constant" or self.n_epochs == 1:
+            return self.ratio
         if self.kind == "linear":
-            if self.n_epochs == 1:
-                return self.ratio
             return self.ratio * (self.n_epochs - epoch) / (self.n_epochs - 1)
-        k = _inverse_sigmoid_k(max(self.n_epochs / 2, 1.0))
+        k = _inverse_sigmoid_k(self.n_epochs / 2)
         return self.ratio * k / (k + np.exp((epoch - 1) / k))
 
+    def on_train_begin(self, net, **kwargs):
+        self.epochs_before_ = len(net.history)
+
     def on_epoch_begin(self, net, **kwargs):
+        epoch = len(net.history) - getattr(self, "epochs_before_", 0)
         module = getattr(net.module_, "_orig_mod", net.module_)  # torch.compile
-        module.teacher_forcing_ratio = float(self.ratio_at(len(net.history)))
+        module.teacher_forcing_ratio = float(self.ratio_at(epoch))
 
 
 class _Seq2SeqDataset(SequenceDataset):
@@ -239,14 +246,16 @@ class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         teacher_forcing_schedule : {"constant", "linear", "inverse_sigmoid"}, \
 default="constant"
-            How the ratio changes over the epochs, as in scheduled sampling:
-            ``"constant"`` keeps ``teacher_forcing_ratio``; ``"linear"``
-            lowers it in equal steps from ``teacher_forcing_ratio`` in the
-            first epoch to 0 in epoch ``max_epochs``; ``"inverse_sigmoid"``
-            multiplies it by ``k / (k + exp(epoch / k))``, with ``k`` set so
-            that it halves by the middle epoch: mostly forced at first, then
-            a quicker fall. Epochs count from the first fit, also with
-            ``warm_start``; past ``max_epochs`` the last value holds.
+            How the ratio changes over the epochs of each call to ``fit``, as
+            in scheduled sampling: ``"constant"`` keeps
+            ``teacher_forcing_ratio``; ``"linear"`` lowers it in equal steps
+            from ``teacher_forcing_ratio`` in epoch 1 to 0 in epoch
+            ``max_epochs``; ``"inverse_sigmoid"`` multiplies it by ``k / (k +
+            exp((epoch - 1) / k))`` (epochs counted from 1), with ``k`` set so
+            that it halves after ``max_epochs / 2`` epochs: a little below
+            the ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs),
+            then a quicker fall. With ``max_epochs=1`` both keep the ratio.
+            A warm start runs the schedule again over its own epochs.
 
         decoding : {"greedy", "beam"}, default="greedy"
             How ``predict`` generates token outputs: the most likely token at
@@ -596,8 +605,7 @@ of arrays
         return Seq2SeqNetwork
 
     def _extra_callbacks(self):
-        if self.teacher_forcing_schedule == "constant":
-            return []
+        # Also for a constant ratio: a warm start may follow a schedule.
         schedule = _TeacherForcingSchedule(
             self.teacher_forcing_ratio,
             self.teacher_forcing_schedule,

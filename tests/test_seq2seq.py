@@ -296,6 +296,29 @@ def test_teacher_forcing_schedule_lowers_the_ratio_during_fit(schedule):
     assert est.loss_curve_[1:] != constant.loss_curve_[1:]
 
 
+def test_warm_start_runs_the_current_schedule_again():
+    X, y = _reverse_task(40)
+    seen = []
+
+    class Recording(Seq2SeqTransformer):
+        def _extra_callbacks(self):
+            class Record(Callback):
+                def on_epoch_end(self, net, **kwargs):
+                    seen.append(net.module_.teacher_forcing_ratio)
+
+            return [*super()._extra_callbacks(), ("record", Record())]
+
+    params = dict(FAST, max_epochs=3, warm_start=True)
+    est = Recording("gru", 8, teacher_forcing_schedule="linear", **params)
+    est.fit(X, y)
+    # A new schedule and a new number of epochs reach the warm fit.
+    est.set_params(teacher_forcing_schedule="constant").fit(X, y)
+    est.set_params(teacher_forcing_schedule="linear", max_epochs=5).fit(X, y)
+    np.testing.assert_allclose(
+        seen, [1, 0.5, 0] + [1, 1, 1] + [1, 0.75, 0.5, 0.25, 0], atol=1e-12
+    )
+
+
 def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     X, y = _reverse_task(100, seed=1)
     greedy = reverser.predict(X)
