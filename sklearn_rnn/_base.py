@@ -375,13 +375,20 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 # Continue from the current weights with the current training
                 # settings (skorch re-creates the optimizer for a new lr).
                 net = self.net_
+                # Callbacks (gradient clipping, early stopping, progress, a
+                # subclass's own) and the validation split follow the
+                # current parameters too.
+                callbacks, train_split = self._training_settings(seed, y)
                 net.set_params(
                     lr=self.lr,
                     max_epochs=self.max_epochs,
                     batch_size=self.batch_size,
                     optimizer__weight_decay=self.weight_decay,
+                    callbacks=callbacks,
+                    train_split=train_split,
+                    verbose=int(self.verbose >= 2),
                 )
-                self._refresh_extra_callbacks(net)
+                net.initialize_callbacks()
                 previous = copy.deepcopy(net.module_.state_dict())
             else:
                 net = self._make_net(module_params, device, seed, y)
@@ -464,16 +471,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         """Callbacks of a subclass's own, as skorch ``(name, callback)`` pairs."""
         return []
 
-    def _refresh_extra_callbacks(self, net):
-        """Give a warm-started net the extra callbacks of the current params."""
-        for name, callback in self._extra_callbacks():
-            net.set_params(**{f"callbacks__{name}": callback})
-
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""
         return None if self.precision == "float32" else torch.bfloat16
 
-    def _make_net(self, module_params, device, seed, y):
+    def _training_settings(self, seed, y):
+        """The callbacks and validation split of the current parameters."""
         callbacks = [
             ("divergence", DivergenceGuard()),
             ("threads", ThreadRebalance()),
@@ -505,6 +508,10 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 seed=seed,
                 labels=self._validation_labels(y),
             )
+        return callbacks, train_split
+
+    def _make_net(self, module_params, device, seed, y):
+        callbacks, train_split = self._training_settings(seed, y)
         criterion, criterion_kwargs = self._criterion()
         pin = str(device).startswith("cuda")
         return NeuralNet(

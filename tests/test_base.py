@@ -329,6 +329,22 @@ def test_warm_start_continues_training(rng):
     assert reg.net_ is not net
 
 
+def test_warm_start_follows_the_current_training_settings(rng):
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    net = reg.net_
+    names = lambda: {name for name, _ in reg.net_.callbacks_}  # noqa: E731
+    assert not {"clip_grad_norm", "early_stopping"} & names()
+    reg.set_params(clip_grad_norm=0.5, early_stopping=True, n_iter_no_change=1)
+    reg.fit(X, y)
+    assert reg.net_ is net and {"clip_grad_norm", "early_stopping"} <= names()
+    assert dict(reg.net_.callbacks_)["clip_grad_norm"].gradient_clip_value == 0.5
+    assert len(reg.validation_scores_) > 0  # a validation split, this time
+    reg.set_params(clip_grad_norm=None, early_stopping=False).fit(X, y)
+    assert not {"clip_grad_norm", "early_stopping"} & names()
+    assert reg.net_ is net
+
+
 def test_verbose_2_prints_a_table(rng, capsys):
     # verbose=1 is the progress bar (tests/test_training_options.py).
     X, y = _xy(RNNRegressor, rng)

@@ -108,7 +108,9 @@ _FRAGMENTS = {
 
     warm_start : bool, default=False
         When True and the architecture is unchanged, ``fit`` continues from
-        the current weights instead of starting afresh.
+        the current weights instead of starting afresh, with the current
+        training settings (learning rate, epochs, batch size, weight decay,
+        gradient clipping, early stopping, verbosity).
 
     verbose : int, default=0
         0 is silent; 1 shows a progress bar over the epochs (tqdm, on
