@@ -499,7 +499,13 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if self.scale:
             std = inputs.std(axis=0)
             self.input_mean_ = inputs.mean(axis=0)
-            self.input_scale_ = np.where(std > np.finfo(np.float64).eps, std, 1.0)
+            # Constant columns keep a scale of 1, also when they vary only by
+            # the rounding of the transforms (a relative spread below 1e-10),
+            # which dividing by the "deviation" would blow up to order one.
+            constant = (std <= np.finfo(np.float64).eps) | (
+                std <= 1e-10 * np.abs(self.input_mean_)
+            )
+            self.input_scale_ = np.where(constant, 1.0, std)
         inputs = (inputs - self.input_mean_) / self.input_scale_
         span = self.window + steps_out
         views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)

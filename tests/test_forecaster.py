@@ -71,7 +71,11 @@ def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
         seasonal_period=12,
         seasonal="indices",
     ).fit(None, y[:84])
-    np.testing.assert_allclose(recorded_fits[0][1], 0.01, rtol=1e-9)  # the slope
+    X_win, Y_win = recorded_fits[0]
+    np.testing.assert_allclose(Y_win, 0.01, rtol=1e-9)  # the monthly slope
+    # Constant up to rounding: centred, not divided by its rounding noise.
+    np.testing.assert_allclose(X_win, 0, atol=1e-12)
+    assert model.input_scale_[0] == 1.0
     np.testing.assert_allclose(model.forecast(12)["forecast"], y[84:], rtol=1e-12)
     later = pd.DataFrame(index=pd.RangeIndex(89, 96))
     np.testing.assert_allclose(model.predict(later), y[89:], rtol=1e-12)
