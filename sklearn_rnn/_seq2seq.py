@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 import torch
+from scipy.special import lambertw
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -114,14 +115,11 @@ def _learn_vocabulary(token_lists, name):
 def _inverse_sigmoid_k(midpoint):
     """The ``k > 1`` with ``k / (k + exp(midpoint / k)) = 1 / 2``.
 
-    That is ``k * log(k) = midpoint``; ``k * log(k)`` increases for ``k > 1``,
-    so bisection finds it.
+    That is ``k * log(k) = midpoint``: with ``k = exp(u)``, ``u * exp(u) =
+    midpoint``, so ``u`` is Lambert's W of ``midpoint`` and ``k = midpoint /
+    W(midpoint)``.
     """
-    low, high = 1.0, max(2.0, midpoint + 2.0)
-    for _ in range(100):
-        mid = (low + high) / 2
-        low, high = (mid, high) if mid * np.log(mid) < midpoint else (low, mid)
-    return (low + high) / 2
+    return float(midpoint / lambertw(midpoint).real)
 
 
 class _TeacherForcingSchedule(Callback):
@@ -149,7 +147,7 @@ class _TeacherForcingSchedule(Callback):
         self.epochs_before_ = len(net.history)
 
     def on_epoch_begin(self, net, **kwargs):
-        epoch = len(net.history) - getattr(self, "epochs_before_", 0)
+        epoch = len(net.history) - self.epochs_before_
         module = getattr(net.module_, "_orig_mod", net.module_)  # torch.compile
         module.teacher_forcing_ratio = float(self.ratio_at(epoch))
 
