@@ -64,8 +64,14 @@ def _parse_args(argv):
     parser.add_argument(
         "--seasonal",
         default="difference",
-        choices=["difference", "indices"],
+        choices=["difference", "indices", "factors"],
         help="how the season is removed (RNNForecaster's seasonal)",
+    )
+    parser.add_argument(
+        "--log",
+        default="auto",
+        choices=["auto", "true", "false"],
+        help="model the logarithm (auto: when the series is positive)",
     )
     parser.add_argument(
         "--difference", type=int, default=0, choices=[0, 1], help="first differences"
@@ -119,6 +125,7 @@ def _forecaster(args):
         strategy=args.strategy,
         seasonal_period=args.season if args.season > 1 else None,
         seasonal=args.seasonal,
+        log={"auto": "auto", "true": True, "false": False}[args.log],
         difference=args.difference,
         n_estimators=args.seeds,
         interval=INTERVAL,

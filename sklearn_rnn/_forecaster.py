@@ -50,13 +50,15 @@ def _conformal_bounds(residuals, coverage):
     return np.stack([-half_width, half_width])
 
 
-def _seasonal_indices(z, period):
+def _seasonal_indices(z, period, multiplicative=False):
     """Seasonal indices of ``z`` by classical decomposition.
 
     The trend is the centred moving average over one season (``2 x period``
     for an even period); the index of each phase of the season is the mean
     of ``z`` minus the trend at that phase, the indices summing to zero.
-    Position 0 of ``z`` is phase 0.
+    ``multiplicative=True`` gives seasonal factors instead: the mean ratio of
+    ``z`` to the trend at each phase, the factors averaging one (``z`` must
+    be positive). Position 0 of ``z`` is phase 0.
     """
     if period % 2 == 0:
         weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
@@ -64,10 +66,13 @@ def _seasonal_indices(z, period):
         weights = np.ones(period) / period
     trend = np.convolve(z, weights, mode="valid")
     half = (len(weights) - 1) // 2
-    detrended = z[half : half + len(trend)] - trend
+    centred = z[half : half + len(trend)]
+    detrended = centred / trend if multiplicative else centred - trend
     phases = np.arange(half, half + len(trend)) % period
     indices = np.bincount(phases, weights=detrended, minlength=period)
     indices /= np.bincount(phases, minlength=period)
+    if multiplicative:
+        return indices / indices.mean()
     return indices - indices.mean()
 
 
@@ -77,27 +82,47 @@ class _Differencer:
     ``forward`` maps levels ``z`` to stationary values ``e`` (``n_lost``
     fewer); ``integrate`` turns future values of ``e`` back into levels,
     given the levels observed so far. The season is removed by differencing
-    at its lag (``seasonal="difference"``) or by subtracting seasonal
-    indices learnt in ``fit`` (``seasonal="indices"``); positions count from
-    the first value given to ``fit``.
+    at its lag (``seasonal="difference"``), by subtracting seasonal indices
+    learnt in ``fit`` (``seasonal="indices"``) or by dividing by seasonal
+    factors learnt in ``fit`` from the series on its original scale
+    (``seasonal="factors"``; on the log scale, subtracting their logarithm);
+    positions count from the first value given to ``fit``.
     """
 
     def __init__(self, log, seasonal_period, difference, seasonal="difference"):
         self.log = log
         self.seasonal_period = seasonal_period or 0
         self.difference = difference
-        self.by_index = bool(self.seasonal_period) and seasonal == "indices"
+        self.seasonal = seasonal
+        self.by_index = bool(self.seasonal_period) and seasonal != "difference"
+        # Factors divide levels; on the log scale their logarithm is subtracted.
+        self.multiplicative = self.by_index and seasonal == "factors" and not log
         self.lag = 0 if self.by_index else self.seasonal_period
         self.n_lost = self.lag + difference
         self.indices = None
 
     def fit(self, z):
-        if self.by_index:
+        if self.seasonal_period and self.seasonal == "factors":
+            factors = _seasonal_indices(
+                self.from_level(z), self.seasonal_period, multiplicative=True
+            )
+            self.indices = np.log(factors) if self.log else factors
+        elif self.by_index:
             self.indices = _seasonal_indices(z, self.seasonal_period)
         return self
 
     def _season(self, positions):
         return self.indices[positions % self.seasonal_period]
+
+    def _deseason(self, z, positions):
+        if self.multiplicative:
+            return z / self._season(positions)
+        return z - self._season(positions)
+
+    def _reseason(self, z, positions):
+        if self.multiplicative:
+            return z * self._season(positions)
+        return z + self._season(positions)
 
     def to_level(self, y):
         return np.log(y) if self.log else np.asarray(y, dtype=float)
@@ -107,7 +132,7 @@ class _Differencer:
 
     def forward(self, z):
         if self.by_index:
-            z = z - self._season(np.arange(len(z)))
+            z = self._deseason(z, np.arange(len(z)))
         s = self.lag
         d = z[s:] - z[:-s] if s else z
         return np.diff(d) if self.difference else d
@@ -125,7 +150,7 @@ class _Differencer:
         start = np.asarray(start)[:, None]
         z = np.array(z_past[:, -(self.lag + 1) :], dtype=float)
         if self.by_index:
-            z -= self._season(start - z.shape[1] + np.arange(z.shape[1]))
+            z = self._deseason(z, start - z.shape[1] + np.arange(z.shape[1]))
         s = self.lag
         d_last = z[:, -1] - z[:, -1 - s] if s else z[:, -1]
         out = np.empty_like(e_future, dtype=float)
@@ -136,7 +161,7 @@ class _Differencer:
             out[:, k] = level
             d_last = d
         if self.by_index:
-            out += self._season(start + np.arange(out.shape[1]))
+            out = self._reseason(out, start + np.arange(out.shape[1]))
         return out
 
 
@@ -195,7 +220,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Length of the season to remove (12 for monthly data with a yearly
         season), as ``seasonal`` says. None: the season is left in.
 
-    seasonal : {"difference", "indices"}, default="difference"
+    seasonal : {"difference", "indices", "factors"}, default="difference"
         How ``seasonal_period`` removes the season. ``"difference"``:
         differencing at the seasonal lag, so the network models the change
         from the same period of the previous season, and each forecast
@@ -204,7 +229,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         each period of the season from a centred moving average), learnt
         from the training rows, on the log scale when ``log``; it averages
         the noise of all seasons but assumes the pattern does not change.
-        Needs at least two seasons.
+        ``"factors"``: dividing by fixed seasonal factors (multiplicative
+        classical decomposition: the mean ratio of each period of the season
+        to the centred moving average of the series on its original scale),
+        for a season whose swing grows with the level while the trend is
+        modelled in levels (``log=False``); with ``log`` it amounts to
+        ``"indices"`` estimated on the original scale. ``"indices"`` and
+        ``"factors"`` need at least two seasons, and ``"factors"`` a
+        strictly positive series.
 
     difference : {0, 1}, default=1
         Order of ordinary differencing, which removes a trend.
@@ -307,7 +339,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "strategy": [StrOptions({"direct", "recursive", "seq2seq"})],
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
-        "seasonal": [StrOptions({"difference", "indices"})],
+        "seasonal": [StrOptions({"difference", "indices", "factors"})],
         "difference": [Interval(Integral, 0, 1, closed="both")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": ["boolean"],
@@ -427,6 +459,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         positive = bool(np.all(y > 0))
         if self.log is True and not positive:
             raise ValueError("log=True needs a strictly positive series.")
+        if self.seasonal_period and self.seasonal == "factors" and not positive:
+            raise ValueError(
+                "seasonal='factors' divides the series by seasonal factors (ratios "
+                "to its moving average) and needs a strictly positive series; "
+                "use seasonal='indices' or 'difference'."
+            )
         self.log_ = positive if self.log == "auto" else bool(self.log)
         transform = self._new_transform()
         regressor = self.regressor
@@ -450,7 +488,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             needed = max(needed, 2 * self.seasonal_period)
             if len(y) < needed:
                 raise ValueError(
-                    f"seasonal='indices' learns the season from at least two "
+                    f"seasonal={self.seasonal!r} learns the season from at least two "
                     f"seasons, 2 * seasonal_period = {2 * self.seasonal_period} "
                     f"time steps; the series has n_samples={len(y)}."
                 )

@@ -21,7 +21,7 @@ def _airline():
 
 
 @pytest.mark.parametrize("log", [False, True])
-@pytest.mark.parametrize("seasonal", ["difference", "indices"])
+@pytest.mark.parametrize("seasonal", ["difference", "indices", "factors"])
 @pytest.mark.parametrize(
     "seasonal_period, difference", [(None, 0), (None, 1), (12, 0), (12, 1), (4, 1)]
 )
@@ -59,6 +59,51 @@ def test_seasonal_indices_recover_the_pattern_of_a_trending_series():
     np.testing.assert_allclose(_seasonal_indices(z, 3), [0.3, -0.1, -0.2])
 
 
+def test_seasonal_factors_recover_a_multiplicative_pattern():
+    # A linear trend times a fixed seasonal factor. The centred moving average
+    # of the product is not exactly the trend (the slope meets the swing of
+    # the factors), so the factors come back to within a fraction of a percent;
+    # they average one.
+    t = np.arange(5, 65)
+    factors = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
+    y = (100 + 2 * t) * factors[t % 12]
+    found = _seasonal_indices(y, 12, multiplicative=True)
+    np.testing.assert_allclose(found.mean(), 1)
+    # Position 0 is phase 0: the series starts 5 months into the pattern.
+    np.testing.assert_allclose(found, np.roll(factors, -5), rtol=1e-2)
+    # On the log scale: their logarithm, estimated on the original scale.
+    with_log = _Differencer(True, 12, 0, "factors").fit(np.log(y))
+    np.testing.assert_allclose(with_log.indices, np.log(found))
+    # A constant level: exactly.
+    found = _seasonal_indices(50 * factors[t % 12], 12, multiplicative=True)
+    np.testing.assert_allclose(found, np.roll(factors, -5), rtol=1e-12)
+
+
+def test_seasonal_factors_forecast_continues_a_linear_trend_times_a_season():
+    # Levels, not logs: (a + b t) * factor. Divided by the factors and
+    # differenced once, every transformed value is the slope b, so the
+    # forecast is the series itself (the log scale would compound the growth
+    # instead). A season of two is the one whose factors the moving average
+    # recovers exactly under a linear trend (see the test above).
+    t = np.arange(60)
+    y = (100 + 2 * t) * np.array([0.8, 1.2])[t % 2]
+    model = RNNForecaster(
+        RNNRegressor(**TINY),
+        window=6,
+        horizon=4,
+        log=False,
+        seasonal_period=2,
+        seasonal="factors",
+    ).fit(None, y[:49])
+    np.testing.assert_allclose(model._transform.indices, [0.8, 1.2], rtol=1e-12)
+    np.testing.assert_allclose(model.forecast(11)["forecast"], y[49:], rtol=1e-9)
+    # After a gap, in phase (an odd number of periods later).
+    later = pd.DataFrame(index=pd.RangeIndex(52, 60))
+    np.testing.assert_allclose(model.predict(later), y[52:], rtol=1e-9)
+    with pytest.raises(ValueError, match="seasonal='factors'.*strictly positive"):
+        model.fit(None, y[:49] - 150)
+
+
 def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
     # log y = trend + fixed season: with the indices removed and one
     # difference, every transformed value is the slope, and the forecast,
@@ -82,20 +127,21 @@ def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
     assert model.calibration_ == "holdout"
 
 
-def test_seasonal_indices_come_from_the_training_rows_only(monkeypatch):
+@pytest.mark.parametrize("seasonal", ["indices", "factors"])
+def test_seasonal_indices_come_from_the_training_rows_only(seasonal, monkeypatch):
     import sklearn_rnn._forecaster as forecaster
 
     seen = []
 
-    def recording(z, period):
+    def recording(z, period, **kwargs):
         seen.append(len(z))
-        return _seasonal_indices(z, period)
+        return _seasonal_indices(z, period, **kwargs)
 
     monkeypatch.setattr(forecaster, "_seasonal_indices", recording)
     X, y = _airline()
     model = RNNForecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12,
-        seasonal="indices",
+        seasonal=seasonal,
     )
     cross_validate(model, X, y, cv=TimeSeriesSplit(n_splits=2, test_size=12))
     # Per fold: the model (120 and 132 months), then its calibration copy
