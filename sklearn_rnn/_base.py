@@ -373,12 +373,15 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         with local_torch_seed(seed, device), SharedTorchThreads() as threads:
             if warm:
                 # Continue from the current weights with the current training
-                # settings (skorch re-creates the optimizer for a new lr).
-                net = self.net_
+                # settings (skorch re-creates the optimizer for a new lr). A
+                # copy trains: a fit that fails (divergence, Ctrl-C) leaves
+                # the fitted net, its optimizer state and history untouched.
+                net = copy.deepcopy(self.net_)
                 # Callbacks (gradient clipping, early stopping, progress, a
-                # subclass's own) and the validation split follow the
-                # current parameters too.
+                # subclass's own), the validation split and the criterion's
+                # arguments (class weights) follow the current parameters too.
                 callbacks, train_split = self._training_settings(seed, y)
+                _, criterion_kwargs = self._criterion()
                 net.set_params(
                     lr=self.lr,
                     max_epochs=self.max_epochs,
@@ -387,9 +390,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     callbacks=callbacks,
                     train_split=train_split,
                     verbose=int(self.verbose >= 2),
+                    **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
                 )
                 net.initialize_callbacks()
-                previous = copy.deepcopy(net.module_.state_dict())
             else:
                 net = self._make_net(module_params, device, seed, y)
                 with global_rng_lock:
@@ -403,10 +406,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 # initialised above so that its callbacks see this fit.
                 net.partial_fit(dataset, None)
             except TrainingDiverged as exc:
-                # Never leave a model behind that would predict NaN: a warm
-                # start gets its previous weights back (fit restores the rest).
-                if warm:
-                    net.module_.load_state_dict(previous)
+                # Never leave a model behind that would predict NaN: fit
+                # restores the estimator (a warm start trained a copy).
                 raise ValueError(
                     f"Training diverged in epoch {exc.epoch}: the "
                     f"{'training' if exc.training else 'validation'} loss became "
@@ -421,8 +422,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             if sum("train_loss" in row for row in net.history) == epochs_before:
                 # Ctrl-C before the first epoch ended: no trained model to
                 # keep, so stop as Ctrl-C does (fit restores the estimator).
-                if warm:
-                    net.module_.load_state_dict(previous)
                 raise KeyboardInterrupt
         self.net_ = net
         self._fitted_module_params_ = (module_params, self.optimizer)
@@ -541,13 +540,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         )
 
     def _record_history(self):
-        history = self.net_.history
         # An interrupted epoch has a row in the history but no loss yet.
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        epochs = [row for row in self.net_.history if "train_loss" in row]
+        self.loss_curve_ = [float(row["train_loss"]) for row in epochs]
         self.n_iter_ = len(self.loss_curve_)
         if self.early_stopping:
-            self.validation_scores_ = [float(v) for v in history[:, "valid_loss"]]
-            self.best_loss_ = min(self.validation_scores_)
+            # One score per epoch: NaN for the epochs of an earlier warm fit
+            # that had no validation split.
+            self.validation_scores_ = [
+                float(row.get("valid_loss", np.nan)) for row in epochs
+            ]
+            self.best_loss_ = float(np.nanmin(self.validation_scores_))
         else:
             self.validation_scores_ = None
             self.best_loss_ = min(self.loss_curve_)
@@ -748,10 +751,17 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         # skorch's evaluation_step puts the module in eval mode, disables
         # gradients and moves the batch to the net's device.
         with SharedTorchThreads():
-            out = np.concatenate(
-                [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
-            )
-        out = out[:n_samples]
+            outs = [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
+        if lengths is not None and outs[0].ndim > 2:
+            # Per-step outputs of ragged input: each block was cut to its own
+            # longest sequence; pad them to the widest (callers cut each
+            # sequence to its length).
+            width = max(o.shape[1] for o in outs)
+            outs = [
+                np.pad(o, [(0, 0), (0, width - o.shape[1])] + [(0, 0)] * (o.ndim - 2))
+                for o in outs
+            ]
+        out = np.concatenate(outs)[:n_samples]
         bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
         if len(bad):
             # Never hand back NaN or inf as if it were a prediction.

@@ -165,6 +165,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             labels = column_or_1d(y, warn=True)
         check_classification_targets(labels)
         encoder = LabelEncoder().fit(labels)
+        if self.warm_start and hasattr(self, "classes_"):
+            previous = self.classes_
+            if len(previous) != len(encoder.classes_) or np.any(
+                previous != encoder.classes_
+            ):
+                # The output units stand for the previous classes.
+                raise ValueError(
+                    "warm_start can only be used where y has the same classes as "
+                    f"in the previous call to fit. Previously got "
+                    f"{previous.tolist()}, y has {encoder.classes_.tolist()}."
+                )
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(
@@ -200,10 +211,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
 
     def _criterion(self):
-        kwargs = {}
+        # Always named, None included: a warm fit sets it on the net again.
+        weight = None
         if self._class_weights is not None:
-            kwargs["weight"] = torch.tensor(self._class_weights, dtype=torch.float32)
-        return SequenceCrossEntropyLoss, kwargs
+            weight = torch.tensor(self._class_weights, dtype=torch.float32)
+        return SequenceCrossEntropyLoss, {"weight": weight}
 
     def _validation_labels(self, y):
         if not self.return_sequences:

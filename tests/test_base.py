@@ -319,14 +319,57 @@ def test_warm_start_continues_training(rng):
     X, y = _xy(RNNRegressor, rng)
     reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
     first = [p.detach().clone() for p in reg.module_.parameters()]
-    net = reg.net_
     reg.fit(X, y)
-    assert reg.net_ is net
     assert len(reg.net_.history) == 2 * FAST["max_epochs"]
+    assert reg.n_iter_ == 2 * FAST["max_epochs"]
     assert any(not torch.equal(a, b) for a, b in zip(first, reg.module_.parameters()))
     # A changed architecture starts afresh.
     reg.set_params(hidden_size=5).fit(X, y)
-    assert reg.net_ is not net
+    assert len(reg.net_.history) == FAST["max_epochs"]
+
+
+def test_warm_fit_keeps_the_target_standardisation(rng):
+    # The network's outputs are in the units of the first fit's scaling: a
+    # warm fit on data at another level must not move the predictions
+    # before any training.
+    X, y = _xy(RNNRegressor, rng)
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    before = reg.predict(X)
+    reg.set_params(lr=1e-12, max_epochs=1).fit(X[:20], y[:20] + 100)
+    np.testing.assert_allclose(reg.predict(X), before, atol=1e-6)
+
+
+def test_warm_fit_uses_the_current_class_weights_and_classes(rng):
+    X, y = _xy(RNNClassifier, rng)
+    clf = RNNClassifier(warm_start=True, **FAST).fit(X, y)
+    assert clf.net_.criterion_.weight is None
+    heavy = {clf.classes_[0]: 100.0}
+    clf.set_params(class_weight=heavy).fit(X, y)
+    assert clf.net_.criterion_.weight.tolist()[0] == 100.0
+    clf.set_params(class_weight=None).fit(X, y)
+    assert clf.net_.criterion_.weight is None
+    # The output units stand for the classes of the first fit.
+    renamed = np.where(y == clf.classes_[0], "cat", "dog")
+    before = clf.predict(X)
+    with pytest.raises(ValueError, match="same classes as in the previous"):
+        clf.fit(X, renamed)
+    np.testing.assert_array_equal(clf.predict(X), before)
+
+
+def test_per_step_predictions_of_ragged_input_span_several_blocks(rng):
+    # Blocks of 512 sequences are each cut to their own longest sequence;
+    # the per-step outputs of blocks of different widths join up.
+    X = [rng.normal(size=(n, 1)) for n in rng.randint(2, 6, size=30)]
+    y = [s[:, 0].cumsum() for s in X]
+    reg = RNNRegressor(return_sequences=True, **FAST).fit(X, y)
+    many = [np.zeros((3, 1))] * 512 + [np.zeros((7, 1))]
+    pred = reg.predict(many)
+    assert [len(p) for p in pred] == [3] * 512 + [7]
+    np.testing.assert_array_equal(pred[0], reg.predict(many[:1])[0])
+    clf = RNNClassifier(return_sequences=True, **FAST).fit(
+        X, [(t > 0).astype(int) for t in y]
+    )
+    assert [len(p) for p in clf.predict_proba(many)] == [3] * 512 + [7]
 
 
 def test_warm_start_follows_the_current_training_settings(rng):
@@ -337,12 +380,16 @@ def test_warm_start_follows_the_current_training_settings(rng):
     assert not {"clip_grad_norm", "early_stopping"} & names()
     reg.set_params(clip_grad_norm=0.5, early_stopping=True, n_iter_no_change=1)
     reg.fit(X, y)
-    assert reg.net_ is net and {"clip_grad_norm", "early_stopping"} <= names()
+    assert {"clip_grad_norm", "early_stopping"} <= names()
     assert dict(reg.net_.callbacks_)["clip_grad_norm"].gradient_clip_value == 0.5
-    assert len(reg.validation_scores_) > 0  # a validation split, this time
+    # One score per epoch; the first fit's epochs had no validation split.
+    assert len(reg.validation_scores_) == reg.n_iter_ > FAST["max_epochs"]
+    assert np.isnan(reg.validation_scores_[: FAST["max_epochs"]]).all()
+    assert np.isfinite(reg.validation_scores_[FAST["max_epochs"] :]).all()
+    assert reg.best_loss_ == np.nanmin(reg.validation_scores_)
     reg.set_params(clip_grad_norm=None, early_stopping=False).fit(X, y)
     assert not {"clip_grad_norm", "early_stopping"} & names()
-    assert reg.net_ is net
+    assert len(reg.net_.history) == reg.n_iter_  # the same net, continued
 
 
 def test_verbose_2_prints_a_table(rng, capsys):
@@ -370,10 +417,16 @@ def test_diverging_fit_raises_and_leaves_no_nan_model(rng):
     params = dict(cell="rnn", nonlinearity="relu", optimizer="sgd", lr=1e-3)
     warm = RNNRegressor(warm_start=True, **{**FAST, **params}).fit(X / 1e3, y)
     before = warm.predict(X / 1e3)
+    history = len(warm.net_.history)
     warm.set_params(lr=1e4)
     with pytest.raises(ValueError, match="diverged"):
         warm.fit(X, y * 1e6)
     np.testing.assert_array_equal(warm.predict(X / 1e3), before)
+    # Nothing of the failed fit is left: not its epochs, not the optimizer
+    # state it poisoned, so the advised smaller lr works.
+    assert len(warm.net_.history) == history
+    warm.set_params(lr=1e-3).fit(X / 1e3, y)
+    assert np.isfinite(warm.loss_curve_).all()
 
 
 def test_keyboard_interrupt_keeps_a_usable_model(rng, monkeypatch):
