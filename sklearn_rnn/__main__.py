@@ -101,7 +101,19 @@ def _load(args):
             f"--target must name a column of {args.csv}; columns: {list(frame.columns)}"
         )
     if args.date_column is not None:
-        frame = frame.set_index(pd.to_datetime(frame[args.date_column]))
+        if args.date_column not in frame.columns:
+            raise SystemExit(
+                f"--date-column must name a column of {args.csv}; columns: "
+                f"{list(frame.columns)}"
+            )
+        try:
+            dates = pd.to_datetime(frame[args.date_column])
+        except (ValueError, TypeError) as exc:
+            raise SystemExit(f"column {args.date_column!r} is not dates: {exc}")
+        # Files exported newest first are common: oldest first is needed.
+        frame = frame.set_index(dates).sort_index()
+        if frame.index.has_duplicates:
+            raise SystemExit(f"column {args.date_column!r} has duplicated dates")
     series = frame[args.target].astype("float64")
     if series.isna().any():
         raise SystemExit(f"column {args.target!r} has missing values")
@@ -186,6 +198,8 @@ def main(argv=None):
     series.name = series.name or "series"
     values = series.to_numpy()
     h = args.horizon
+    if h < 1 or args.season < 1:
+        raise SystemExit("--horizon and --season must be at least 1")
     if len(values) <= h + args.season:
         raise SystemExit(f"series too short for horizon {h}")
     out = Path(args.output_dir)
@@ -194,7 +208,10 @@ def main(argv=None):
 
     # Hold-out evaluation: the models never see the last `horizon` values.
     X = series.to_frame().iloc[:, :0]  # no covariates: only the time index
-    model = _forecaster(args).fit(X.iloc[:-h], series.iloc[:-h])
+    try:
+        model = _forecaster(args).fit(X.iloc[:-h], series.iloc[:-h])
+    except ValueError as exc:  # too short for the window, say: the reason
+        raise SystemExit(f"cannot forecast {series.name!r}: {exc}")
     held = model.forecast(h)
     train, truth = values[:-h], values[-h:]
     reps = -(-h // args.season)

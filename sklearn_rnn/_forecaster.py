@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Forecasting a time series with a recurrent network over sliding windows."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,6 +17,7 @@ from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
     StrOptions,
+    _check_feature_names,
     _fit_context,
     _num_samples,
 )
@@ -183,9 +185,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     ``predict(X)`` forecasts the periods that the rows of ``X`` stand for: the
     ones right after the training data, or later ones when ``X`` carries a
-    ``DatetimeIndex`` or integer index that says so (e.g. after the ``gap``
-    of ``TimeSeriesSplit``). :meth:`forecast` returns the next periods as a
-    DataFrame indexed by their dates, with a prediction interval.
+    ``DatetimeIndex``, ``PeriodIndex`` or integer index that says so (e.g.
+    after the ``gap`` of ``TimeSeriesSplit``). :meth:`forecast` returns the
+    next periods as a DataFrame indexed by their dates, with a prediction
+    interval.
 
     Parameters
     ----------
@@ -390,16 +393,22 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         return None
 
     def _covariates(self, X, n_rows, reset):
+        if X is not None and (not isinstance(X, pd.DataFrame) or X.shape[1]):
+            # Columns given in another order or under other names than in
+            # fit are an error, as for any scikit-learn estimator.
+            _check_feature_names(self, X, reset=reset)
+        elif reset and hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         if X is None:
             covariates = np.empty((n_rows, 0))
         elif isinstance(X, pd.DataFrame) and X.shape[1] == 0:
             covariates = np.empty((len(X), 0))
         else:
-            covariates = check_array(X, dtype=np.float64, input_name="X")
+            # A copy: the fitted model keeps the training covariates, which
+            # later changes to the caller's array must not reach.
+            covariates = check_array(X, dtype=np.float64, input_name="X", copy=True)
         if reset:
             self.n_features_in_ = covariates.shape[1]
-            if isinstance(X, pd.DataFrame) and X.shape[1]:
-                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         elif covariates.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {covariates.shape[1]} features, but RNNForecaster is "
@@ -442,8 +451,32 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             self.__dict__.update(state)
             raise
 
+    @staticmethod
+    def _check_index(index):
+        """Refuse dates or positions that do not run oldest first."""
+        if index is None or not (
+            isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+            or pd.api.types.is_integer_dtype(index)
+        ):
+            return
+        if not (index.is_monotonic_increasing and index.is_unique):
+            raise ValueError(
+                "The rows of X and y must be time steps, oldest first, each once: "
+                "their index is not strictly increasing (sort it with "
+                "sort_index() and drop duplicated dates)."
+            )
+        if isinstance(index, pd.DatetimeIndex) and infer_freq(index) is None:
+            warnings.warn(
+                "The dates of the training rows have no regular frequency (a "
+                "missing or extra date?): forecasts are indexed by position, "
+                "and predict() cannot place X's dates after a gap.",
+                UserWarning,
+                stacklevel=4,
+            )
+
     def _fit(self, X, y):
         index = self._index_of(X, y)
+        self._check_index(index)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim == 2 and y.shape[1] != 1:
             raise ValueError(
@@ -596,7 +629,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
         self.calibration_ = "in_sample" if cut is None else "holdout"
         if len(origins) == 0:
-            return np.zeros((2, self.horizon))
+            warnings.warn(
+                f"The series is too short to measure the errors of forecasts "
+                f"{self.horizon} steps ahead (window={self.window}, horizon="
+                f"{self.horizon}): the prediction interval is NaN.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return np.full((2, self.horizon), np.nan)
         # The whole series in the copy's own transform (seasonal indices
         # learnt from its training values only).
         e = model._transform.forward(self._z)
@@ -670,9 +710,15 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if index is None or len(index) == 0:
             return 0
         last = self.index_[-1]
-        if isinstance(index, pd.DatetimeIndex) and isinstance(
-            self.index_, pd.DatetimeIndex
-        ):
+        dates = (pd.DatetimeIndex, pd.PeriodIndex)
+        if isinstance(index, dates) and isinstance(self.index_, dates):
+            if index[0] <= last:
+                raise ValueError(
+                    f"X starts at {index[0]}, not after the training data, which "
+                    f"ends at {last}: predict forecasts the periods after it."
+                )
+            if isinstance(index, pd.PeriodIndex):
+                return (index[0] - last).n - 1
             freq = infer_freq(self.index_)
             if freq is None:
                 return 0
@@ -706,8 +752,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_periods, n_covariates) or DataFrame
             One row per forecast period, with the covariates' values. Rows
-            follow the training data directly unless ``X``'s index (dates or
-            integer positions) places them later.
+            follow the training data directly unless ``X``'s index places
+            them later: dates (``DatetimeIndex`` or ``PeriodIndex``), which
+            must come after the training data's last date, or integer
+            positions past the training rows' (an integer index that does
+            not, such as a fresh ``RangeIndex``, stands for the periods right
+            after the training data).
 
         Returns
         -------
@@ -738,7 +788,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         n_periods : int, default=None
-            Number of periods; None means ``horizon``.
+            Number of periods; None means one per row of ``X``, or
+            ``horizon`` without ``X``.
         X : array-like of shape (n_periods, n_covariates), default=None
             The covariates over the forecast periods, when there are any.
 
@@ -749,7 +800,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             ``horizon``), indexed by the future dates (or positions).
         """
         check_is_fitted(self)
-        n = self.horizon if n_periods is None else int(n_periods)
+        if n_periods is None:
+            n_periods = self.horizon if X is None else _num_samples(X)
+        n = int(n_periods)
         if n < 1:
             raise ValueError(f"n_periods must be >= 1; got {n_periods}.")
         covariates = np.empty((0, self.n_features_in_))
@@ -772,6 +825,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _future_index(self, n):
         index = self.index_
+        if isinstance(index, pd.PeriodIndex):
+            return pd.period_range(index[-1] + 1, periods=n, name=index.name)
         if isinstance(index, pd.DatetimeIndex):
             freq = infer_freq(index)
             if freq is not None:

@@ -375,7 +375,6 @@ def test_per_step_predictions_of_ragged_input_span_several_blocks(rng):
 def test_warm_start_follows_the_current_training_settings(rng):
     X, y = _xy(RNNRegressor, rng)
     reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
-    net = reg.net_
     names = lambda: {name for name, _ in reg.net_.callbacks_}  # noqa: E731
     assert not {"clip_grad_norm", "early_stopping"} & names()
     reg.set_params(clip_grad_norm=0.5, early_stopping=True, n_iter_no_change=1)

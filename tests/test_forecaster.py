@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, Seq2SeqTransformer
@@ -229,6 +230,53 @@ def test_predict_honours_the_index_gap():
     )
 
 
+def test_dates_must_run_oldest_first_and_predict_forecasts_after_them():
+    X, y = _airline()
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
+    )
+    for bad in (y.iloc[::-1], pd.concat([y.iloc[:60], y.iloc[59:]])):
+        with pytest.raises(ValueError, match="oldest first.*sort_index"):
+            model.fit(bad.to_frame().iloc[:, :0], bad)
+    model.fit(X.iloc[:-12], y.iloc[:-12])
+    # Dates of the training period are not forecast periods.
+    with pytest.raises(ValueError, match="X starts at 1959-10-01.*ends at 1959-12"):
+        model.predict(X.iloc[-15:])
+    # Dates with a hole have no frequency: said at fit.
+    holed = y.drop(y.index[50])
+    with pytest.warns(UserWarning, match="no regular frequency"):
+        model.fit(holed.to_frame().iloc[:, :0], holed)
+
+
+def test_period_index_dates_the_forecast_and_places_a_gap():
+    X, y = _airline()
+    y = y.to_period("M")
+    X = y.to_frame().iloc[:, :0]
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
+    ).fit(X.iloc[:-12], y.iloc[:-12])
+    frame = model.forecast()
+    pd.testing.assert_index_equal(
+        frame.index, pd.period_range("1960-01", periods=6, freq="M", name="month")
+    )
+    full = model.predict(X.iloc[-12:])
+    np.testing.assert_allclose(full[:6], frame["forecast"])
+    np.testing.assert_allclose(model.predict(X.iloc[-9:]), full[3:])
+
+
+def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():
+    # Recursive, in sample: no origin has window + horizon values before it.
+    y = np.linspace(10, 20, 20)
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=8, horizon=12, strategy="recursive"
+    )
+    with pytest.warns(UserWarning, match="too short to measure the errors"):
+        model.fit(None, y)
+    frame = model.forecast()
+    assert frame["lower"].isna().all() and frame["upper"].isna().all()
+    assert frame["forecast"].notna().all()
+
+
 def test_dataframe_in_dataframe_out():
     X, y = _airline()
     model = RNNForecaster(
@@ -278,8 +326,33 @@ def test_covariates_are_used_and_required_for_long_forecasts(rng):
     assert model.predict(X.iloc[70:]).shape == (10,)
     with pytest.raises(ValueError, match="covariates needs their values"):
         model.forecast(5)
-    with pytest.raises(ValueError, match="X has 2 features"):
+    with pytest.raises(ValueError, match="unseen at fit time:\n- other"):
         model.predict(X.assign(other=1.0).iloc[70:])
+    with (
+        pytest.raises(ValueError, match="X has 2 features"),
+        pytest.warns(UserWarning, match="does not have valid feature names"),
+    ):
+        model.predict(X.assign(other=1.0).iloc[70:].to_numpy())
+    # forecast(X=...) forecasts one period per row of X.
+    assert len(model.forecast(X=X.iloc[70:])) == 10
+
+
+def test_covariates_keep_their_names_and_are_copied(rng):
+    n = 60
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = 10 + X["a"].to_numpy() + rng.normal(scale=0.1, size=n)
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=6, horizon=2, log=False, difference=0
+    ).fit(X.iloc[:50], y[:50])
+    np.testing.assert_array_equal(model.feature_names_in_, ["a", "b"])
+    before = model.predict(X.iloc[50:])
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        model.predict(X.iloc[50:, ::-1])
+    # The model keeps its own copy of the training covariates.
+    X.iloc[:50] = 0.0
+    np.testing.assert_array_equal(model.predict(X.iloc[50:]), before)
+    numpy_fit = clone(model).fit(X.to_numpy()[:50], y[:50])
+    assert not hasattr(numpy_fit, "feature_names_in_")
 
 
 def test_errors():

@@ -45,3 +45,30 @@ def test_forecast_command_on_a_csv(tmp_path, capsys):
     assert forecast.index[0] == pd.Timestamp("2020-03-01")
     with pytest.raises(SystemExit, match="--target must name a column"):
         main(["--csv", str(path), "--target", "nope"])
+    # A file exported newest first forecasts the same days after its last.
+    frame.iloc[::-1].to_csv(path, index=False)
+    assert main(args) == 0
+    newest_first = pd.read_csv(
+        tmp_path / "forecast.csv", index_col=0, parse_dates=True
+    )
+    pd.testing.assert_frame_equal(newest_first, forecast)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--date-column", "when"], "--date-column must name a column"),
+        (["--date-column", "sales"], "duplicated dates"),
+        (["--season", "0"], "--season must be at least 1"),
+        (["--horizon", "30"], "cannot forecast 'sales'.*needs? at least"),
+    ],
+)
+def test_forecast_command_names_bad_options(tmp_path, options, message):
+    dates = pd.date_range("2020-01-01", periods=60, freq="D")
+    frame = pd.DataFrame({"day": dates, "sales": [5] * 30 + [6] * 30})
+    path = tmp_path / "sales.csv"
+    frame.to_csv(path, index=False)
+    args = ["--csv", str(path), "--target", "sales", "--date-column", "day"]
+    args += ["--season", "7", "--epochs", "1", "--seeds", "1"]
+    with pytest.raises(SystemExit, match=message):
+        main([*args, *options, "--output-dir", str(tmp_path)])

@@ -13,9 +13,10 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._set_output import _get_output_config
-from sklearn.utils.validation import _num_samples
+from sklearn.utils.validation import _check_feature_names, _num_samples
 
 __all__ = [
+    "_check_feature_names",
     "_fit_context",
     "_get_output_config",
     "_num_samples",
