@@ -264,15 +264,19 @@ default="constant"
             changed after ``fit`` with ``set_params``.
 
         beam_width : int, default=5
-            Number of prefixes kept per sample when ``decoding="beam"``; 1
+            Number of unfinished prefixes kept per sample when
+            ``decoding="beam"``, and of finished outputs (those that produced
+            the end token) kept aside as candidates until the search ends; 1
             gives greedy decoding.
 
         length_penalty : float, default=0.0
             Length normalisation of beam search: outputs are ranked by ``log
-            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). 0
-            ranks by ``log P``, the most probable output the beam finds, which
-            favours short outputs when their length varies; larger values
-            favour longer ones.
+            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the
+            length and ``log P`` including the end token. 0 ranks by ``log
+            P``, the most probable output the beam finds, which favours short
+            outputs when their length varies; larger values favour longer
+            ones. An output cut off at ``max_output_length`` without an end
+            token is only returned when none of the beam's outputs ended.
 
         max_output_length : int, default=None
             Maximum number of tokens generated for token outputs; None uses

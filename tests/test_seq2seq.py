@@ -21,8 +21,10 @@ from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 # Tokens: 0 = A, 1 = B, 2 = C, 3 = eos, 4 = bos (never produced). The
 # textbook case: greedy picks A, B, C, eos with P = .5 * .4 * .4 * .6 = 0.048
 # while A, C, B, eos has P = .5 * .3 * .6 * .6 = 0.054. Every shorter
-# sequence is less probable than both (the most probable, "eos" alone and
-# "A, eos", have P = .05), so beams of any width must end on A, C, B, eos.
+# sequence is less probable than the latter (the most probable, "eos" alone
+# and "A, eos", have P = .05), so beams of width 2 or more must end on A, C,
+# B, eos. A beam of width 1 only extends A, B, C, as greedy does, but keeps
+# the .05 of the two short ones, finished on the way.
 A, B, C, EOS, BOS = range(5)
 _TABLE = {
     (): [0.5, 0.2, 0.25, 0.05],
@@ -67,10 +69,12 @@ def test_beam_search_finds_the_more_probable_sequence(width):
     np.testing.assert_allclose(log_prob.exp().numpy(), [0.054] * 2, rtol=1e-5)
 
 
-def test_beam_width_one_is_greedy():
+def test_beam_width_one_keeps_what_greedy_passed_by():
     tokens, log_prob = _decode(1)
-    assert tokens.tolist() == [[A, B, C, EOS]] * 2
-    np.testing.assert_allclose(log_prob.exp().numpy(), [0.048] * 2, rtol=1e-5)
+    # "eos" and "A, eos" tie at .05 > .048: either may win.
+    ends = [row[: row.index(EOS) + 1] for row in tokens.tolist()]
+    assert all(end in ([EOS], [A, EOS]) for end in ends)
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.05] * 2, rtol=1e-5)
 
 
 def test_beam_search_keeps_finished_prefixes():
@@ -93,6 +97,49 @@ def test_beam_search_keeps_finished_prefixes():
         step, state, torch.full((4,), BOS), 5, EOS, 4, length_penalty=1.0
     )
     assert tokens[0, 0].item() != EOS
+
+
+def _step_by_count(*probs):
+    """A decoder whose next-token probabilities only depend on the step.
+
+    Step ``t`` (from 0) draws from ``probs[t]``, the last row repeating.
+    """
+    table = torch.tensor(probs).log()
+
+    def step(previous, state):
+        (count,) = state
+        return table[count.clamp(max=len(probs) - 1)], (count + 1,)
+
+    return step
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_beam_search_returns_a_finished_hypothesis_it_passed_by(width):
+    # Tokens 0 = eos, 1, 2. "eos" right away has P = .3; every longer output
+    # is at most .35 * .49 * .02. After one step the live prefixes (.35 each,
+    # then .35 * .49, ...) outrank "eos" for a while, but must not evict it.
+    step = _step_by_count([0.3, 0.35, 0.35], [0.02, 0.49, 0.49])
+    rows = 2 * width
+    state = (torch.zeros(rows, dtype=torch.long),)
+    start = torch.zeros(rows, dtype=torch.long)
+    tokens, log_prob = beam_search(step, state, start, 6, 0, width)
+    assert tokens[:, 0].tolist() == [0, 0]
+    np.testing.assert_allclose(log_prob.numpy(), [math.log(0.3)] * 2, rtol=1e-6)
+
+
+def test_beam_search_returns_an_unfinished_prefix_only_when_nothing_finished():
+    start = torch.zeros(3, dtype=torch.long)
+    state = (torch.zeros(3, dtype=torch.long),)
+    never_ends = _step_by_count([0.0, 0.6, 0.4], [0.0, 0.3, 0.7])
+    tokens, log_prob = beam_search(never_ends, state, start, 4, 0, 3)
+    assert tokens.tolist() == [[1, 2, 2, 2]]
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.6 * 0.7**3], rtol=1e-6)
+    # An end at the last step, however improbable, wins over no end at all.
+    late = [0.0, 0.3, 0.7]
+    ends_late = _step_by_count([0.0, 0.6, 0.4], late, late, [0.01, 0.3, 0.69])
+    tokens, log_prob = beam_search(ends_late, state, start, 4, 0, 3)
+    assert tokens.tolist() == [[1, 2, 2, 0]]
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.6 * 0.49 * 0.01], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------
@@ -331,6 +378,41 @@ def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     normalised = reverser.set_params(beam_width=3, length_penalty=1.0).predict(X)
     reverser.set_params(decoding="greedy", beam_width=5, length_penalty=0.0)
     assert np.mean(normalised == beam) > 0.9
+
+
+def _output_log_prob(est, X, codes):
+    """The model's teacher-forced log P of each output (token ids), end included."""
+    from sklearn_rnn._seq2seq import _BOS, _EOS
+
+    ids, lengths = est._validate_sequences(X, reset=False)
+    target = torch.full((len(codes), max(map(len, codes)) + 1), -100)
+    for row, seq in zip(target, codes):
+        row[: len(seq) + 1] = torch.tensor([*seq, _EOS])
+    module = est.module_.eval()
+    with torch.no_grad():
+        logits = module(torch.from_numpy(ids), torch.from_numpy(lengths), target)
+    logits[..., _BOS] = float("-inf")  # never generated, as in decoding
+    log_probs = torch.log_softmax(logits, dim=-1)
+    picked = log_probs.gather(2, target.clamp(min=0)[..., None])[..., 0]
+    return torch.where(target >= 0, picked, 0.0).sum(dim=1).numpy()
+
+
+@pytest.mark.parametrize("attention", [None, "luong"])
+def test_beam_output_is_at_least_as_probable_as_greedy(attention):
+    # A barely trained model, unsure of its outputs: where beam and greedy
+    # differ, the beam (length_penalty=0) must have found a more probable one.
+    rng = np.random.RandomState(0)
+    X = ["".join(rng.choice(list("abcdef"), rng.randint(1, 7))) for _ in range(260)]
+    y = [s[::-1] for s in X]
+    est = Seq2SeqTransformer(
+        "gru", 16, attention=attention, lr=1e-2, max_epochs=3, random_state=0
+    ).fit(X[:200], y[:200])
+    greedy = est._predict_codes(X[200:])
+    beam = est.set_params(decoding="beam", beam_width=4)._predict_codes(X[200:])
+    assert greedy != beam
+    greedy_lp = _output_log_prob(est, X[200:], greedy)
+    beam_lp = _output_log_prob(est, X[200:], beam)
+    assert np.all(beam_lp >= greedy_lp - 1e-5)
 
 
 def test_max_output_length(reverser):
