@@ -295,9 +295,13 @@ class Seq2SeqNetwork(nn.Module):
         (plus a start flag) and the module returns values.
     source : {"sequence", "vector"}
     attention : {None, "luong", "bahdanau"}
-    teacher_forcing_ratio : float
-        Probability, per sample and step in training, that the decoder is fed
-        the true previous target rather than its own previous prediction.
+    teacher_forcing_ratio : float, default=1.0
+        Initial value of the ``teacher_forcing_ratio`` attribute: the
+        probability, per sample and step in training, that the decoder is fed
+        the true previous target rather than its own previous prediction. It
+        is a training setting, not part of the architecture: it may be set on
+        the module at any time (``Seq2SeqTransformer`` sets it at the start
+        of each epoch and does not pass it here).
     bos : int
         Token id that starts decoding (``target="tokens"``).
     target_embedding_dim : int

@@ -253,7 +253,9 @@ default="constant"
             that it halves after ``max_epochs / 2`` epochs: a little below
             the ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs),
             then a quicker fall. With ``max_epochs=1`` both keep the ratio.
-            A warm start runs the schedule again over its own epochs.
+            A warm start runs the schedule again over its own epochs, from
+            the current ``teacher_forcing_ratio``, and continues from the
+            fitted weights when only these two parameters changed.
 
         decoding : {"greedy", "beam"}, default="greedy"
             How ``predict`` generates token outputs: the most likely token at
@@ -623,7 +625,9 @@ of arrays
             target="tokens" if self._target_kind_ == "tokens" else "numeric",
             source="vector" if self._source_kind_ == "vector" else "sequence",
             attention=self.attention,
-            teacher_forcing_ratio=self.teacher_forcing_ratio,
+            # Not teacher_forcing_ratio: a training setting, not part of the
+            # network, which the schedule callback sets at each epoch (so a
+            # warm start with a new ratio continues from the fitted weights).
             bos=_BOS,
             target_embedding_dim=embedding_dim,
             cell=self.cell,

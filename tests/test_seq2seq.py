@@ -366,6 +366,26 @@ def test_warm_start_runs_the_current_schedule_again():
     )
 
 
+def test_warm_start_with_a_new_ratio_continues_training():
+    X, y = _reverse_task(40)
+    seen = []
+
+    class Recording(Seq2SeqTransformer):
+        def _extra_callbacks(self):
+            class Record(Callback):
+                def on_epoch_end(self, net, **kwargs):
+                    seen.append(net.module_.teacher_forcing_ratio)
+
+            return [*super()._extra_callbacks(), ("record", Record())]
+
+    est = Recording("gru", 8, warm_start=True, **dict(FAST, max_epochs=2))
+    est.fit(X, y)
+    # Training continues (no restart from scratch) with the new ratio.
+    est.set_params(teacher_forcing_ratio=0.5).fit(X, y)
+    assert est.n_iter_ == 4 and len(est.loss_curve_) == 4
+    assert seen == [1.0, 1.0, 0.5, 0.5]
+
+
 def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     X, y = _reverse_task(100, seed=1)
     greedy = reverser.predict(X)
