@@ -39,6 +39,20 @@ def _make_rnn(
     return _CELLS[cell](**kwargs)
 
 
+def _init_forget_bias(lstm, value):
+    """Set the forget-gate bias of every layer of ``lstm`` to ``value``."""
+    # PyTorch orders the LSTM gates (input, forget, cell, output) and has two
+    # bias vectors; their sum is the effective bias, so put the whole value on
+    # one of them.
+    hidden = lstm.hidden_size
+    with torch.no_grad():
+        for name, param in lstm.named_parameters():
+            if name.startswith("bias_ih"):
+                param[hidden : 2 * hidden].fill_(value)
+            elif name.startswith("bias_hh"):
+                param[hidden : 2 * hidden].zero_()
+
+
 class RecurrentEncoder(nn.Module):
     """Embedding (optional) followed by a stacked recurrent layer.
 
@@ -96,19 +110,7 @@ class RecurrentEncoder(nn.Module):
         self.num_directions = 2 if bidirectional else 1
         self.output_size = hidden_size * self.num_directions
         if cell == "lstm":
-            self._init_forget_bias(forget_bias)
-
-    def _init_forget_bias(self, value):
-        # PyTorch orders the LSTM gates (input, forget, cell, output) and has
-        # two bias vectors; their sum is the effective bias, so put the whole
-        # value on one of them.
-        hidden = self.rnn.hidden_size
-        with torch.no_grad():
-            for name, param in self.rnn.named_parameters():
-                if name.startswith("bias_ih"):
-                    param[hidden : 2 * hidden].fill_(value)
-                elif name.startswith("bias_hh"):
-                    param[hidden : 2 * hidden].zero_()
+            _init_forget_bias(self.rnn, forget_bias)
 
     def forward(self, X, lengths=None):
         outputs, h_n = self.run(X, lengths)
@@ -309,7 +311,7 @@ class Seq2SeqNetwork(nn.Module):
     **encoder
         Parameters of the :class:`RecurrentEncoder` (``cell``,
         ``hidden_size``, ``num_layers``, ...). The decoder uses the same cell,
-        hidden size and depth.
+        hidden size, depth and LSTM ``forget_bias``.
 
     Inputs of ``forward``: ``X`` and ``lengths`` as for the encoder, and
     ``target``: ``(N, T)`` token ids padded with -100, or ``(N, T, F)``
@@ -373,6 +375,8 @@ class Seq2SeqNetwork(nn.Module):
             dropout,
             encoder.get("nonlinearity", "tanh"),
         )
+        if self.is_lstm:
+            _init_forget_bias(self.decoder, encoder.get("forget_bias", 1.0))
         out_in = hidden_size
         if attention is not None:
             # Both attentions read [decoder output; context] (Luong's

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sklearn_rnn import Seq2SeqTransformer
-from sklearn_rnn._modules import beam_search, greedy_search
+from sklearn_rnn._modules import Seq2SeqNetwork, beam_search, greedy_search
 from sklearn_rnn._seq2seq import _TeacherForcingSchedule
 from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 
@@ -473,6 +473,21 @@ def test_bidirectional_deep_encoder():
     ).fit(X, y)  # fmt: skip
     assert est.transform(X[:3]).shape == (3, 32)
     assert len(est.predict(X[:3])) == 3
+
+
+@pytest.mark.parametrize("source", ["sequence", "vector"])
+def test_forget_bias_initialises_the_decoder_too(source):
+    module = Seq2SeqNetwork(
+        3, 5, source=source, cell="lstm", hidden_size=4, num_layers=2,
+        forget_bias=5.0,
+    )  # fmt: skip
+    lstms = [module.decoder]
+    if source == "sequence":
+        lstms.append(module.encoder.rnn)
+    for lstm in lstms:
+        for layer in range(2):
+            ih, hh = (getattr(lstm, f"bias_{k}_l{layer}") for k in ("ih", "hh"))
+            torch.testing.assert_close((ih + hh)[4:8], torch.full((4,), 5.0))
 
 
 # ----------------------------------------------------------------------
