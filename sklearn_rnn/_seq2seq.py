@@ -97,6 +97,31 @@ def _as_token_lists(data, force, name):
     return None
 
 
+def _require_token_lists(data, name):
+    """Return ``data`` as a list of token lists, or raise a ValueError.
+
+    For data that must hold token sequences (``_as_token_lists`` with
+    ``force=True``): None, no samples at all, or a layout that cannot hold
+    token sequences is an error rather than "not token data".
+    """
+    tokens = _as_token_lists(data, True, name)
+    if tokens is not None:
+        return tokens
+    if data is None:
+        raise ValueError(
+            f"{name} is None; expected a list of samples (strings or token sequences)."
+        )
+    if not sp.issparse(data) and len(data) == 0:
+        raise ValueError(
+            f"Found {name} with 0 samples, while a minimum of 1 is required."
+        )
+    shape = getattr(data, "shape", None)
+    raise ValueError(
+        f"{name} must be a list of samples (strings or token sequences), got "
+        f"a {type(data).__name__}" + (f" of shape {shape}." if shape else ".")
+    )
+
+
 def _learn_vocabulary(token_lists, name):
     """Sorted distinct tokens (in order of appearance if they do not sort)."""
     seen = {}
@@ -475,8 +500,10 @@ of arrays
         if reset:
             kind = self.input_type
             tokens = None
-            if kind in ("auto", "tokens"):
-                tokens = _as_token_lists(X, kind == "tokens", "X")
+            if kind == "tokens":
+                tokens = _require_token_lists(X, "X")
+            elif kind == "auto":
+                tokens = _as_token_lists(X, False, "X")
             if tokens is not None:
                 kind = "tokens"
             elif kind == "auto":
@@ -486,7 +513,7 @@ of arrays
             check_is_fitted(self)
             kind = self._source_kind_
             if kind == "tokens":
-                tokens = _as_token_lists(X, True, "X")
+                tokens = _require_token_lists(X, "X")
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
@@ -832,7 +859,7 @@ of arrays
                 y_pred.reshape(len(y_pred), -1),
                 sample_weight=sample_weight,
             )
-        tokens = _as_token_lists(y, True, "y")
+        tokens = _require_token_lists(y, "y")
         if len(tokens) != len(y_pred):
             raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
         matches = [

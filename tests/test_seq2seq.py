@@ -518,6 +518,18 @@ def test_errors_for_bad_input(reverser):
         reverser.score(X[:2], y[:3])
 
 
+def test_no_samples_or_none_give_clear_errors(reverser):
+    for method in (reverser.predict, reverser.transform):
+        with pytest.raises(ValueError, match="Found X with 0 samples"):
+            method([])
+        with pytest.raises(ValueError, match="X is None"):
+            method(None)
+    with pytest.raises(ValueError, match="y is None"):
+        reverser.score(["ab"], None)
+    with pytest.raises(ValueError, match="Found X with 0 samples"):
+        Seq2SeqTransformer(input_type="tokens").fit([], [])
+
+
 def test_inputs_are_not_mutated():
     X, y = _reverse_task(30)
     X_list = [list(s) for s in X]
