@@ -287,8 +287,9 @@ default="constant"
             each step, or beam search over ``beam_width`` prefixes ranked by
             their log-probability (see ``length_penalty``). Numeric outputs
             are always generated step by step from the previous value. The
-            decoding parameters are read by ``predict`` only, so they can be
-            changed after ``fit`` with ``set_params``.
+            decoding parameters, ``max_output_length`` included, are read by
+            ``predict`` only, so they can be changed after ``fit`` with
+            ``set_params``.
 
         beam_width : int, default=5
             Number of unfinished prefixes kept per sample when
@@ -310,7 +311,8 @@ default="constant"
             the longest training target plus half of it (at least 2).
             Decoding stops earlier once every output has ended. For numeric
             outputs, the number of steps predicted; None uses the training
-            target length.
+            target length. The default limit is learnt in ``fit``
+            (``max_output_length_``); this parameter is read by ``predict``.
 
         input_type : {"auto", "tokens", "sequence", "vector"}, default="auto"
             What a sample of ``X`` is. ``"auto"``: strings and sequences of
@@ -336,7 +338,9 @@ default="constant"
             Output tokens learnt in fit, for token targets.
 
         max_output_length_ : int
-            Output length limit used by ``predict``.
+            Output length limit learnt from the training targets (see
+            ``max_output_length``), which ``predict`` uses when
+            ``max_output_length`` is None.
 
     {fitted_attributes}
         See Also
@@ -585,11 +589,7 @@ of arrays
         if y3.shape[1] == 0:
             raise ValueError("y has target sequences of length 0.")
         self._n_target_steps = y3.shape[1]
-        self.max_output_length_ = (
-            self._n_target_steps
-            if self.max_output_length is None
-            else self.max_output_length
-        )
+        self.max_output_length_ = self._n_target_steps
         flat = y3.reshape(-1, y3.shape[-1])
         self._y_mean = flat.mean(axis=0)
         scale = flat.std(axis=0)
@@ -615,11 +615,7 @@ of arrays
             row[: len(seq)] = [index[t] for t in seq]
             row[len(seq)] = _EOS
         longest = int(self._target_lengths.max()) - 1
-        self.max_output_length_ = (
-            longest + max(2, longest // 2)
-            if self.max_output_length is None
-            else self.max_output_length
-        )
+        self.max_output_length_ = longest + max(2, longest // 2)
         return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
 
     def _make_dataset(self, X, lengths, y):
@@ -743,10 +739,16 @@ of arrays
         """Number of features of ``transform``'s output."""
         return self.net_.module_.representation_size
 
+    def _output_length(self):
+        """Output length limit of ``predict``: the parameter, else the fitted one."""
+        if self.max_output_length is None:
+            return self.max_output_length_
+        return self.max_output_length
+
     def _decode_batch(self, module, memory, mask, rep):
         state = module.init_state(rep)
         keys = module.precompute_keys(memory)
-        n_steps = self.max_output_length_
+        n_steps = self._output_length()
         if self._target_kind_ == "numeric":
             n_out = module.head.out_features
 
@@ -787,10 +789,11 @@ of arrays
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
         codes = []
+        n_steps = self._output_length()
         for batch in outs:
             for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else self.max_output_length_
-                codes.append(row[: min(end, self.max_output_length_)])
+                end = row.index(_EOS) if _EOS in row else n_steps
+                codes.append(row[: min(end, n_steps)])
         return codes
 
     def predict(self, X):

@@ -437,12 +437,28 @@ def test_beam_output_is_at_least_as_probable_as_greedy(attention):
 
 def test_max_output_length(reverser):
     assert reverser.max_output_length_ == 4 + 2
-    short = pickle.loads(pickle.dumps(reverser)).set_params(max_output_length=2)
-    # Fitted limits are read from the parameter at fit time only.
-    assert short.max_output_length_ == 6
     X, y = _reverse_task()
-    short.fit(X, y)
-    assert max(len(p) for p in short.predict(X)) <= 2
+    est = pickle.loads(pickle.dumps(reverser))
+    assert max(len(p) for p in est.predict(X)) == 4
+    # Read by predict: it applies after fit, and None restores the fitted one.
+    assert max(len(p) for p in est.set_params(max_output_length=2).predict(X)) == 2
+    beam = est.set_params(decoding="beam", beam_width=3).predict(X)
+    assert max(len(p) for p in beam) == 2
+    assert est.max_output_length_ == 6
+    est.set_params(decoding="greedy", max_output_length=None)
+    assert list(est.predict(X)) == list(reverser.predict(X))
+    # Set in fit, it does not change the limit learnt from the targets.
+    est.set_params(max_output_length=2).fit(X, y)
+    assert est.max_output_length_ == 6
+    assert max(len(p) for p in est.predict(X)) <= 2
+
+
+def test_max_output_length_after_fit_for_numeric_targets(rng):
+    X = rng.randn(20, 5)
+    y = np.cumsum(rng.randn(20, 3), axis=1)
+    est = Seq2SeqTransformer("gru", 8, max_epochs=2, random_state=0).fit(X, y)
+    assert est.predict(X).shape == (20, 3)
+    assert est.set_params(max_output_length=5).predict(X).shape == (20, 5)
 
 
 def test_transform_features_and_set_output(reverser):
