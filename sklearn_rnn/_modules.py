@@ -39,6 +39,20 @@ def _make_rnn(
     return _CELLS[cell](**kwargs)
 
 
+def _init_forget_bias(lstm, value):
+    """Set the forget-gate bias of every layer of ``lstm`` to ``value``."""
+    # PyTorch orders the LSTM gates (input, forget, cell, output) and has two
+    # bias vectors; their sum is the effective bias, so put the whole value on
+    # one of them.
+    hidden = lstm.hidden_size
+    with torch.no_grad():
+        for name, param in lstm.named_parameters():
+            if name.startswith("bias_ih"):
+                param[hidden : 2 * hidden].fill_(value)
+            elif name.startswith("bias_hh"):
+                param[hidden : 2 * hidden].zero_()
+
+
 class RecurrentEncoder(nn.Module):
     """Embedding (optional) followed by a stacked recurrent layer.
 
@@ -96,19 +110,7 @@ class RecurrentEncoder(nn.Module):
         self.num_directions = 2 if bidirectional else 1
         self.output_size = hidden_size * self.num_directions
         if cell == "lstm":
-            self._init_forget_bias(forget_bias)
-
-    def _init_forget_bias(self, value):
-        # PyTorch orders the LSTM gates (input, forget, cell, output) and has
-        # two bias vectors; their sum is the effective bias, so put the whole
-        # value on one of them.
-        hidden = self.rnn.hidden_size
-        with torch.no_grad():
-            for name, param in self.rnn.named_parameters():
-                if name.startswith("bias_ih"):
-                    param[hidden : 2 * hidden].fill_(value)
-                elif name.startswith("bias_hh"):
-                    param[hidden : 2 * hidden].zero_()
+            _init_forget_bias(self.rnn, forget_bias)
 
     def forward(self, X, lengths=None):
         outputs, h_n = self.run(X, lengths)
@@ -295,9 +297,13 @@ class Seq2SeqNetwork(nn.Module):
         (plus a start flag) and the module returns values.
     source : {"sequence", "vector"}
     attention : {None, "luong", "bahdanau"}
-    teacher_forcing_ratio : float
-        Probability, per sample and step in training, that the decoder is fed
-        the true previous target rather than its own previous prediction.
+    teacher_forcing_ratio : float, default=1.0
+        Initial value of the ``teacher_forcing_ratio`` attribute: the
+        probability, per sample and step in training, that the decoder is fed
+        the true previous target rather than its own previous prediction. It
+        is a training setting, not part of the architecture: it may be set on
+        the module at any time (``Seq2SeqTransformer`` sets it at the start
+        of each epoch and does not pass it here).
     bos : int
         Token id that starts decoding (``target="tokens"``).
     target_embedding_dim : int
@@ -305,7 +311,7 @@ class Seq2SeqNetwork(nn.Module):
     **encoder
         Parameters of the :class:`RecurrentEncoder` (``cell``,
         ``hidden_size``, ``num_layers``, ...). The decoder uses the same cell,
-        hidden size and depth.
+        hidden size, depth and LSTM ``forget_bias``.
 
     Inputs of ``forward``: ``X`` and ``lengths`` as for the encoder, and
     ``target``: ``(N, T)`` token ids padded with -100, or ``(N, T, F)``
@@ -369,6 +375,8 @@ class Seq2SeqNetwork(nn.Module):
             dropout,
             encoder.get("nonlinearity", "tanh"),
         )
+        if self.is_lstm:
+            _init_forget_bias(self.decoder, encoder.get("forget_bias", 1.0))
         out_in = hidden_size
         if attention is not None:
             # Both attentions read [decoder output; context] (Luong's
@@ -564,14 +572,32 @@ def greedy_search(step, state, start, max_length, eos=None):
     return torch.stack(outs, dim=1)
 
 
+def _length_norm(length, length_penalty):
+    """Wu et al.'s (2016) length normalisation ``((5 + length) / 6) ** alpha``."""
+    return ((5.0 + length) / 6.0) ** length_penalty
+
+
 def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=0.0):
     """Batched beam search over the next-token log-probabilities of ``step``.
 
-    Every sample keeps the ``beam_width`` most probable prefixes; at each step
-    each prefix is extended by every token and the best ``beam_width`` of the
-    ``beam_width * V`` extensions survive. Finished prefixes (that produced
-    ``eos``) are carried unchanged. All samples and beams go through ``step``
-    as one batch of ``N * beam_width`` rows.
+    Every sample keeps ``beam_width`` live (unfinished) prefixes and a pool of
+    the ``beam_width`` best finished hypotheses. At each step every live
+    prefix is extended by every token: the extensions by ``eos`` are finished
+    hypotheses and compete for a place in the pool, the best ``beam_width``
+    of the other extensions are the next live prefixes. A finished hypothesis
+    therefore stays a candidate until the end, however many longer prefixes
+    outrank it on the way. All samples and beams go through ``step`` as one
+    batch of ``N * beam_width`` rows.
+
+    Hypotheses are ranked by ``log P / ((5 + length) / 6) ** length_penalty``
+    (Wu et al., 2016), ``length`` counting the tokens including ``eos``.
+    Search stops for all samples once no live prefix of any sample can
+    outrank that sample's best finished hypothesis, or after ``max_length``
+    steps. Since log-probabilities only decrease, a live prefix can at best
+    reach ``log P_prefix / ((5 + max_length) / 6) ** length_penalty``; with
+    ``length_penalty=0`` that is its own ``log P``, so search stops as soon
+    as the best finished hypothesis is at least as probable as every live
+    prefix, and the result is the same as when running to ``max_length``.
 
     Parameters
     ----------
@@ -587,76 +613,86 @@ def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=
     start : torch.Tensor of shape (N * beam_width,)
         First decoder inputs.
     max_length : int
-        Number of steps at most.
+        Number of steps at most, the end token included.
     eos : int
         End token.
     beam_width : int
-        Number of prefixes kept per sample; 1 is greedy decoding.
+        Number of live prefixes and of finished hypotheses kept per sample.
     length_penalty : float, default=0.0
-        Ranks finished and unfinished prefixes by ``log P / ((5 + len) / 6) **
-        length_penalty`` (Wu et al., 2016). 0 ranks by ``log P`` itself, the
-        exact most probable sequence within the beam, which favours short
+        Exponent of the length normalisation above. 0 ranks by ``log P``
+        itself, the most probable output the beam finds, which favours short
         outputs when lengths vary; > 0 counters that bias.
 
     Returns
     -------
     tokens : torch.Tensor of shape (N, T)
-        The best sequence of each sample, ``eos`` repeated after its end.
+        The best finished hypothesis of each sample, ``eos`` repeated after
+        its end. A sample none of whose hypotheses finished within
+        ``max_length`` steps gets its most probable live prefix instead, of
+        ``max_length`` tokens and no ``eos``: unfinished prefixes are only
+        returned when there is no finished hypothesis to return.
     log_prob : torch.Tensor of shape (N,)
-        Its log-probability.
+        Its log-probability (the end token included for a finished one).
     """
     K = beam_width
     B = start.shape[0]
     N = B // K
     device = start.device
-    # Only the first beam is alive at the start: the others would be copies.
-    scores = torch.full((N, K), float("-inf"), device=device)
+    neg_inf = float("-inf")
+    # Live prefixes. Only the first beam is alive at the start: the others
+    # would be copies of it.
+    scores = torch.full((N, K), neg_inf, device=device)
     scores[:, 0] = 0.0
-    lengths = torch.zeros(N, K, device=device)
-    finished = torch.zeros(N, K, dtype=torch.bool, device=device)
     history = torch.empty(N, K, 0, dtype=torch.long, device=device)
+    # Pool of finished hypotheses, padded with eos to max_length tokens.
+    pool_scores = torch.full((N, K), neg_inf, device=device)
+    pool_rank = torch.full((N, K), neg_inf, device=device)
+    pool_tokens = torch.full((N, K, max_length), eos, dtype=torch.long, device=device)
+    # How far a live prefix's rank can rise: by the longest normalisation.
+    best_norm = _length_norm(max_length, length_penalty)
     previous = start
     offsets = (torch.arange(N, device=device) * K)[:, None]
-    for _ in range(max_length):
+    n_steps = 0
+    for t in range(1, max_length + 1):
+        n_steps = t
         log_probs, state = step(previous, state)
         V = log_probs.shape[-1]
-        log_probs = log_probs.view(N, K, V)
-        # A finished prefix has one continuation, eos again, at no cost.
-        carry = torch.full_like(log_probs, float("-inf"))
-        carry[..., eos] = 0.0
-        log_probs = torch.where(finished[..., None], carry, log_probs)
-        candidates = (scores[..., None] + log_probs).view(N, K * V)
-        new_lengths = (lengths + (~finished).float())[..., None].expand(N, K, V)
-        new_lengths = new_lengths.reshape(N, K * V)
-        if length_penalty:
-            rank = candidates / ((5.0 + new_lengths) / 6.0) ** length_penalty
-        else:
-            rank = candidates
-        _, best = rank.topk(K, dim=1)
+        candidates = scores[..., None] + log_probs.view(N, K, V)
+        # Extensions by eos: finished hypotheses of t tokens, into the pool.
+        ended = candidates[..., eos].clone()
+        # Their tokens: the prefix, then eos up to max_length.
+        ended_tokens = nn.functional.pad(history, (0, max_length - t + 1), value=eos)
+        merged_rank = torch.cat(
+            [pool_rank, ended / _length_norm(t, length_penalty)], dim=1
+        )
+        pool_rank, keep = merged_rank.topk(K, dim=1)
+        pool_scores = torch.cat([pool_scores, ended], dim=1).gather(1, keep)
+        pool_tokens = torch.cat([pool_tokens, ended_tokens], dim=1).gather(
+            1, keep[..., None].expand(N, K, max_length)
+        )
+        # Other extensions: all have t tokens, so log P ranks them.
+        candidates[..., eos] = neg_inf
+        scores, best = candidates.view(N, K * V).topk(K, dim=1)
         beam = torch.div(best, V, rounding_mode="floor")
         token = best % V
-        scores = candidates.gather(1, best)
-        lengths = new_lengths.gather(1, best)
-        finished = finished.gather(1, beam) | (token == eos)
         history = torch.cat(
             [history.gather(1, beam[..., None].expand_as(history)), token[..., None]],
             dim=2,
         )
+        # A sample is done once its best finished hypothesis outranks what
+        # its best live prefix could ever reach (nothing live: -inf).
+        if bool((pool_rank[:, 0] >= scores[:, 0] / best_norm).all()):
+            break
         rows = (offsets + beam).view(-1)
         state = tuple(s.index_select(0, rows) for s in state)
         previous = token.view(-1)
-        # Log-probabilities only decrease: once the best prefix of every
-        # sample has ended, no unfinished one can overtake it.
-        done = finished[:, 0] if not length_penalty else finished
-        if bool(done.all()):
-            break
-    if length_penalty:
-        rank = scores / ((5.0 + lengths) / 6.0) ** length_penalty
-    else:
-        rank = scores
-    top = rank.argmax(dim=1)
     idx = torch.arange(N, device=device)
-    return history[idx, top], scores[idx, top]
+    has_finished = torch.isfinite(pool_scores[:, 0])
+    tokens = torch.where(
+        has_finished[:, None], pool_tokens[idx, 0, :n_steps], history[idx, 0]
+    )
+    log_prob = torch.where(has_finished, pool_scores[:, 0], scores[:, 0])
+    return tokens, log_prob
 
 
 class RecurrentLanguageModel(nn.Module):

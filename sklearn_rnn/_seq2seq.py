@@ -97,6 +97,31 @@ def _as_token_lists(data, force, name):
     return None
 
 
+def _require_token_lists(data, name):
+    """Return ``data`` as a list of token lists, or raise a ValueError.
+
+    For data that must hold token sequences (``_as_token_lists`` with
+    ``force=True``): None, no samples at all, or a layout that cannot hold
+    token sequences is an error rather than "not token data".
+    """
+    tokens = _as_token_lists(data, True, name)
+    if tokens is not None:
+        return tokens
+    if data is None:
+        raise ValueError(
+            f"{name} is None; expected a list of samples (strings or token sequences)."
+        )
+    if not sp.issparse(data) and len(data) == 0:
+        raise ValueError(
+            f"Found {name} with 0 samples, while a minimum of 1 is required."
+        )
+    shape = getattr(data, "shape", None)
+    raise ValueError(
+        f"{name} must be a list of samples (strings or token sequences), got "
+        f"a {type(data).__name__}" + (f" of shape {shape}." if shape else ".")
+    )
+
+
 def _learn_vocabulary(token_lists, name):
     """Sorted distinct tokens (in order of appearance if they do not sort)."""
     seen = {}
@@ -253,33 +278,41 @@ default="constant"
             that it halves after ``max_epochs / 2`` epochs: a little below
             the ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs),
             then a quicker fall. With ``max_epochs=1`` both keep the ratio.
-            A warm start runs the schedule again over its own epochs.
+            A warm start runs the schedule again over its own epochs, from
+            the current ``teacher_forcing_ratio``, and continues from the
+            fitted weights when only these two parameters changed.
 
         decoding : {"greedy", "beam"}, default="greedy"
             How ``predict`` generates token outputs: the most likely token at
             each step, or beam search over ``beam_width`` prefixes ranked by
             their log-probability (see ``length_penalty``). Numeric outputs
             are always generated step by step from the previous value. The
-            decoding parameters are read by ``predict`` only, so they can be
-            changed after ``fit`` with ``set_params``.
+            decoding parameters, ``max_output_length`` included, are read by
+            ``predict`` only, so they can be changed after ``fit`` with
+            ``set_params``.
 
         beam_width : int, default=5
-            Number of prefixes kept per sample when ``decoding="beam"``; 1
+            Number of unfinished prefixes kept per sample when
+            ``decoding="beam"``, and of finished outputs (those that produced
+            the end token) kept aside as candidates until the search ends; 1
             gives greedy decoding.
 
         length_penalty : float, default=0.0
             Length normalisation of beam search: outputs are ranked by ``log
-            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). 0
-            ranks by ``log P``, the most probable output the beam finds, which
-            favours short outputs when their length varies; larger values
-            favour longer ones.
+            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the
+            length and ``log P`` including the end token. 0 ranks by ``log
+            P``, the most probable output the beam finds, which favours short
+            outputs when their length varies; larger values favour longer
+            ones. An output cut off at ``max_output_length`` without an end
+            token is only returned when none of the beam's outputs ended.
 
         max_output_length : int, default=None
             Maximum number of tokens generated for token outputs; None uses
             the longest training target plus half of it (at least 2).
             Decoding stops earlier once every output has ended. For numeric
             outputs, the number of steps predicted; None uses the training
-            target length.
+            target length. The default limit is learnt in ``fit``
+            (``max_output_length_``); this parameter is read by ``predict``.
 
         input_type : {"auto", "tokens", "sequence", "vector"}, default="auto"
             What a sample of ``X`` is. ``"auto"``: strings and sequences of
@@ -305,7 +338,9 @@ default="constant"
             Output tokens learnt in fit, for token targets.
 
         max_output_length_ : int
-            Output length limit used by ``predict``.
+            Output length limit learnt from the training targets (see
+            ``max_output_length``), which ``predict`` uses when
+            ``max_output_length`` is None.
 
     {fitted_attributes}
         See Also
@@ -469,8 +504,10 @@ of arrays
         if reset:
             kind = self.input_type
             tokens = None
-            if kind in ("auto", "tokens"):
-                tokens = _as_token_lists(X, kind == "tokens", "X")
+            if kind == "tokens":
+                tokens = _require_token_lists(X, "X")
+            elif kind == "auto":
+                tokens = _as_token_lists(X, False, "X")
             if tokens is not None:
                 kind = "tokens"
             elif kind == "auto":
@@ -480,7 +517,7 @@ of arrays
             check_is_fitted(self)
             kind = self._source_kind_
             if kind == "tokens":
-                tokens = _as_token_lists(X, True, "X")
+                tokens = _require_token_lists(X, "X")
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
@@ -552,11 +589,7 @@ of arrays
         if y3.shape[1] == 0:
             raise ValueError("y has target sequences of length 0.")
         self._n_target_steps = y3.shape[1]
-        self.max_output_length_ = (
-            self._n_target_steps
-            if self.max_output_length is None
-            else self.max_output_length
-        )
+        self.max_output_length_ = self._n_target_steps
         flat = y3.reshape(-1, y3.shape[-1])
         self._y_mean = flat.mean(axis=0)
         scale = flat.std(axis=0)
@@ -582,11 +615,7 @@ of arrays
             row[: len(seq)] = [index[t] for t in seq]
             row[len(seq)] = _EOS
         longest = int(self._target_lengths.max()) - 1
-        self.max_output_length_ = (
-            longest + max(2, longest // 2)
-            if self.max_output_length is None
-            else self.max_output_length
-        )
+        self.max_output_length_ = longest + max(2, longest // 2)
         return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
 
     def _make_dataset(self, X, lengths, y):
@@ -619,7 +648,9 @@ of arrays
             target="tokens" if self._target_kind_ == "tokens" else "numeric",
             source="vector" if self._source_kind_ == "vector" else "sequence",
             attention=self.attention,
-            teacher_forcing_ratio=self.teacher_forcing_ratio,
+            # Not teacher_forcing_ratio: a training setting, not part of the
+            # network, which the schedule callback sets at each epoch (so a
+            # warm start with a new ratio continues from the fitted weights).
             bos=_BOS,
             target_embedding_dim=embedding_dim,
             cell=self.cell,
@@ -708,10 +739,16 @@ of arrays
         """Number of features of ``transform``'s output."""
         return self.net_.module_.representation_size
 
+    def _output_length(self):
+        """Output length limit of ``predict``: the parameter, else the fitted one."""
+        if self.max_output_length is None:
+            return self.max_output_length_
+        return self.max_output_length
+
     def _decode_batch(self, module, memory, mask, rep):
         state = module.init_state(rep)
         keys = module.precompute_keys(memory)
-        n_steps = self.max_output_length_
+        n_steps = self._output_length()
         if self._target_kind_ == "numeric":
             n_out = module.head.out_features
 
@@ -752,10 +789,11 @@ of arrays
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
         codes = []
+        n_steps = self._output_length()
         for batch in outs:
             for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else self.max_output_length_
-                codes.append(row[: min(end, self.max_output_length_)])
+                end = row.index(_EOS) if _EOS in row else n_steps
+                codes.append(row[: min(end, n_steps)])
         return codes
 
     def predict(self, X):
@@ -824,7 +862,7 @@ of arrays
                 y_pred.reshape(len(y_pred), -1),
                 sample_weight=sample_weight,
             )
-        tokens = _as_token_lists(y, True, "y")
+        tokens = _require_token_lists(y, "y")
         if len(tokens) != len(y_pred):
             raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
         matches = [

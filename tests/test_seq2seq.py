@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
 from sklearn_rnn import Seq2SeqTransformer
-from sklearn_rnn._modules import beam_search, greedy_search
+from sklearn_rnn._modules import Seq2SeqNetwork, beam_search, greedy_search
 from sklearn_rnn._seq2seq import _TeacherForcingSchedule
 from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 
@@ -21,8 +21,10 @@ from sklearn_rnn.datasets import make_addition_pairs, make_date_pairs
 # Tokens: 0 = A, 1 = B, 2 = C, 3 = eos, 4 = bos (never produced). The
 # textbook case: greedy picks A, B, C, eos with P = .5 * .4 * .4 * .6 = 0.048
 # while A, C, B, eos has P = .5 * .3 * .6 * .6 = 0.054. Every shorter
-# sequence is less probable than both (the most probable, "eos" alone and
-# "A, eos", have P = .05), so beams of any width must end on A, C, B, eos.
+# sequence is less probable than the latter (the most probable, "eos" alone
+# and "A, eos", have P = .05), so beams of width 2 or more must end on A, C,
+# B, eos. A beam of width 1 only extends A, B, C, as greedy does, but keeps
+# the .05 of the two short ones, finished on the way.
 A, B, C, EOS, BOS = range(5)
 _TABLE = {
     (): [0.5, 0.2, 0.25, 0.05],
@@ -67,10 +69,12 @@ def test_beam_search_finds_the_more_probable_sequence(width):
     np.testing.assert_allclose(log_prob.exp().numpy(), [0.054] * 2, rtol=1e-5)
 
 
-def test_beam_width_one_is_greedy():
+def test_beam_width_one_keeps_what_greedy_passed_by():
     tokens, log_prob = _decode(1)
-    assert tokens.tolist() == [[A, B, C, EOS]] * 2
-    np.testing.assert_allclose(log_prob.exp().numpy(), [0.048] * 2, rtol=1e-5)
+    # "eos" and "A, eos" tie at .05 > .048: either may win.
+    ends = [row[: row.index(EOS) + 1] for row in tokens.tolist()]
+    assert all(end in ([EOS], [A, EOS]) for end in ends)
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.05] * 2, rtol=1e-5)
 
 
 def test_beam_search_keeps_finished_prefixes():
@@ -93,6 +97,49 @@ def test_beam_search_keeps_finished_prefixes():
         step, state, torch.full((4,), BOS), 5, EOS, 4, length_penalty=1.0
     )
     assert tokens[0, 0].item() != EOS
+
+
+def _step_by_count(*probs):
+    """A decoder whose next-token probabilities only depend on the step.
+
+    Step ``t`` (from 0) draws from ``probs[t]``, the last row repeating.
+    """
+    table = torch.tensor(probs).log()
+
+    def step(previous, state):
+        (count,) = state
+        return table[count.clamp(max=len(probs) - 1)], (count + 1,)
+
+    return step
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_beam_search_returns_a_finished_hypothesis_it_passed_by(width):
+    # Tokens 0 = eos, 1, 2. "eos" right away has P = .3; every longer output
+    # is at most .35 * .49 * .02. After one step the live prefixes (.35 each,
+    # then .35 * .49, ...) outrank "eos" for a while, but must not evict it.
+    step = _step_by_count([0.3, 0.35, 0.35], [0.02, 0.49, 0.49])
+    rows = 2 * width
+    state = (torch.zeros(rows, dtype=torch.long),)
+    start = torch.zeros(rows, dtype=torch.long)
+    tokens, log_prob = beam_search(step, state, start, 6, 0, width)
+    assert tokens[:, 0].tolist() == [0, 0]
+    np.testing.assert_allclose(log_prob.numpy(), [math.log(0.3)] * 2, rtol=1e-6)
+
+
+def test_beam_search_returns_an_unfinished_prefix_only_when_nothing_finished():
+    start = torch.zeros(3, dtype=torch.long)
+    state = (torch.zeros(3, dtype=torch.long),)
+    never_ends = _step_by_count([0.0, 0.6, 0.4], [0.0, 0.3, 0.7])
+    tokens, log_prob = beam_search(never_ends, state, start, 4, 0, 3)
+    assert tokens.tolist() == [[1, 2, 2, 2]]
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.6 * 0.7**3], rtol=1e-6)
+    # An end at the last step, however improbable, wins over no end at all.
+    late = [0.0, 0.3, 0.7]
+    ends_late = _step_by_count([0.0, 0.6, 0.4], late, late, [0.01, 0.3, 0.69])
+    tokens, log_prob = beam_search(ends_late, state, start, 4, 0, 3)
+    assert tokens.tolist() == [[1, 2, 2, 0]]
+    np.testing.assert_allclose(log_prob.exp().numpy(), [0.6 * 0.49 * 0.01], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------
@@ -319,6 +366,26 @@ def test_warm_start_runs_the_current_schedule_again():
     )
 
 
+def test_warm_start_with_a_new_ratio_continues_training():
+    X, y = _reverse_task(40)
+    seen = []
+
+    class Recording(Seq2SeqTransformer):
+        def _extra_callbacks(self):
+            class Record(Callback):
+                def on_epoch_end(self, net, **kwargs):
+                    seen.append(net.module_.teacher_forcing_ratio)
+
+            return [*super()._extra_callbacks(), ("record", Record())]
+
+    est = Recording("gru", 8, warm_start=True, **dict(FAST, max_epochs=2))
+    est.fit(X, y)
+    # Training continues (no restart from scratch) with the new ratio.
+    est.set_params(teacher_forcing_ratio=0.5).fit(X, y)
+    assert est.n_iter_ == 4 and len(est.loss_curve_) == 4
+    assert seen == [1.0, 1.0, 0.5, 0.5]
+
+
 def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     X, y = _reverse_task(100, seed=1)
     greedy = reverser.predict(X)
@@ -333,14 +400,65 @@ def test_greedy_and_beam_agree_on_a_confident_model(reverser):
     assert np.mean(normalised == beam) > 0.9
 
 
+def _output_log_prob(est, X, codes):
+    """The model's teacher-forced log P of each output (token ids), end included."""
+    from sklearn_rnn._seq2seq import _BOS, _EOS
+
+    ids, lengths = est._validate_sequences(X, reset=False)
+    target = torch.full((len(codes), max(map(len, codes)) + 1), -100)
+    for row, seq in zip(target, codes):
+        row[: len(seq) + 1] = torch.tensor([*seq, _EOS])
+    module = est.module_.eval()
+    with torch.no_grad():
+        logits = module(torch.from_numpy(ids), torch.from_numpy(lengths), target)
+    logits[..., _BOS] = float("-inf")  # never generated, as in decoding
+    log_probs = torch.log_softmax(logits, dim=-1)
+    picked = log_probs.gather(2, target.clamp(min=0)[..., None])[..., 0]
+    return torch.where(target >= 0, picked, 0.0).sum(dim=1).numpy()
+
+
+@pytest.mark.parametrize("attention", [None, "luong"])
+def test_beam_output_is_at_least_as_probable_as_greedy(attention):
+    # A barely trained model, unsure of its outputs: where beam and greedy
+    # differ, the beam (length_penalty=0) must have found a more probable one.
+    rng = np.random.RandomState(0)
+    X = ["".join(rng.choice(list("abcdef"), rng.randint(1, 7))) for _ in range(260)]
+    y = [s[::-1] for s in X]
+    est = Seq2SeqTransformer(
+        "gru", 16, attention=attention, lr=1e-2, max_epochs=3, random_state=0
+    ).fit(X[:200], y[:200])
+    greedy = est._predict_codes(X[200:])
+    beam = est.set_params(decoding="beam", beam_width=4)._predict_codes(X[200:])
+    assert greedy != beam
+    greedy_lp = _output_log_prob(est, X[200:], greedy)
+    beam_lp = _output_log_prob(est, X[200:], beam)
+    assert np.all(beam_lp >= greedy_lp - 1e-5)
+
+
 def test_max_output_length(reverser):
     assert reverser.max_output_length_ == 4 + 2
-    short = pickle.loads(pickle.dumps(reverser)).set_params(max_output_length=2)
-    # Fitted limits are read from the parameter at fit time only.
-    assert short.max_output_length_ == 6
     X, y = _reverse_task()
-    short.fit(X, y)
-    assert max(len(p) for p in short.predict(X)) <= 2
+    est = pickle.loads(pickle.dumps(reverser))
+    assert max(len(p) for p in est.predict(X)) == 4
+    # Read by predict: it applies after fit, and None restores the fitted one.
+    assert max(len(p) for p in est.set_params(max_output_length=2).predict(X)) == 2
+    beam = est.set_params(decoding="beam", beam_width=3).predict(X)
+    assert max(len(p) for p in beam) == 2
+    assert est.max_output_length_ == 6
+    est.set_params(decoding="greedy", max_output_length=None)
+    assert list(est.predict(X)) == list(reverser.predict(X))
+    # Set in fit, it does not change the limit learnt from the targets.
+    est.set_params(max_output_length=2).fit(X, y)
+    assert est.max_output_length_ == 6
+    assert max(len(p) for p in est.predict(X)) <= 2
+
+
+def test_max_output_length_after_fit_for_numeric_targets(rng):
+    X = rng.randn(20, 5)
+    y = np.cumsum(rng.randn(20, 3), axis=1)
+    est = Seq2SeqTransformer("gru", 8, max_epochs=2, random_state=0).fit(X, y)
+    assert est.predict(X).shape == (20, 3)
+    assert est.set_params(max_output_length=5).predict(X).shape == (20, 5)
 
 
 def test_transform_features_and_set_output(reverser):
@@ -373,6 +491,21 @@ def test_bidirectional_deep_encoder():
     assert len(est.predict(X[:3])) == 3
 
 
+@pytest.mark.parametrize("source", ["sequence", "vector"])
+def test_forget_bias_initialises_the_decoder_too(source):
+    module = Seq2SeqNetwork(
+        3, 5, source=source, cell="lstm", hidden_size=4, num_layers=2,
+        forget_bias=5.0,
+    )  # fmt: skip
+    lstms = [module.decoder]
+    if source == "sequence":
+        lstms.append(module.encoder.rnn)
+    for lstm in lstms:
+        for layer in range(2):
+            ih, hh = (getattr(lstm, f"bias_{k}_l{layer}") for k in ("ih", "hh"))
+            torch.testing.assert_close((ih + hh)[4:8], torch.full((4,), 5.0))
+
+
 # ----------------------------------------------------------------------
 # Errors
 # ----------------------------------------------------------------------
@@ -399,6 +532,18 @@ def test_errors_for_bad_input(reverser):
         )
     with pytest.raises(ValueError, match="y has 3 samples"):
         reverser.score(X[:2], y[:3])
+
+
+def test_no_samples_or_none_give_clear_errors(reverser):
+    for method in (reverser.predict, reverser.transform):
+        with pytest.raises(ValueError, match="Found X with 0 samples"):
+            method([])
+        with pytest.raises(ValueError, match="X is None"):
+            method(None)
+    with pytest.raises(ValueError, match="y is None"):
+        reverser.score(["ab"], None)
+    with pytest.raises(ValueError, match="Found X with 0 samples"):
+        Seq2SeqTransformer(input_type="tokens").fit([], [])
 
 
 def test_inputs_are_not_mutated():
