@@ -476,6 +476,15 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y):
         index = self._index_of(X, y)
+        if (
+            isinstance(X, pd.DataFrame)
+            and isinstance(y, (pd.Series, pd.DataFrame))
+            and not X.index.equals(y.index)
+        ):
+            raise ValueError(
+                "X and y have different indexes: their rows must be the same "
+                "time steps, in the same order."
+            )
         self._check_index(index)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim == 2 and y.shape[1] != 1:

@@ -238,6 +238,8 @@ def test_dates_must_run_oldest_first_and_predict_forecasts_after_them():
     for bad in (y.iloc[::-1], pd.concat([y.iloc[:60], y.iloc[59:]])):
         with pytest.raises(ValueError, match="oldest first.*sort_index"):
             model.fit(bad.to_frame().iloc[:, :0], bad)
+    with pytest.raises(ValueError, match="X and y have different indexes"):
+        model.fit(X.iloc[1:], y.iloc[:-1])
     model.fit(X.iloc[:-12], y.iloc[:-12])
     # Dates of the training period are not forecast periods.
     with pytest.raises(ValueError, match="X starts at 1959-10-01.*ends at 1959-12"):
