@@ -69,10 +69,21 @@ class Reference:
             j: Counter(e[order - j :] for e in events) for j in range(1, order + 1)
         }
         kn = smoothing in ("kneser_ney", "modified_kneser_ney")
+        # KenLM (modified Kneser-Ney): no n-gram has <s> after its first
+        # token, and an n-gram starting with <s> keeps its raw count.
+        kenlm = smoothing == "modified_kneser_ney"
+        if kenlm:
+            for table in self.raw.values():
+                for g in [g for g in table if "<s>" in g[1:]]:
+                    del table[g]
         self.used = {}
         for j in range(1, order + 1):
             if kn and j < order:  # one per distinct left extension
                 self.used[j] = Counter(g[1:] for g in self.raw[j + 1])
+                if kenlm:
+                    self.used[j].update(
+                        {g: c for g, c in self.raw[j].items() if g[0] == "<s>"}
+                    )
             else:
                 self.used[j] = self.raw[j]
         self.children = {}
@@ -274,6 +285,46 @@ def test_modified_kneser_ney_lower_orders_use_continuation_counts():
         values = list(ref.used[j].values())
         expected = [sum(1 for c in values if c == r) for r in (1, 2, 3, 4)]
         np.testing.assert_array_equal(lm.count_of_counts_[j - 1], expected)
+
+
+def test_modified_kneser_ney_counts_sentence_starts_as_kenlm():
+    # One-token sentences a (4 times), b (3), c, d (twice each) and e (once),
+    # order 3. As in KenLM, nothing precedes <s>: the bigrams "<s> w" keep
+    # their raw counts 4, 3, 2, 2, 1, and "w </s>" have continuation count 1
+    # (only "<s> w </s>"); the trigrams "<s> <s> w" are padding, not counted.
+    corpus = ["a"] * 4 + ["b"] * 3 + ["c", "d"] * 2 + ["e"]
+    with pytest.warns(UserWarning, match="order-1 n-grams"):
+        lm = NGramLanguageModel(order=3, smoothing="modified_kneser_ney").fit(corpus)
+    # order 1: continuation counts a..e 1, </s> 5 (fallback discounts);
+    # order 2: n1 = 1 + 5, n2 = 2, n3 = 1, n4 = 1; order 3: "<s> w </s>".
+    np.testing.assert_array_equal(
+        lm.count_of_counts_, [[5, 0, 0, 0], [6, 2, 1, 1], [1, 2, 1, 1]]
+    )
+    # Order 2: Y = 6/10, D1 = 1 - 2Y 2/6, D2 = 2 - 3Y 1/2, D3+ = 3 - 4Y 1/1.
+    # Order 3: Y = 1/5, D1 = 1 - 2Y 2, D2 = 2 - 3Y 1/2, D3+ = 3 - 4Y.
+    np.testing.assert_allclose(
+        lm.discounts_,
+        [[0.5, 1.0, 1.5], [0.6, 1.1, 0.6], [0.2, 1.7, 2.2]],
+        rtol=1e-12,
+    )
+    classes = list(lm.classes_)
+    # Unigram level: continuation counts (10 in all), 7 classes.
+    p1_a = (1 - 0.5) / 10 + (5 * 0.5 + 1.5) / 10 / 7
+    p1_eos = (5 - 1.5) / 10 + (5 * 0.5 + 1.5) / 10 / 7
+    # First token: the context <s> <s> has no n-gram, so P(a | <s>) is read
+    # from the raw bigram counts (12 sentences), with gamma = 4 / 12.
+    p_a = (4 - 0.6) / 12 + (0.6 + 0.6 + 1.1 + 1.1 + 0.6) / 12 * p1_a
+    assert lm.predict_proba([""])[0, classes.index("a")] == pytest.approx(p_a)
+    # After "a": "<s> a </s>" (4 times, D3+ = 2.2) over "a </s>" (D1 = 0.6).
+    p2_eos = (1 - 0.6) + 0.6 * p1_eos
+    p_eos = (4 - 2.2) / 4 + 2.2 / 4 * p2_eos
+    assert lm.predict_proba(["a"])[0, classes.index("</s>")] == pytest.approx(p_eos)
+    contexts = [[], ["zzz"], ["a", "a"], ["e", "b"]] + [[w] for w in classes[1:]]
+    np.testing.assert_allclose(lm.predict_proba(contexts).sum(axis=1), 1, rtol=1e-12)
+    # The plain Kneser-Ney smoothing keeps continuation counts for "<s> w"
+    # (1 each), as nltk.lm does.
+    kn = NGramLanguageModel(order=3, smoothing="kneser_ney").fit(corpus)
+    np.testing.assert_array_equal(kn.count_of_counts_[1], [10, 0, 0, 0])
 
 
 def test_modified_kneser_ney_falls_back_on_tiny_corpora():

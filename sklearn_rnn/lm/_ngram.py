@@ -319,13 +319,14 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         - ``"add_k"``: ``(c(h w) + k) / (c(h) + k |V|)`` on the highest
           order only (Lidstone; Laplace for ``k=1``).
         - ``"kneser_ney"``: interpolated Kneser-Ney with one fixed
-          ``discount`` for all orders; lower orders use continuation counts
-          (the number of distinct words seen before an n-gram) and the
+          ``discount`` for all orders; every lower-order n-gram uses its
+          continuation count (the number of distinct words seen before it;
+          1 for an n-gram starting with ``<s>``), as nltk.lm does, and the
           unigram level is interpolated with the uniform distribution.
         - ``"modified_kneser_ney"``: interpolated modified Kneser-Ney (Chen &
-          Goodman), the method of KenLM and SRILM: three discounts per
-          order, for n-grams seen once, twice and three or more times,
-          estimated from the count-of-counts (see Notes).
+          Goodman) as KenLM estimates it: three discounts per order, for
+          n-grams seen once, twice and three or more times, estimated from
+          the count-of-counts, and KenLM's adjusted counts (see Notes).
         - ``"stupid_backoff"``: Brants et al.'s scores ``c(h w) / c(h)``,
           or ``alpha`` times the score of the shorter context when
           ``c(h w) = 0``. These are **not probabilities**: they do not sum
@@ -446,8 +447,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     count_of_counts_ : ndarray of shape (order, 4)
         Row ``j - 1`` holds ``n1, n2, n3, n4``: how many distinct n-grams of
         order ``j`` have count 1, 2, 3 and 4, using the counts the smoothing
-        uses at that order (continuation counts below the highest order for
-        the Kneser-Ney smoothings, raw counts otherwise).
+        uses at that order: continuation counts below the highest order for
+        the Kneser-Ney smoothings, raw counts otherwise, and KenLM's
+        adjusted counts for ``"modified_kneser_ney"`` (see Notes).
 
     discounts_ : ndarray of shape (order, 3) or None
         Row ``j - 1`` holds the discounts ``D1, D2, D3+`` of order ``j`` for
@@ -500,13 +502,21 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     model was fitted on, as everywhere in scikit-learn; pass a list of token
     lists for other lengths.
 
-    **Modified Kneser-Ney discounts.** For each order, with ``n_r`` the
-    number of n-grams of count ``r`` (continuation counts below the highest
-    order, as KenLM does), ``Y = n1 / (n1 + 2 n2)``, ``D1 = 1 - 2 Y n2 /
-    n1``, ``D2 = 2 - 3 Y n3 / n2`` and ``D3+ = 3 - 4 Y n4 / n3``. When an
-    ``n_r`` is zero or an estimate falls outside ``(0, r]`` (tiny corpora),
-    that order uses ``(0.5, 1.0, 1.5)`` with a warning, like KenLM's
-    ``--discount_fallback``.
+    **Modified Kneser-Ney counts and discounts.** ``"modified_kneser_ney"``
+    uses KenLM's adjusted counts: below the highest order, the continuation
+    count of an n-gram, except for an n-gram starting with ``<s>``, which
+    keeps its raw count since nothing can precede ``<s>``; and an n-gram
+    with ``<s>`` after its first token (made only by the padding of the
+    higher orders, such as ``<s> <s> w``) is not counted at all, so that the
+    context of several ``<s>`` backs off to the single ``<s>``: the first
+    token of a sentence is predicted from the raw counts of ``<s> w``. (The
+    plain ``"kneser_ney"`` keeps nltk.lm's convention: continuation counts
+    for every lower-order n-gram, ``<s> w`` included.) For each order, with
+    ``n_r`` the number of n-grams of adjusted count ``r``, ``Y = n1 / (n1 +
+    2 n2)``, ``D1 = 1 - 2 Y n2 / n1``, ``D2 = 2 - 3 Y n3 / n2`` and ``D3+ =
+    3 - 4 Y n4 / n3``. When an ``n_r`` is zero or an estimate falls outside
+    ``(0, r]`` (tiny corpora), that order uses ``(0.5, 1.0, 1.5)`` with a
+    warning, like KenLM's ``--discount_fallback``.
 
     **Comparison with nltk.lm.** On the same n-grams and discount, nltk's
     ``KneserNeyInterpolated`` gives the same probabilities (tested to 1e-9),
@@ -918,12 +928,14 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             keys.append(uniq)
             sizes.append(len(uniq))
             event_ranks.append(ranks[events])
+        event_pos = pos[events]
         del ranks, stream, pos
 
         raw = [None] + [
             np.bincount(event_ranks[j], minlength=sizes[j]) for j in range(1, n + 1)
         ]
         kneser_ney = self.smoothing in _KNESER_NEY
+        kenlm = self.smoothing == "modified_kneser_ney"
         counts = [None]
         for j in range(1, n + 1):
             if kneser_ney and j < n:
@@ -934,9 +946,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                 counts.append(
                     np.bincount(suffix[np.flatnonzero(raw[j + 1])], minlength=sizes[j])
                 )
+                if kenlm:
+                    # Nothing precedes <s>: KenLM keeps the raw count of a
+                    # j-gram that starts with it. The sentence's tokens start
+                    # at offset n - 1 of the padded sentence, so the j-gram
+                    # ending at offset p starts with <s> iff p <= n + j - 3.
+                    initial = event_ranks[j][event_pos <= n + j - 3]
+                    counts[j][initial] = raw[j][initial]
             else:
                 counts.append(raw[j])
-        del raw, event_ranks
+        if kenlm:
+            # KenLM has no n-gram with <s> after its first token (only the
+            # padding of higher orders makes them): they are not counted, so
+            # a context of several <s> backs off to the single <s>.
+            for j in range(3, n + 1):
+                counts[j][event_ranks[j][event_pos <= n + j - 4]] = 0
+        del raw, event_ranks, event_pos
 
         self.count_of_counts_ = np.array(
             [np.bincount(np.minimum(c, 5), minlength=6)[1:5] for c in counts[1:]]
