@@ -501,6 +501,27 @@ def test_integer_ids():
         lm.predict(["a b"])
 
 
+@pytest.mark.parametrize("big", [2**62, 2**63 - 1, 2**63, 2**70, -(2**62)])
+def test_token_ids_out_of_range_are_refused(big):
+    # Token lists get the range check of 2-D arrays: no float64 classes_ with
+    # colliding ids, no raw OverflowError.
+    rows = [[big, 1], [big, 2]]
+    forms = [rows]
+    if abs(big) < 2**63:
+        forms.append(np.array(rows, dtype=np.int64))
+    for X in forms:
+        with pytest.raises(ValueError, match=r"Token ids must lie in \(-2\*\*62"):
+            NGramLanguageModel(order=2).fit(X)
+    lm = NGramLanguageModel(order=2).fit([[3, 1], [3, 2]])
+    with pytest.raises(ValueError, match="Token ids must lie in"):
+        lm.predict([[big]])
+    # the largest ids allowed still give int64 classes_
+    top = 2**62 - 1
+    lm = NGramLanguageModel(order=2).fit([[top, -top]])
+    assert lm.classes_.dtype == np.int64
+    assert lm.classes_.tolist() == [-top, top, top + 1, top + 2]
+
+
 @pytest.mark.parametrize(
     "tokenizer, expected",
     [

@@ -139,11 +139,26 @@ def _all_of(items, kind):
     return all(issubclass(t, kind) for t in set(map(type, items)))
 
 
+# Integer token ids must lie strictly between -_MAX_ID and _MAX_ID: the ids
+# of the end and unknown tokens (the largest id + 1 and + 2) then fit int64.
+_MAX_ID = 2**62
+
+
+def _check_id_range(low, high):
+    if low <= -_MAX_ID or high >= _MAX_ID:
+        bad = high if high >= _MAX_ID else low
+        raise ValueError(
+            f"Token ids must lie in (-2**62, 2**62); got {bad}. Map large ids "
+            "to smaller integers, or pass the tokens as strings."
+        )
+
+
 def _token_array(flat):
     """Return ``(kind, array)``: "text" for str tokens, "ids" for integers."""
     if _all_of(flat, str):
         return "text", _object_array(flat)
     if _all_of(flat, Integral):
+        _check_id_range(int(min(flat)), int(max(flat)))
         return "ids", np.asarray(flat, dtype=np.int64)
     bad = [t for t in flat if not isinstance(t, (str, Integral))][:1]
     if bad:
@@ -834,8 +849,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                     "row; got non-integer values. Pass text as a list of "
                     "strings or of token lists."
                 )
-        if X.size and np.abs(X).max() >= 2**62:
-            raise ValueError("Token ids must lie in (-2**62, 2**62).")
+        if X.size:
+            _check_id_range(X.min(), X.max())
         lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
         return "ids", X.astype(np.int64).ravel(), lengths
 
