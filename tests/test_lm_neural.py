@@ -208,6 +208,20 @@ def test_generate(fitted, backbone):
     assert greedy == lm.predict(["the cat"]).tolist()
 
 
+@pytest.mark.parametrize("backbone", ["gru", "mlp"])
+def test_generate_with_extreme_temperatures(fitted, backbone):
+    # log(p) / T overflows for every token: the limit is greedy decoding,
+    # never a NaN draw; an infinite temperature is refused.
+    lm = fitted[0][backbone]
+    greedy = lm.generate(6, seed="the", temperature=0)
+    for seed in range(5):
+        assert lm.generate(6, seed="the", temperature=1e-310, random_state=seed) == (
+            greedy
+        )
+    with pytest.raises(ValueError, match="temperature must be a finite"):
+        lm.generate(3, temperature=float("inf"))
+
+
 @pytest.mark.parametrize("backbone", ["lstm", "mlp"])
 def test_fit_is_reproducible_and_leaves_torch_rng_alone(backbone):
     corpus = _long_range_corpus(20)

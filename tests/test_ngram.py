@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sklearn_rnn import NGramLanguageModel
+from sklearn_rnn.lm._ngram import _sample
 
 SMOOTHINGS = ["mle", "add_k", "kneser_ney", "modified_kneser_ney", "stupid_backoff"]
 NORMALISED = [s for s in SMOOTHINGS if s != "stupid_backoff"]
@@ -375,10 +376,29 @@ def test_generate_follows_the_model():
         previous = "<s>" if token == "</s>" else token
 
 
+@pytest.mark.parametrize("temperature", [1e-310, 5e-324, 1e-300, 1e-3])
+def test_generate_never_draws_a_zero_probability_token(temperature):
+    # After "b" only c (2/3) and d (1/3) have probability; log(p) / T
+    # overflows for tiny T, whose limit is the greedy choice.
+    lm = NGramLanguageModel(order=2, smoothing="mle").fit(
+        ["a b c", "a b d", "b c d e", "c"]
+    )
+    for seed in range(20):
+        tokens = lm.generate(1, seed="b", temperature=temperature, random_state=seed)
+        assert tokens == ["c"]
+    p = np.array([0.0, 0.6, 0.4, 0.0])
+    rng = np.random.RandomState(0)
+    draws = {_sample(p, t, rng) for t in (1e-310, 0.5, 1.0, 3.0) for _ in range(50)}
+    assert draws == {1, 2}
+
+
 def test_generate_validates_its_arguments():
     lm = NGramLanguageModel(order=2).fit(["a b"])
     with pytest.raises(ValueError, match="temperature"):
         lm.generate(3, temperature=-1)
+    for temperature in (np.inf, np.nan):
+        with pytest.raises(ValueError, match="temperature must be a finite"):
+            lm.generate(3, temperature=temperature)
     with pytest.raises(TypeError, match="n_tokens"):
         lm.generate(2.5)
 

@@ -268,17 +268,27 @@ def _sample(p, temperature, rng):
     """Draw an index from the distribution (or scores) ``p``.
 
     ``temperature`` 0 takes the most likely index; otherwise the draw is from
-    ``p ** (1 / temperature)``, renormalised.
+    ``p ** (1 / temperature)``, renormalised. When a temperature so small
+    that ``log(p) / temperature`` overflows leaves no finite value, the draw
+    is its limit: the most likely index. An index of probability zero is
+    never drawn.
     """
     if temperature == 0:
         return int(p.argmax())
     if temperature != 1:
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             log_p = np.log(p) / temperature
-        p = np.exp(log_p - log_p.max())
-    cumulative = np.cumsum(p)
+        top = log_p.max()
+        if not np.isfinite(top):
+            return int(p.argmax())
+        p = np.exp(log_p - top)
+    candidates = np.flatnonzero(p > 0)
+    if len(candidates) == 0:
+        return int(p.argmax())
+    cumulative = np.cumsum(p[candidates])
     u = rng.random_sample() * cumulative[-1]
-    return min(int(np.searchsorted(cumulative, u, side="right")), len(p) - 1)
+    pick = np.searchsorted(cumulative, u, side="right")
+    return int(candidates[min(int(pick), len(candidates) - 1)])
 
 
 def _modified_kn_discounts(n1, n2, n3, n4):
@@ -1320,7 +1330,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         temperature : float >= 0, default=1.0
             Sampling from ``p ** (1 / temperature)``, renormalised: values
             below 1 favour likely tokens, above 1 flatten the distribution,
-            and 0 always takes the most likely token. With
+            and 0 always takes the most likely token (as does a temperature
+            so small that ``log(p) / temperature`` overflows). It must be
+            finite. A token of probability zero is never drawn. With
             ``smoothing="stupid_backoff"`` the scores are normalised first.
 
         random_state : int, RandomState instance or None, default=None
@@ -1335,6 +1347,10 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         check_is_fitted(self)
         check_scalar(n_tokens, "n_tokens", Integral, min_val=0)
         check_scalar(temperature, "temperature", Real, min_val=0)
+        if not np.isfinite(temperature):
+            raise ValueError(
+                f"temperature must be a finite number >= 0; got {temperature}."
+            )
         rng = check_random_state(random_state)
         seed_ids = np.zeros(0, dtype=np.int64)
         if seed is not None:
