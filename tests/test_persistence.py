@@ -98,6 +98,49 @@ def test_unfitted_estimators_round_trip():
         assert loaded.get_params(deep=False).keys() == est.get_params(deep=False).keys()
 
 
+def test_random_state_instance_round_trips():
+    # A RandomState parameter is stored as its state: the loaded generator
+    # is a new object that draws what the saved one would have drawn.
+    rs = np.random.RandomState(0)
+    rs.random_sample(7)
+    rs.standard_normal()  # leaves a cached Gaussian (has_gauss=1)
+    lm = NGramLanguageModel(order=2, random_state=rs).fit(["a b", "b a"])
+    raw = _saved(lm)
+    loaded = load(io.BytesIO(raw))
+    assert isinstance(loaded.random_state, np.random.RandomState)
+    assert loaded.random_state is not rs
+    assert _saved(loaded) == raw
+    np.testing.assert_array_equal(
+        loaded.random_state.standard_normal(5), rs.standard_normal(5)
+    )
+    np.testing.assert_array_equal(
+        loaded.random_state.randint(0, 10**6, 5), rs.randint(0, 10**6, 5)
+    )
+    # a network fitted from the loaded generator is the one fitted from a
+    # copy of the saved generator
+    params = dict(backbone="mlp", order=2, hidden_size=4, embedding_dim=3)
+    mlp = NGramLanguageModel(**params, max_epochs=1, random_state=rs)
+    twin = load(io.BytesIO(_saved(mlp)))
+    corpus = ["a b c", "b c a"] * 3
+    np.testing.assert_array_equal(
+        twin.fit(corpus).predict_proba(["a"]), mlp.fit(corpus).predict_proba(["a"])
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("pos", 10**6), ("pos", -1), ("has_gauss", 7), ("gauss", "x"), ("pos", 1.5)],
+)
+def test_tampered_random_state_is_refused(field, value):
+    raw = _saved(NGramLanguageModel(random_state=np.random.RandomState(0)))
+
+    def edit(header):
+        header["estimator"]["v"]["random_state"][field] = value
+
+    with pytest.raises(ValueError, match="RandomState state is invalid"):
+        load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+
+
 def test_loaded_model_keeps_training_with_warm_start():
     X = np.random.RandomState(0).normal(size=(40, 6))
     y = X.sum(axis=1)
