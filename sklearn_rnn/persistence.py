@@ -13,6 +13,10 @@ which :func:`register_safe_type` lists. A file can describe a model but
 cannot run code. (It can still describe a huge network: load only files
 whose size you are ready to allocate.)
 
+An estimator that defines ``_validate_fitted_state()`` has it called once
+loaded: it raises a ``ValueError`` when its fitted attributes contradict each
+other (a header edited by hand), so that such a file is refused at load.
+
 New estimators plug in without code here: an estimator of sklearn_rnn whose
 attributes are numbers, strings, arrays, tensors, lists, dicts (a
 vocabulary), nested estimators, skorch nets and objects of sklearn_rnn's own
@@ -480,6 +484,8 @@ class _Reader:
         obj.__dict__.update({k: self.decode(v) for k, v in state.items()})
         if _is_estimator(obj) and hasattr(obj, "_validate_params"):
             obj._validate_params()  # parameters edited into invalid values
+        if _is_estimator(obj) and hasattr(obj, "_validate_fitted_state"):
+            obj._validate_fitted_state()  # fitted attributes that disagree
         return obj
 
     def _random_state(self, value):

@@ -615,6 +615,38 @@ def test_pickle_and_refit():
     assert not hasattr(lm, "n_features_in_")
 
 
+@pytest.mark.parametrize("smoothing", ["kneser_ney", "stupid_backoff"])
+def test_set_params_after_fit_changes_nothing_until_refit(smoothing):
+    corpus = _corpus()
+    lm = _fit(corpus, order=3, smoothing=smoothing)
+    assert (lm.order_, lm.smoothing_) == (3, smoothing)
+    prefixes = _prefixes(3)
+    proba = lm.predict_proba(prefixes)
+    scores = lm.score_samples(corpus[:10])
+    tokens = lm.generate(20, random_state=0)
+    for params in (
+        dict(order=2),
+        dict(order=5),
+        dict(order=1, smoothing="add_k"),
+        dict(smoothing="stupid_backoff" if smoothing != "stupid_backoff" else "mle"),
+        dict(alpha=0.1),
+        dict(backbone="lstm"),
+    ):
+        lm.set_params(**params)
+        np.testing.assert_array_equal(lm.predict_proba(prefixes), proba)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            np.testing.assert_array_equal(lm.score_samples(corpus[:10]), scores)
+        assert lm.generate(20, random_state=0) == tokens
+    # the next fit uses the new parameters
+    lm.set_params(backbone="ngram").fit(corpus)
+    fresh = _fit(corpus, **lm.get_params())
+    assert (lm.order_, lm.smoothing_) == (1, fresh.smoothing)
+    new = lm.predict_proba(prefixes)
+    np.testing.assert_array_equal(new, fresh.predict_proba(prefixes))
+    assert not np.allclose(new, proba)
+
+
 def test_long_orders_and_large_vocabularies():
     # Keys are built from the previous order's ranks: no int64 overflow even
     # with a large vocabulary and a high order.

@@ -288,6 +288,56 @@ def test_tampered_header_raises_value_error(edit, match):
         load(io.BytesIO(_rewrite(raw, edit_header=edit)))
 
 
+def _case(name):
+    return next(case for case in CASES if case.name == name)
+
+
+@pytest.mark.parametrize(
+    "case_name, attribute, value",
+    [
+        ("NGramLanguageModel", "order_", 2),
+        ("NGramLanguageModel", "order_", 5),
+        ("NGramLanguageModel", "order_", "3"),
+        ("NGramLanguageModel", "smoothing_", "stupid_backoff"),
+        ("NGramLanguageModel", "smoothing_", "mle"),
+        ("NGramLanguageModel", "smoothing_", "add_k"),
+        ("NGramLanguageModel", "_bos", 1),
+        ("NGramLanguageModel", "_eos", 3),
+        ("NGramLanguageModel", "_unk", 99),
+        ("NGramLanguageModel", "_backbone", "lstm"),
+        ("NGramLanguageModel-mlp", "order_", 5),
+        ("NGramLanguageModel-mlp", "_eos", 2),
+        ("NGramLanguageModel-lstm", "_backbone", "ngram"),
+    ],
+)
+def test_inconsistent_fitted_state_is_refused(case_name, attribute, value):
+    # A header whose fitted attributes were edited no longer loads (it used
+    # to load and predict nonsense, or fail later with an IndexError).
+    raw = _saved(_fitted(_case(case_name)))
+
+    def edit(header):
+        header["estimator"]["v"][attribute] = value
+
+    with pytest.raises(ValueError, match="fitted state of this NGramLanguageModel"):
+        load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+
+
+def test_edited_parameter_does_not_change_the_fitted_model():
+    # Parameters only apply to the next fit: a file whose order or smoothing
+    # parameter differs from the fitted ones loads and predicts as saved.
+    case = _case("NGramLanguageModel")
+    est = _fitted(case)
+    raw = _saved(est)
+    for name, value in (("order", 2), ("order", 5), ("smoothing", "mle")):
+
+        def edit(header, name=name, value=value):
+            header["estimator"]["v"][name] = value
+
+        loaded = load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+        assert getattr(loaded, name) == value
+        np.testing.assert_array_equal(case.output(loaded), case.output(est))
+
+
 def _replace_refs(node, old, new):
     if isinstance(node, dict):
         if node.get("~") == "ref" and node.get("v") == old:

@@ -52,6 +52,7 @@ _BACKBONE_ATTRIBUTES = (
 )
 
 _KNESER_NEY = ("kneser_ney", "modified_kneser_ney")
+_SMOOTHINGS = ("mle", "add_k", *_KNESER_NEY, "stupid_backoff")
 
 # Discounts used by modified Kneser-Ney for an order whose count-of-counts
 # cannot give valid estimates (KenLM's ``--discount_fallback`` default).
@@ -469,14 +470,25 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     n_tokens_ : int
         Number of training tokens, padding excluded.
 
-    count_of_counts_ : ndarray of shape (order, 4)
+    order_ : int or None
+        The ``order`` the model was fitted with (None for the recurrent
+        backbones, which read the whole prefix). Prediction uses the fitted
+        ``order_``, ``smoothing_`` and ``alpha`` and the fitted backbone:
+        changing these parameters with ``set_params`` takes effect at the
+        next ``fit`` only.
+
+    smoothing_ : str or None
+        The ``smoothing`` the counts were fitted with; None for the neural
+        backbones.
+
+    count_of_counts_ : ndarray of shape (order_, 4)
         Row ``j - 1`` holds ``n1, n2, n3, n4``: how many distinct n-grams of
         order ``j`` have count 1, 2, 3 and 4, using the counts the smoothing
         uses at that order: continuation counts below the highest order for
         the Kneser-Ney smoothings, raw counts otherwise, and KenLM's
         adjusted counts for ``"modified_kneser_ney"`` (see Notes).
 
-    discounts_ : ndarray of shape (order, 3) or None
+    discounts_ : ndarray of shape (order_, 3) or None
         Row ``j - 1`` holds the discounts ``D1, D2, D3+`` of order ``j`` for
         the Kneser-Ney smoothings (all equal to ``discount`` for
         ``"kneser_ney"``); None for the others. ``count_of_counts_`` and
@@ -608,9 +620,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "order": [Interval(Integral, 1, None, closed="left")],
         "smoothing": [
-            StrOptions(
-                {"mle", "add_k", "kneser_ney", "modified_kneser_ney", "stupid_backoff"}
-            )
+            StrOptions(set(_SMOOTHINGS))
         ],
         "discount": [None, Interval(Real, 0, 1, closed="right")],
         "k": [Interval(Real, 0, None, closed="neither")],
@@ -745,12 +755,18 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                 if hasattr(self, name):
                     delattr(self, name)
         self._kind = kind
+        # Prediction reads what was fitted, never the current parameters: a
+        # set_params after fit changes nothing until the next fit.
+        self._backbone = self.backbone
+        recurrent = self.backbone not in ("ngram", "mlp")
+        self.order_ = None if recurrent else int(self.order)
+        self.smoothing_ = self.smoothing if self.backbone == "ngram" else None
         ids = self._build_vocabulary(kind, tokens)
         self.n_tokens_ = int(len(ids))
         if self.backbone != "ngram":
             self._fit_network(ids, lengths)
             return self
-        stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
+        stream, pos = _pad(ids, lengths, self.order_, self._bos, self._eos)
         del ids, tokens
         self._count(stream, pos)
         return self
@@ -897,6 +913,117 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self._bos = len(self.classes_)
         return lut[codes]
 
+    def _validate_fitted_state(self):
+        """Raise a ValueError if the fitted attributes contradict each other.
+
+        :func:`sklearn_rnn.persistence.load` calls it: a file whose header
+        was edited (``order_``, the special token ids, ...) is refused instead
+        of predicting nonsense or failing later with an IndexError.
+        """
+        if not hasattr(self, "classes_"):
+            return  # not fitted
+        try:
+            problem = self._fitted_state_problem()
+        except (AttributeError, TypeError, IndexError, KeyError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            raise ValueError(
+                f"The fitted state of this {type(self).__name__} is inconsistent "
+                f"({problem}); the file is corrupted or was edited."
+            )
+
+    def _fitted_state_problem(self):
+        """Describe the first inconsistency of the fitted state, or None."""
+        backbones = ("ngram", "lstm", "gru", "rnn", "mlp")
+        if self._backbone not in backbones or self._kind not in ("text", "ids"):
+            return "unknown backbone or input kind"
+        classes = self.classes_
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            return "classes_ is not a 1-D array"
+        if not np.all(classes[1:] > classes[:-1]):
+            return "classes_ is not sorted"
+        n_classes = len(classes)
+        if self._bos != n_classes:
+            return f"the start symbol's id {self._bos!r} is not {n_classes}"
+        for name, token in (("_eos", self.eos_token_), ("_unk", self.unk_token_)):
+            index = getattr(self, name)
+            if not (type(index) is int and 0 <= index < n_classes):
+                return f"{name} = {index!r} is not a class index"
+            if classes[index] != token:
+                return f"{name} = {index} does not point to {token!r}"
+        if self._kind == "text" and (self.eos_token_, self.unk_token_) != (
+            EOS_TOKEN,
+            UNK_TOKEN,
+        ):
+            return "wrong end or unknown token"
+        if self._backbone != "ngram":
+            return self._network_problem()
+        return self._counts_problem()
+
+    def _network_problem(self):
+        network = self._network
+        if self.smoothing_ is not None:
+            return "a neural backbone with a smoothing_"
+        if network.n_classes_ != len(self.classes_) or network._eos != self._eos:
+            return "the network's classes do not match classes_"
+        if self._backbone == "mlp":
+            order = self.order_
+            if type(order) is not int or network.width_ != max(order - 1, 1):
+                return f"order_ = {order!r} does not match the network's window"
+        elif self.order_ is not None:
+            return "a recurrent backbone with an order_"
+        return None
+
+    def _counts_problem(self):
+        n, smoothing = self.order_, self.smoothing_
+        if type(n) is not int or n < 1:
+            return f"order_ = {n!r}"
+        if smoothing not in _SMOOTHINGS:
+            return f"smoothing_ = {smoothing!r}"
+        if len(self._keys) != n + 1 or len(self._alphas) != n + 1:
+            return f"order_ = {n} does not match the stored n-grams"
+        if len(self._gammas) != n:
+            return f"order_ = {n} does not match the stored n-grams"
+        if np.shape(self.count_of_counts_) != (n, 4):
+            return "count_of_counts_ does not match order_"
+        if (self.discounts_ is None) != (smoothing not in _KNESER_NEY) or (
+            self.discounts_ is not None and np.shape(self.discounts_) != (n, 3)
+        ):
+            return "discounts_ does not match smoothing_ and order_"
+        n_ids = self._bos + 1
+        sizes = [1, n_ids]
+        for j in range(2, n + 1):
+            keys = self._keys[j]
+            if not (isinstance(keys, np.ndarray) and keys.dtype.kind in "iu"):
+                return f"the keys of order {j} are not an integer array"
+            bound = sizes[j - 1] * n_ids
+            if keys.ndim != 1 or (
+                len(keys)
+                and (
+                    keys[0] < 0
+                    or keys[-1] >= bound
+                    or not np.all(keys[1:] > keys[:-1])
+                )
+            ):
+                return f"the keys of order {j} are not sorted ids below {bound}"
+            sizes.append(len(keys))
+        orders = set(self._orders())
+        for j in range(1, n + 1):
+            alpha = self._alphas[j]
+            if j not in orders:
+                if alpha is not None:
+                    return f"weights of order {j} with smoothing_ = {smoothing!r}"
+                continue
+            if np.shape(alpha) != (sizes[j] + 1,):
+                return f"the weights of order {j} do not match its n-grams"
+            gamma = self._gammas[j - 1]
+            if smoothing == "stupid_backoff":
+                if gamma is not None:
+                    return "back-off weights with smoothing_ = 'stupid_backoff'"
+            elif np.shape(gamma) != (sizes[j - 1] + 1,):
+                return f"the back-off weights of order {j} do not match"
+        return None
+
     @staticmethod
     def _check_reserved(uniques):
         reserved = {BOS_TOKEN, EOS_TOKEN} & set(uniques.tolist())
@@ -928,7 +1055,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _count(self, stream, pos):
         """Count every order's n-grams and store the smoothed weights."""
-        n, n_ids = self.order, self._bos + 1
+        n, n_ids = self.order_, self._bos + 1
         n_classes = len(self.classes_)
         events = np.flatnonzero(stream != self._bos)  # positions predicted
         # keys[j]: sorted keys of the j-grams of the padded corpus (level 1
@@ -959,8 +1086,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         raw = [None] + [
             np.bincount(event_ranks[j], minlength=sizes[j]) for j in range(1, n + 1)
         ]
-        kneser_ney = self.smoothing in _KNESER_NEY
-        kenlm = self.smoothing == "modified_kneser_ney"
+        smoothing = self.smoothing_
+        kneser_ney = smoothing in _KNESER_NEY
+        kenlm = smoothing == "modified_kneser_ney"
         counts = [None]
         for j in range(1, n + 1):
             if kneser_ney and j < n:
@@ -995,8 +1123,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
         # Each weight array ends with one extra cell, read through index -1
         # (an unseen n-gram or context): alpha 0, gamma 1. Stupid backoff has
-        # no gamma: its back-off factor is the constant alpha.
-        orders = [n] if self.smoothing == "add_k" else range(1, n + 1)
+        # no gamma: alpha holds the score of a seen n-gram, its back-off
+        # factor alpha ** (n - j) included.
+        orders = [n] if smoothing == "add_k" else range(1, n + 1)
         alphas, gammas = [None] * (n + 1), [None] * n
         for j in orders:
             seen = np.flatnonzero(counts[j])
@@ -1005,21 +1134,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             total = np.bincount(parent, weights=c, minlength=sizes[j - 1])
             has_children = total > 0
             alphas[j] = alpha = np.zeros(sizes[j] + 1)
-            if self.smoothing == "stupid_backoff":
-                alpha[seen] = c / total[parent]
+            if smoothing == "stupid_backoff":
+                # the score of an n-gram seen in training, back-off included
+                alpha[seen] = c / total[parent] * self.alpha ** (n - j)
                 continue
             gammas[j - 1] = np.ones(sizes[j - 1] + 1)
             gamma = gammas[j - 1][:-1]  # a view
-            if self.smoothing == "mle":
+            if smoothing == "mle":
                 alpha[seen] = c / total[parent]
                 gamma[has_children] = 0.0
-            elif self.smoothing == "add_k":
+            elif smoothing == "add_k":
                 pseudo = self.k * n_classes
                 alpha[seen] = c / (total[parent] + pseudo)
                 gamma[:] = pseudo / (total + pseudo)
             else:
                 d1, d2, d3 = self.discounts_[j - 1]
-                if self.smoothing == "kneser_ney":
+                if smoothing == "kneser_ney":
                     d = d1
                     mass = d1 * np.bincount(parent, minlength=sizes[j - 1])
                 else:
@@ -1032,8 +1162,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self._gammas = gammas
 
     def _discounts(self):
-        n = self.order
-        if self.smoothing == "kneser_ney":
+        n = self.order_
+        if self.smoothing_ == "kneser_ney":
             d = 0.75 if self.discount is None else float(self.discount)
             return np.full((n, 3), d)
         discounts = np.empty((n, 3))
@@ -1071,12 +1201,11 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _pointwise(self, contexts, grams):
         """P(w | h) for given context ranks (per level) and n-gram ranks."""
-        n = self.order
-        if self.smoothing == "stupid_backoff":
+        if self.smoothing_ == "stupid_backoff":
             score = np.zeros(len(grams[1]))
-            for j in range(1, n + 1):
-                ratio = self._alphas[j][grams[j]]
-                score = np.where(ratio > 0, ratio * self.alpha ** (n - j), score)
+            for j in range(1, self.order_ + 1):
+                seen = self._alphas[j][grams[j]]
+                score = np.where(seen > 0, seen, score)
             return score
         p = np.full(len(grams[1]), 1.0 / len(self.classes_))
         for j in self._orders():
@@ -1084,21 +1213,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         return p
 
     def _orders(self):
-        return [self.order] if self.smoothing == "add_k" else range(1, self.order + 1)
+        n = self.order_
+        return [n] if self.smoothing_ == "add_k" else range(1, n + 1)
 
     def _dense(self, contexts):
         """Next-token distributions (or scores) of contexts, one row each."""
-        n, n_ids = self.order, self._bos + 1
+        n, n_ids = self.order_, self._bos + 1
         m = len(contexts[0])
-        if self.smoothing == "stupid_backoff":
+        if self.smoothing_ == "stupid_backoff":
             out = np.empty((m, n_ids))
-            out[:] = self._alphas[1][:-1] * self.alpha ** (n - 1)
+            out[:] = self._alphas[1][:-1]
             for j in range(2, n + 1):
                 rows, grams = _children(self._keys[j], contexts[j - 1], n_ids)
-                ratio = self._alphas[j][grams]
-                keep = ratio > 0
+                score = self._alphas[j][grams]
+                keep = score > 0
                 words = self._keys[j][grams[keep]] % n_ids
-                out[rows[keep], words] = ratio[keep] * self.alpha ** (n - j)
+                out[rows[keep], words] = score[keep]
             return out[:, : n_ids - 1]
         out = np.full((m, n_ids), 1.0 / len(self.classes_))
         for j in self._orders():
@@ -1113,7 +1243,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _context_ranks(self, ids, lengths):
         """Context ranks (levels 0..order-1) of the end of each token run."""
-        n = self.order
+        n = self.order_
         m, width = len(lengths), n - 1
         contexts = [np.zeros(m, dtype=np.int64)]
         if width == 0:
@@ -1131,12 +1261,12 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _distributions(self, X):
         """Yield the next-token distributions of the contexts X, in chunks."""
-        if self.backbone == "ngram":
+        if self._backbone == "ngram":
             yield from self._chunks(self._contexts(X))
             return
         kind, tokens, lengths, _ = self._read(X, reset=False)
         ids = self._encode(kind, tokens)
-        if self.backbone == "mlp":
+        if self._backbone == "mlp":
             width = self._network.width_
             yield from self._network.distributions(
                 _histories(ids, lengths, width, self._bos)
@@ -1154,20 +1284,21 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         kind, tokens, lengths, _ = self._read(X, reset=False)
         ids = self._encode(kind, tokens)
         sentence = np.repeat(np.arange(len(lengths)), lengths + 1)
-        if self.backbone != "ngram":
+        if self._backbone != "ngram":
             return self._network.log_probs(ids, lengths), sentence, len(lengths)
-        stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
+        n = self.order_
+        stream, pos = _pad(ids, lengths, n, self._bos, self._eos)
         events = np.flatnonzero(stream != self._bos)
-        ranks = self._stream_ranks(stream, pos, self.order)
+        ranks = self._stream_ranks(stream, pos, n)
         contexts = [np.zeros(len(events), dtype=np.int64)]
-        contexts += [ranks[j][events - 1] for j in range(1, self.order)]
-        grams = [None] + [ranks[j][events] for j in range(1, self.order + 1)]
+        contexts += [ranks[j][events - 1] for j in range(1, n)]
+        grams = [None] + [ranks[j][events] for j in range(1, n + 1)]
         with np.errstate(divide="ignore"):
             log_p = np.log(self._pointwise(contexts, grams))
         return log_p, sentence, len(lengths)
 
     def _unnormalised(self):
-        return self.backbone == "ngram" and self.smoothing == "stupid_backoff"
+        return self.smoothing_ == "stupid_backoff"
 
     def _warn_unnormalised(self, method):
         if self._unnormalised():
@@ -1356,10 +1487,10 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         if seed is not None:
             kind, tokens, _, _ = self._read([seed], reset=False)
             seed_ids = self._encode(kind, tokens)
-        if self.backbone != "ngram":
+        if self._backbone != "ngram":
             out = self._network.generate(seed_ids, n_tokens, temperature, rng)
             return self.classes_[out].tolist()
-        width = self.order - 1
+        width = self.order_ - 1
         history = np.full(width, self._bos, dtype=np.int64)
         start = seed_ids[-width:] if width else []
         history[width - len(start) :] = start
