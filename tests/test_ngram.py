@@ -558,6 +558,32 @@ def test_tokenizers(tokenizer, expected):
     assert lm.n_tokens_ == len(expected)
 
 
+@pytest.mark.parametrize(
+    "tokenizer, match",
+    [
+        (lambda s: [ord(c) for c in s], "a token 97 of type int"),
+        (lambda s: [(c,) for c in s], r"a token \('a',\) of type tuple"),
+        (lambda s: [None for c in s], "a token None of type NoneType"),
+        (str.upper, "returned str 'AB'"),
+        (lambda s: None, "returned NoneType"),
+    ],
+)
+def test_callable_tokenizer_must_return_strings(tokenizer, match):
+    with pytest.raises(TypeError, match="callable tokenizer must return a list of str"):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", "ba"])
+    with pytest.raises(TypeError, match=match):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", "ba"])
+    # also for strings mixed with token lists, and at prediction
+    with pytest.raises(TypeError, match=match):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", ["b", "a"]])
+    lm = NGramLanguageModel(order=2).fit(["a b"]).set_params(tokenizer=tokenizer)
+    with pytest.raises(TypeError, match=match):
+        lm.predict(["ab"])
+    # a generator of strings is fine
+    lm = NGramLanguageModel(order=1, tokenizer=lambda s: iter(s)).fit(["ab"])
+    assert lm.n_tokens_ == 2
+
+
 def test_whitespace_tokenizer_fast_path_matches_split():
     sentences = ["a  b\tc", "", "  ", "d\ne f", "\ue000 g"]
     lm = NGramLanguageModel(order=1).fit(sentences)

@@ -85,10 +85,30 @@ def _holds_strings(values):
     )
 
 
+def _call_tokenizer(tokenizer, sentence):
+    """Tokens of ``sentence`` by a callable tokenizer, checked: a list of str."""
+    tokens = tokenizer(sentence)
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(
+            "A callable tokenizer must return a list of str tokens; for the "
+            f"sentence {sentence[:50]!r} it returned {type(tokens).__name__} "
+            f"{str(tokens)[:50]!r}."
+        )
+    tokens = list(tokens)
+    if not _all_of(tokens, str):
+        bad = next(t for t in tokens if not isinstance(t, str))
+        raise TypeError(
+            "A callable tokenizer must return a list of str tokens; for the "
+            f"sentence {sentence[:50]!r} it returned a token {bad!r} of type "
+            f"{type(bad).__name__}."
+        )
+    return tokens
+
+
 def _make_tokenizer(tokenizer):
     """Return a function mapping one sentence to its list of tokens."""
     if callable(tokenizer):
-        return lambda sentence: list(tokenizer(sentence))
+        return lambda sentence: _call_tokenizer(tokenizer, sentence)
     if tokenizer == "whitespace":
         return str.split
     if tokenizer == "chars":
@@ -382,8 +402,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         ``"whitespace"`` uses ``str.split()``, ``"chars"`` makes every
         character a token (spaces included), any other string is a regular
         expression whose ``re.findall`` matches are the tokens, and a
-        callable maps a string to its list of tokens. Unused for input that
-        is already tokenised.
+        callable maps a string to its list of tokens, which must be strings
+        (a ``TypeError`` says which sentence gave what otherwise). Unused
+        for input that is already tokenised.
 
     backbone : {"ngram", "lstm", "gru", "rnn", "mlp"}, default="ngram"
         How the next-token distribution is computed. ``"ngram"`` counts
