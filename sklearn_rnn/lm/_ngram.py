@@ -413,7 +413,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         prefix (``order`` is ignored), trained with truncated
         backpropagation through time (``bptt``). ``"mlp"`` is a
         feed-forward network over the embeddings of the ``order - 1``
-        previous tokens (``order=1`` gives a unigram model). The parameters
+        previous tokens (``order=1`` gives a unigram model: the network's
+        only input is a constant ``<s>``, whatever the context). The parameters
         below apply to the neural backbones only.
 
     embedding_dim : int, default=64
@@ -815,7 +816,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         )
         if self.backbone == "mlp":
             network = WindowBackbone(**params)
-            width = max(self.order - 1, 1)  # order 1: a constant <s> input
+            width = self.order_ - 1  # 0 (order 1): a unigram model
         else:
             network = RecurrentBackbone(cell=self.backbone, **params)
             width = self.bptt
@@ -989,7 +990,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             return "the network's classes do not match classes_"
         if self._backbone == "mlp":
             order = self.order_
-            if type(order) is not int or network.width_ != max(order - 1, 1):
+            if type(order) is not int or network.width_ != order - 1:
                 return f"order_ = {order!r} does not match the network's window"
         elif self.order_ is not None:
             return "a recurrent backbone with an order_"
