@@ -13,6 +13,10 @@ which :func:`register_safe_type` lists. A file can describe a model but
 cannot run code. (It can still describe a huge network: load only files
 whose size you are ready to allocate.)
 
+An estimator that defines ``_validate_fitted_state()`` has it called once
+loaded: it raises a ``ValueError`` when its fitted attributes contradict each
+other (a header edited by hand), so that such a file is refused at load.
+
 New estimators plug in without code here: an estimator of sklearn_rnn whose
 attributes are numbers, strings, arrays, tensors, lists, dicts (a
 vocabulary), nested estimators, skorch nets and objects of sklearn_rnn's own
@@ -32,7 +36,10 @@ How each kind of value is stored:
 - numpy arrays of numbers, booleans or fixed-width strings, and tensors:
   ``.npy`` members; object arrays of strings and numbers: JSON lists;
 - numpy scalars, tuples, dicts with any keys, pandas indexes, torch devices
-  and dtypes: tagged JSON.
+  and dtypes: tagged JSON;
+- a ``numpy.random.RandomState`` (a ``random_state`` parameter): its
+  Mersenne Twister state, the key as a ``.npy`` member, restored on load, so
+  the loaded generator draws the same numbers the saved one would have.
 
 A value of any other type (e.g. a callable ``tokenizer``) cannot be stored
 safely: :func:`save` raises a ``TypeError`` naming the attribute.
@@ -260,6 +267,8 @@ class _Writer:
             return {"~": "torch_dtype", "v": str(value).removeprefix("torch.")}
         if isinstance(value, pd.Index):
             return self._index(value, where)
+        if isinstance(value, np.random.RandomState):
+            return self._random_state(value, where)
         if _is_net(value):
             return self._net(value, where)
         if _is_estimator(value) and not _is_callback(value):
@@ -333,6 +342,21 @@ class _Writer:
         else:
             out.update(kind="plain", v=self._ndarray(np.asarray(index), where))
         return out
+
+    def _random_state(self, rs, where):
+        state = rs.get_state(legacy=False)
+        if state.get("bit_generator") != "MT19937":
+            raise TypeError(
+                f"{where} is a RandomState driven by {state.get('bit_generator')}; "
+                "only the default MT19937 RandomState can be saved."
+            )
+        return {
+            "~": "random_state",
+            "key": self.array(np.asarray(state["state"]["key"], dtype=np.uint32)),
+            "pos": int(state["state"]["pos"]),
+            "has_gauss": int(state["has_gauss"]),
+            "gauss": float(state["gauss"]),
+        }
 
     def _object(self, obj, how, where):
         name = _qualname(type(obj))
@@ -431,6 +455,8 @@ class _Reader:
             return {self.decode(k): self.decode(v) for k, v in value["v"]}
         if tag == "index":
             return self._index(value)
+        if tag == "random_state":
+            return self._random_state(value)
         if tag == "ref":
             return _lookup(value["v"], "ref")
         if tag == "estimator":
@@ -458,7 +484,30 @@ class _Reader:
         obj.__dict__.update({k: self.decode(v) for k, v in state.items()})
         if _is_estimator(obj) and hasattr(obj, "_validate_params"):
             obj._validate_params()  # parameters edited into invalid values
+        if _is_estimator(obj) and hasattr(obj, "_validate_fitted_state"):
+            obj._validate_fitted_state()  # fitted attributes that disagree
         return obj
+
+    def _random_state(self, value):
+        key = self.array(value["key"])
+        pos, has_gauss, gauss = value["pos"], value["has_gauss"], value["gauss"]
+        # numpy does not check pos: out of range, the generator would read
+        # outside its key.
+        if (
+            key.dtype != np.uint32
+            or key.shape != (624,)
+            or type(pos) is not int
+            or not 0 <= pos <= 624
+            or has_gauss not in (0, 1)
+            or not isinstance(gauss, (int, float))
+        ):
+            raise ValueError(
+                "The stored RandomState state is invalid: it needs a key of 624 "
+                "uint32, a position in [0, 624], has_gauss 0 or 1 and a number."
+            )
+        rs = np.random.RandomState()
+        rs.set_state(("MT19937", key, pos, int(has_gauss), float(gauss)))
+        return rs
 
     def _index(self, value):
         name = self.decode(value["name"])

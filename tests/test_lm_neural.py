@@ -182,6 +182,26 @@ def test_mlp_uses_only_the_last_order_minus_one_tokens(fitted):
     )
 
 
+def test_mlp_of_order_1_is_a_unigram_model():
+    # "a" is always followed by "b": a window over the previous token would
+    # learn it, a unigram model must not (its only input is a constant <s>).
+    corpus = ["a b c"] * 20 + ["c a b"] * 20
+    lm = _fit("mlp", corpus, order=1, max_epochs=30, lr=5e-2)
+    contexts = ["", "a", "b", "x y c", "c a"]
+    proba = lm.predict_proba(contexts)
+    np.testing.assert_allclose(proba, np.repeat(proba[:1], len(contexts), 0))
+    # close to the unigram frequencies: a, b, c and </s> a quarter each
+    classes = list(lm.classes_)
+    columns = [classes.index(t) for t in ("a", "b", "c", "</s>")]
+    np.testing.assert_allclose(proba[0, columns], 0.25, atol=0.05)
+    # scoring and generation use the same distribution everywhere
+    expected = np.log(proba[0, columns]).sum()
+    assert lm.score_samples(["a b c"])[0] == pytest.approx(expected, rel=1e-9)
+    assert lm.score_samples(["c b a"])[0] == pytest.approx(expected, rel=1e-9)
+    greedy = lm.predict([""])[0]
+    assert lm.generate(4, seed="a b", temperature=0) == [greedy] * 4
+
+
 # ----------------------------------------------------------------------
 # Input formats, generation, reproducibility
 # ----------------------------------------------------------------------
@@ -206,6 +226,20 @@ def test_generate(fitted, backbone):
     assert a != lm.generate(50, seed="the", temperature=0.8, random_state=1)
     greedy = lm.generate(1, seed="the cat", temperature=0)
     assert greedy == lm.predict(["the cat"]).tolist()
+
+
+@pytest.mark.parametrize("backbone", ["gru", "mlp"])
+def test_generate_with_extreme_temperatures(fitted, backbone):
+    # log(p) / T overflows for every token: the limit is greedy decoding,
+    # never a NaN draw; an infinite temperature is refused.
+    lm = fitted[0][backbone]
+    greedy = lm.generate(6, seed="the", temperature=0)
+    for seed in range(5):
+        assert lm.generate(6, seed="the", temperature=1e-310, random_state=seed) == (
+            greedy
+        )
+    with pytest.raises(ValueError, match="temperature must be a finite"):
+        lm.generate(3, temperature=float("inf"))
 
 
 @pytest.mark.parametrize("backbone", ["lstm", "mlp"])

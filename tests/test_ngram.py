@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sklearn_rnn import NGramLanguageModel
+from sklearn_rnn.lm._ngram import _sample
 
 SMOOTHINGS = ["mle", "add_k", "kneser_ney", "modified_kneser_ney", "stupid_backoff"]
 NORMALISED = [s for s in SMOOTHINGS if s != "stupid_backoff"]
@@ -69,10 +70,21 @@ class Reference:
             j: Counter(e[order - j :] for e in events) for j in range(1, order + 1)
         }
         kn = smoothing in ("kneser_ney", "modified_kneser_ney")
+        # KenLM (modified Kneser-Ney): no n-gram has <s> after its first
+        # token, and an n-gram starting with <s> keeps its raw count.
+        kenlm = smoothing == "modified_kneser_ney"
+        if kenlm:
+            for table in self.raw.values():
+                for g in [g for g in table if "<s>" in g[1:]]:
+                    del table[g]
         self.used = {}
         for j in range(1, order + 1):
             if kn and j < order:  # one per distinct left extension
                 self.used[j] = Counter(g[1:] for g in self.raw[j + 1])
+                if kenlm:
+                    self.used[j].update(
+                        {g: c for g, c in self.raw[j].items() if g[0] == "<s>"}
+                    )
             else:
                 self.used[j] = self.raw[j]
         self.children = {}
@@ -276,6 +288,46 @@ def test_modified_kneser_ney_lower_orders_use_continuation_counts():
         np.testing.assert_array_equal(lm.count_of_counts_[j - 1], expected)
 
 
+def test_modified_kneser_ney_counts_sentence_starts_as_kenlm():
+    # One-token sentences a (4 times), b (3), c, d (twice each) and e (once),
+    # order 3. As in KenLM, nothing precedes <s>: the bigrams "<s> w" keep
+    # their raw counts 4, 3, 2, 2, 1, and "w </s>" have continuation count 1
+    # (only "<s> w </s>"); the trigrams "<s> <s> w" are padding, not counted.
+    corpus = ["a"] * 4 + ["b"] * 3 + ["c", "d"] * 2 + ["e"]
+    with pytest.warns(UserWarning, match="order-1 n-grams"):
+        lm = NGramLanguageModel(order=3, smoothing="modified_kneser_ney").fit(corpus)
+    # order 1: continuation counts a..e 1, </s> 5 (fallback discounts);
+    # order 2: n1 = 1 + 5, n2 = 2, n3 = 1, n4 = 1; order 3: "<s> w </s>".
+    np.testing.assert_array_equal(
+        lm.count_of_counts_, [[5, 0, 0, 0], [6, 2, 1, 1], [1, 2, 1, 1]]
+    )
+    # Order 2: Y = 6/10, D1 = 1 - 2Y 2/6, D2 = 2 - 3Y 1/2, D3+ = 3 - 4Y 1/1.
+    # Order 3: Y = 1/5, D1 = 1 - 2Y 2, D2 = 2 - 3Y 1/2, D3+ = 3 - 4Y.
+    np.testing.assert_allclose(
+        lm.discounts_,
+        [[0.5, 1.0, 1.5], [0.6, 1.1, 0.6], [0.2, 1.7, 2.2]],
+        rtol=1e-12,
+    )
+    classes = list(lm.classes_)
+    # Unigram level: continuation counts (10 in all), 7 classes.
+    p1_a = (1 - 0.5) / 10 + (5 * 0.5 + 1.5) / 10 / 7
+    p1_eos = (5 - 1.5) / 10 + (5 * 0.5 + 1.5) / 10 / 7
+    # First token: the context <s> <s> has no n-gram, so P(a | <s>) is read
+    # from the raw bigram counts (12 sentences), with gamma = 4 / 12.
+    p_a = (4 - 0.6) / 12 + (0.6 + 0.6 + 1.1 + 1.1 + 0.6) / 12 * p1_a
+    assert lm.predict_proba([""])[0, classes.index("a")] == pytest.approx(p_a)
+    # After "a": "<s> a </s>" (4 times, D3+ = 2.2) over "a </s>" (D1 = 0.6).
+    p2_eos = (1 - 0.6) + 0.6 * p1_eos
+    p_eos = (4 - 2.2) / 4 + 2.2 / 4 * p2_eos
+    assert lm.predict_proba(["a"])[0, classes.index("</s>")] == pytest.approx(p_eos)
+    contexts = [[], ["zzz"], ["a", "a"], ["e", "b"]] + [[w] for w in classes[1:]]
+    np.testing.assert_allclose(lm.predict_proba(contexts).sum(axis=1), 1, rtol=1e-12)
+    # The plain Kneser-Ney smoothing keeps continuation counts for "<s> w"
+    # (1 each), as nltk.lm does.
+    kn = NGramLanguageModel(order=3, smoothing="kneser_ney").fit(corpus)
+    np.testing.assert_array_equal(kn.count_of_counts_[1], [10, 0, 0, 0])
+
+
 def test_modified_kneser_ney_falls_back_on_tiny_corpora():
     with pytest.warns(UserWarning, match="order-[12] n-grams"):
         lm = NGramLanguageModel(order=2, smoothing="modified_kneser_ney").fit(
@@ -324,10 +376,29 @@ def test_generate_follows_the_model():
         previous = "<s>" if token == "</s>" else token
 
 
+@pytest.mark.parametrize("temperature", [1e-310, 5e-324, 1e-300, 1e-3])
+def test_generate_never_draws_a_zero_probability_token(temperature):
+    # After "b" only c (2/3) and d (1/3) have probability; log(p) / T
+    # overflows for tiny T, whose limit is the greedy choice.
+    lm = NGramLanguageModel(order=2, smoothing="mle").fit(
+        ["a b c", "a b d", "b c d e", "c"]
+    )
+    for seed in range(20):
+        tokens = lm.generate(1, seed="b", temperature=temperature, random_state=seed)
+        assert tokens == ["c"]
+    p = np.array([0.0, 0.6, 0.4, 0.0])
+    rng = np.random.RandomState(0)
+    draws = {_sample(p, t, rng) for t in (1e-310, 0.5, 1.0, 3.0) for _ in range(50)}
+    assert draws == {1, 2}
+
+
 def test_generate_validates_its_arguments():
     lm = NGramLanguageModel(order=2).fit(["a b"])
     with pytest.raises(ValueError, match="temperature"):
         lm.generate(3, temperature=-1)
+    for temperature in (np.inf, np.nan):
+        with pytest.raises(ValueError, match="temperature must be a finite"):
+            lm.generate(3, temperature=temperature)
     with pytest.raises(TypeError, match="n_tokens"):
         lm.generate(2.5)
 
@@ -450,6 +521,27 @@ def test_integer_ids():
         lm.predict(["a b"])
 
 
+@pytest.mark.parametrize("big", [2**62, 2**63 - 1, 2**63, 2**70, -(2**62)])
+def test_token_ids_out_of_range_are_refused(big):
+    # Token lists get the range check of 2-D arrays: no float64 classes_ with
+    # colliding ids, no raw OverflowError.
+    rows = [[big, 1], [big, 2]]
+    forms = [rows]
+    if abs(big) < 2**63:
+        forms.append(np.array(rows, dtype=np.int64))
+    for X in forms:
+        with pytest.raises(ValueError, match=r"Token ids must lie in \(-2\*\*62"):
+            NGramLanguageModel(order=2).fit(X)
+    lm = NGramLanguageModel(order=2).fit([[3, 1], [3, 2]])
+    with pytest.raises(ValueError, match="Token ids must lie in"):
+        lm.predict([[big]])
+    # the largest ids allowed still give int64 classes_
+    top = 2**62 - 1
+    lm = NGramLanguageModel(order=2).fit([[top, -top]])
+    assert lm.classes_.dtype == np.int64
+    assert lm.classes_.tolist() == [-top, top, top + 1, top + 2]
+
+
 @pytest.mark.parametrize(
     "tokenizer, expected",
     [
@@ -464,6 +556,32 @@ def test_tokenizers(tokenizer, expected):
     lm = NGramLanguageModel(order=1, tokenizer=tokenizer).fit(["ab c.d  e"])
     assert sorted(lm.classes_) == sorted(set(expected) | {"</s>", "<unk>"})
     assert lm.n_tokens_ == len(expected)
+
+
+@pytest.mark.parametrize(
+    "tokenizer, match",
+    [
+        (lambda s: [ord(c) for c in s], "a token 97 of type int"),
+        (lambda s: [(c,) for c in s], r"a token \('a',\) of type tuple"),
+        (lambda s: [None for c in s], "a token None of type NoneType"),
+        (str.upper, "returned str 'AB'"),
+        (lambda s: None, "returned NoneType"),
+    ],
+)
+def test_callable_tokenizer_must_return_strings(tokenizer, match):
+    with pytest.raises(TypeError, match="callable tokenizer must return a list of str"):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", "ba"])
+    with pytest.raises(TypeError, match=match):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", "ba"])
+    # also for strings mixed with token lists, and at prediction
+    with pytest.raises(TypeError, match=match):
+        NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", ["b", "a"]])
+    lm = NGramLanguageModel(order=2).fit(["a b"]).set_params(tokenizer=tokenizer)
+    with pytest.raises(TypeError, match=match):
+        lm.predict(["ab"])
+    # a generator of strings is fine
+    lm = NGramLanguageModel(order=1, tokenizer=lambda s: iter(s)).fit(["ab"])
+    assert lm.n_tokens_ == 2
 
 
 def test_whitespace_tokenizer_fast_path_matches_split():
@@ -521,6 +639,38 @@ def test_pickle_and_refit():
     assert lm.n_features_in_ == 2
     lm.fit(["a b"])
     assert not hasattr(lm, "n_features_in_")
+
+
+@pytest.mark.parametrize("smoothing", ["kneser_ney", "stupid_backoff"])
+def test_set_params_after_fit_changes_nothing_until_refit(smoothing):
+    corpus = _corpus()
+    lm = _fit(corpus, order=3, smoothing=smoothing)
+    assert (lm.order_, lm.smoothing_) == (3, smoothing)
+    prefixes = _prefixes(3)
+    proba = lm.predict_proba(prefixes)
+    scores = lm.score_samples(corpus[:10])
+    tokens = lm.generate(20, random_state=0)
+    for params in (
+        dict(order=2),
+        dict(order=5),
+        dict(order=1, smoothing="add_k"),
+        dict(smoothing="stupid_backoff" if smoothing != "stupid_backoff" else "mle"),
+        dict(alpha=0.1),
+        dict(backbone="lstm"),
+    ):
+        lm.set_params(**params)
+        np.testing.assert_array_equal(lm.predict_proba(prefixes), proba)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            np.testing.assert_array_equal(lm.score_samples(corpus[:10]), scores)
+        assert lm.generate(20, random_state=0) == tokens
+    # the next fit uses the new parameters
+    lm.set_params(backbone="ngram").fit(corpus)
+    fresh = _fit(corpus, **lm.get_params())
+    assert (lm.order_, lm.smoothing_) == (1, fresh.smoothing)
+    new = lm.predict_proba(prefixes)
+    np.testing.assert_array_equal(new, fresh.predict_proba(prefixes))
+    assert not np.allclose(new, proba)
 
 
 def test_long_orders_and_large_vocabularies():

@@ -98,6 +98,49 @@ def test_unfitted_estimators_round_trip():
         assert loaded.get_params(deep=False).keys() == est.get_params(deep=False).keys()
 
 
+def test_random_state_instance_round_trips():
+    # A RandomState parameter is stored as its state: the loaded generator
+    # is a new object that draws what the saved one would have drawn.
+    rs = np.random.RandomState(0)
+    rs.random_sample(7)
+    rs.standard_normal()  # leaves a cached Gaussian (has_gauss=1)
+    lm = NGramLanguageModel(order=2, random_state=rs).fit(["a b", "b a"])
+    raw = _saved(lm)
+    loaded = load(io.BytesIO(raw))
+    assert isinstance(loaded.random_state, np.random.RandomState)
+    assert loaded.random_state is not rs
+    assert _saved(loaded) == raw
+    np.testing.assert_array_equal(
+        loaded.random_state.standard_normal(5), rs.standard_normal(5)
+    )
+    np.testing.assert_array_equal(
+        loaded.random_state.randint(0, 10**6, 5), rs.randint(0, 10**6, 5)
+    )
+    # a network fitted from the loaded generator is the one fitted from a
+    # copy of the saved generator
+    params = dict(backbone="mlp", order=2, hidden_size=4, embedding_dim=3)
+    mlp = NGramLanguageModel(**params, max_epochs=1, random_state=rs)
+    twin = load(io.BytesIO(_saved(mlp)))
+    corpus = ["a b c", "b c a"] * 3
+    np.testing.assert_array_equal(
+        twin.fit(corpus).predict_proba(["a"]), mlp.fit(corpus).predict_proba(["a"])
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("pos", 10**6), ("pos", -1), ("has_gauss", 7), ("gauss", "x"), ("pos", 1.5)],
+)
+def test_tampered_random_state_is_refused(field, value):
+    raw = _saved(NGramLanguageModel(random_state=np.random.RandomState(0)))
+
+    def edit(header):
+        header["estimator"]["v"]["random_state"][field] = value
+
+    with pytest.raises(ValueError, match="RandomState state is invalid"):
+        load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+
+
 def test_loaded_model_keeps_training_with_warm_start():
     X = np.random.RandomState(0).normal(size=(40, 6))
     y = X.sum(axis=1)
@@ -243,6 +286,56 @@ def test_tampered_header_raises_value_error(edit, match):
     raw = _saved(_fitted(CASES[0]))
     with pytest.raises(ValueError, match=match):
         load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+
+
+def _case(name):
+    return next(case for case in CASES if case.name == name)
+
+
+@pytest.mark.parametrize(
+    "case_name, attribute, value",
+    [
+        ("NGramLanguageModel", "order_", 2),
+        ("NGramLanguageModel", "order_", 5),
+        ("NGramLanguageModel", "order_", "3"),
+        ("NGramLanguageModel", "smoothing_", "stupid_backoff"),
+        ("NGramLanguageModel", "smoothing_", "mle"),
+        ("NGramLanguageModel", "smoothing_", "add_k"),
+        ("NGramLanguageModel", "_bos", 1),
+        ("NGramLanguageModel", "_eos", 3),
+        ("NGramLanguageModel", "_unk", 99),
+        ("NGramLanguageModel", "_backbone", "lstm"),
+        ("NGramLanguageModel-mlp", "order_", 5),
+        ("NGramLanguageModel-mlp", "_eos", 2),
+        ("NGramLanguageModel-lstm", "_backbone", "ngram"),
+    ],
+)
+def test_inconsistent_fitted_state_is_refused(case_name, attribute, value):
+    # A header whose fitted attributes were edited no longer loads (it used
+    # to load and predict nonsense, or fail later with an IndexError).
+    raw = _saved(_fitted(_case(case_name)))
+
+    def edit(header):
+        header["estimator"]["v"][attribute] = value
+
+    with pytest.raises(ValueError, match="fitted state of this NGramLanguageModel"):
+        load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+
+
+def test_edited_parameter_does_not_change_the_fitted_model():
+    # Parameters only apply to the next fit: a file whose order or smoothing
+    # parameter differs from the fitted ones loads and predicts as saved.
+    case = _case("NGramLanguageModel")
+    est = _fitted(case)
+    raw = _saved(est)
+    for name, value in (("order", 2), ("order", 5), ("smoothing", "mle")):
+
+        def edit(header, name=name, value=value):
+            header["estimator"]["v"][name] = value
+
+        loaded = load(io.BytesIO(_rewrite(raw, edit_header=edit)))
+        assert getattr(loaded, name) == value
+        np.testing.assert_array_equal(case.output(loaded), case.output(est))
 
 
 def _replace_refs(node, old, new):

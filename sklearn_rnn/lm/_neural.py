@@ -21,6 +21,8 @@ lane, so the state a chunk starts from was computed by the previous batch.
 
 **The window backbone** (Bengio et al., 2003) predicts each token from the
 ``order - 1`` tokens before it, padded with ``<s>``, like the n-gram model.
+With ``order=1`` it reads no token: its one input is a constant ``<s>``, so
+it is a unigram model.
 """
 
 import copy
@@ -376,20 +378,30 @@ class RecurrentBackbone(_NeuralBackbone):
 
 
 class WindowBackbone(_NeuralBackbone):
-    """Bengio's feed-forward network over the previous ``order - 1`` tokens."""
+    """Bengio's feed-forward network over the previous ``order - 1`` tokens.
+
+    ``width_`` is ``order - 1``; with 0 the module still gets one input
+    column, always ``<s>`` (see :meth:`_inputs`).
+    """
 
     def _module_class(self):
         return WindowLanguageModel
 
+    def _inputs(self, histories):
+        """The module's input for ``(n, width_)`` histories of token ids."""
+        if self.width_ == 0:
+            return np.full((len(histories), 1), self.n_classes_, dtype=np.int64)
+        return histories
+
     def _training_data(self, ids, lengths):
         X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
-        return X, None, y
+        return self._inputs(X), None, y
 
     def _module_params(self, n_outputs):
         return dict(
             vocab_size=n_outputs + 1,
             n_classes=n_outputs,
-            context_size=self.width_,
+            context_size=max(self.width_, 1),
             embedding_dim=self.embedding_dim,
             hidden_size=self.hidden_size,
             dropout=self.dropout,
@@ -407,7 +419,7 @@ class WindowBackbone(_NeuralBackbone):
         module = self._inference_module()
         X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
         out, start = np.empty(len(y)), 0
-        for logits in self._logits(module, X):
+        for logits in self._logits(module, self._inputs(X)):
             log_p = torch.log_softmax(logits, dim=-1)
             t = torch.from_numpy(y[start : start + len(logits)])
             out[start : start + len(logits)] = log_p.gather(1, t[:, None])[:, 0]
@@ -417,26 +429,27 @@ class WindowBackbone(_NeuralBackbone):
     def distributions(self, histories):
         """Yield next-token distributions for ``(n, width)`` id histories."""
         module = self._inference_module()
-        for logits in self._logits(module, histories):
+        for logits in self._logits(module, self._inputs(histories)):
             yield torch.softmax(logits, dim=-1).numpy()
 
     def generate(self, history, n_tokens, temperature, rng):
         module = self._inference_module()
-        bos, eos = self.n_classes_, self._eos
-        window = np.full(self.width_, bos, dtype=np.int64)
-        history = np.asarray(history, dtype=np.int64)[-self.width_ :]
+        bos, eos, width = self.n_classes_, self._eos, self.width_
+        window = np.full(width, bos, dtype=np.int64)
+        history = np.asarray(history, dtype=np.int64)
+        history = history[max(len(history) - width, 0) :]
         if len(history):
-            window[self.width_ - len(history) :] = history
+            window[width - len(history) :] = history
         out = np.empty(n_tokens, dtype=np.int64)
         with torch.no_grad():
             for i in range(n_tokens):
-                X = torch.as_tensor(window[None, :], device=self._device)
+                X = torch.as_tensor(self._inputs(window[None, :]), device=self._device)
                 p = torch.softmax(module(X)[0], dim=-1).cpu().numpy()
                 token = _sample(p, temperature, rng)
                 out[i] = token
                 if token == eos:
                     window[:] = bos
-                else:
+                elif width:
                     window[:-1] = window[1:]
                     window[-1] = token
         return out

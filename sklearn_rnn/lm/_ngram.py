@@ -52,6 +52,7 @@ _BACKBONE_ATTRIBUTES = (
 )
 
 _KNESER_NEY = ("kneser_ney", "modified_kneser_ney")
+_SMOOTHINGS = ("mle", "add_k", *_KNESER_NEY, "stupid_backoff")
 
 # Discounts used by modified Kneser-Ney for an order whose count-of-counts
 # cannot give valid estimates (KenLM's ``--discount_fallback`` default).
@@ -84,10 +85,30 @@ def _holds_strings(values):
     )
 
 
+def _call_tokenizer(tokenizer, sentence):
+    """Tokens of ``sentence`` by a callable tokenizer, checked: a list of str."""
+    tokens = tokenizer(sentence)
+    if isinstance(tokens, (str, bytes)) or not hasattr(tokens, "__iter__"):
+        raise TypeError(
+            "A callable tokenizer must return a list of str tokens; for the "
+            f"sentence {sentence[:50]!r} it returned {type(tokens).__name__} "
+            f"{str(tokens)[:50]!r}."
+        )
+    tokens = list(tokens)
+    if not _all_of(tokens, str):
+        bad = next(t for t in tokens if not isinstance(t, str))
+        raise TypeError(
+            "A callable tokenizer must return a list of str tokens; for the "
+            f"sentence {sentence[:50]!r} it returned a token {bad!r} of type "
+            f"{type(bad).__name__}."
+        )
+    return tokens
+
+
 def _make_tokenizer(tokenizer):
     """Return a function mapping one sentence to its list of tokens."""
     if callable(tokenizer):
-        return lambda sentence: list(tokenizer(sentence))
+        return lambda sentence: _call_tokenizer(tokenizer, sentence)
     if tokenizer == "whitespace":
         return str.split
     if tokenizer == "chars":
@@ -139,11 +160,26 @@ def _all_of(items, kind):
     return all(issubclass(t, kind) for t in set(map(type, items)))
 
 
+# Integer token ids must lie strictly between -_MAX_ID and _MAX_ID: the ids
+# of the end and unknown tokens (the largest id + 1 and + 2) then fit int64.
+_MAX_ID = 2**62
+
+
+def _check_id_range(low, high):
+    if low <= -_MAX_ID or high >= _MAX_ID:
+        bad = high if high >= _MAX_ID else low
+        raise ValueError(
+            f"Token ids must lie in (-2**62, 2**62); got {bad}. Map large ids "
+            "to smaller integers, or pass the tokens as strings."
+        )
+
+
 def _token_array(flat):
     """Return ``(kind, array)``: "text" for str tokens, "ids" for integers."""
     if _all_of(flat, str):
         return "text", _object_array(flat)
     if _all_of(flat, Integral):
+        _check_id_range(int(min(flat)), int(max(flat)))
         return "ids", np.asarray(flat, dtype=np.int64)
     bad = [t for t in flat if not isinstance(t, (str, Integral))][:1]
     if bad:
@@ -253,17 +289,27 @@ def _sample(p, temperature, rng):
     """Draw an index from the distribution (or scores) ``p``.
 
     ``temperature`` 0 takes the most likely index; otherwise the draw is from
-    ``p ** (1 / temperature)``, renormalised.
+    ``p ** (1 / temperature)``, renormalised. When a temperature so small
+    that ``log(p) / temperature`` overflows leaves no finite value, the draw
+    is its limit: the most likely index. An index of probability zero is
+    never drawn.
     """
     if temperature == 0:
         return int(p.argmax())
     if temperature != 1:
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             log_p = np.log(p) / temperature
-        p = np.exp(log_p - log_p.max())
-    cumulative = np.cumsum(p)
+        top = log_p.max()
+        if not np.isfinite(top):
+            return int(p.argmax())
+        p = np.exp(log_p - top)
+    candidates = np.flatnonzero(p > 0)
+    if len(candidates) == 0:
+        return int(p.argmax())
+    cumulative = np.cumsum(p[candidates])
     u = rng.random_sample() * cumulative[-1]
-    return min(int(np.searchsorted(cumulative, u, side="right")), len(p) - 1)
+    pick = np.searchsorted(cumulative, u, side="right")
+    return int(candidates[min(int(pick), len(candidates) - 1)])
 
 
 def _modified_kn_discounts(n1, n2, n3, n4):
@@ -319,13 +365,14 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         - ``"add_k"``: ``(c(h w) + k) / (c(h) + k |V|)`` on the highest
           order only (Lidstone; Laplace for ``k=1``).
         - ``"kneser_ney"``: interpolated Kneser-Ney with one fixed
-          ``discount`` for all orders; lower orders use continuation counts
-          (the number of distinct words seen before an n-gram) and the
+          ``discount`` for all orders; every lower-order n-gram uses its
+          continuation count (the number of distinct words seen before it;
+          1 for an n-gram starting with ``<s>``), as nltk.lm does, and the
           unigram level is interpolated with the uniform distribution.
         - ``"modified_kneser_ney"``: interpolated modified Kneser-Ney (Chen &
-          Goodman), the method of KenLM and SRILM: three discounts per
-          order, for n-grams seen once, twice and three or more times,
-          estimated from the count-of-counts (see Notes).
+          Goodman) as KenLM estimates it: three discounts per order, for
+          n-grams seen once, twice and three or more times, estimated from
+          the count-of-counts, and KenLM's adjusted counts (see Notes).
         - ``"stupid_backoff"``: Brants et al.'s scores ``c(h w) / c(h)``,
           or ``alpha`` times the score of the shorter context when
           ``c(h w) = 0``. These are **not probabilities**: they do not sum
@@ -355,8 +402,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         ``"whitespace"`` uses ``str.split()``, ``"chars"`` makes every
         character a token (spaces included), any other string is a regular
         expression whose ``re.findall`` matches are the tokens, and a
-        callable maps a string to its list of tokens. Unused for input that
-        is already tokenised.
+        callable maps a string to its list of tokens, which must be strings
+        (a ``TypeError`` says which sentence gave what otherwise). Unused
+        for input that is already tokenised.
 
     backbone : {"ngram", "lstm", "gru", "rnn", "mlp"}, default="ngram"
         How the next-token distribution is computed. ``"ngram"`` counts
@@ -365,7 +413,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         prefix (``order`` is ignored), trained with truncated
         backpropagation through time (``bptt``). ``"mlp"`` is a
         feed-forward network over the embeddings of the ``order - 1``
-        previous tokens (``order=1`` gives a unigram model). The parameters
+        previous tokens (``order=1`` gives a unigram model: the network's
+        only input is a constant ``<s>``, whatever the context). The parameters
         below apply to the neural backbones only.
 
     embedding_dim : int, default=64
@@ -443,13 +492,25 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     n_tokens_ : int
         Number of training tokens, padding excluded.
 
-    count_of_counts_ : ndarray of shape (order, 4)
+    order_ : int or None
+        The ``order`` the model was fitted with (None for the recurrent
+        backbones, which read the whole prefix). Prediction uses the fitted
+        ``order_``, ``smoothing_`` and ``alpha`` and the fitted backbone:
+        changing these parameters with ``set_params`` takes effect at the
+        next ``fit`` only.
+
+    smoothing_ : str or None
+        The ``smoothing`` the counts were fitted with; None for the neural
+        backbones.
+
+    count_of_counts_ : ndarray of shape (order_, 4)
         Row ``j - 1`` holds ``n1, n2, n3, n4``: how many distinct n-grams of
         order ``j`` have count 1, 2, 3 and 4, using the counts the smoothing
-        uses at that order (continuation counts below the highest order for
-        the Kneser-Ney smoothings, raw counts otherwise).
+        uses at that order: continuation counts below the highest order for
+        the Kneser-Ney smoothings, raw counts otherwise, and KenLM's
+        adjusted counts for ``"modified_kneser_ney"`` (see Notes).
 
-    discounts_ : ndarray of shape (order, 3) or None
+    discounts_ : ndarray of shape (order_, 3) or None
         Row ``j - 1`` holds the discounts ``D1, D2, D3+`` of order ``j`` for
         the Kneser-Ney smoothings (all equal to ``discount`` for
         ``"kneser_ney"``); None for the others. ``count_of_counts_`` and
@@ -500,13 +561,21 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     model was fitted on, as everywhere in scikit-learn; pass a list of token
     lists for other lengths.
 
-    **Modified Kneser-Ney discounts.** For each order, with ``n_r`` the
-    number of n-grams of count ``r`` (continuation counts below the highest
-    order, as KenLM does), ``Y = n1 / (n1 + 2 n2)``, ``D1 = 1 - 2 Y n2 /
-    n1``, ``D2 = 2 - 3 Y n3 / n2`` and ``D3+ = 3 - 4 Y n4 / n3``. When an
-    ``n_r`` is zero or an estimate falls outside ``(0, r]`` (tiny corpora),
-    that order uses ``(0.5, 1.0, 1.5)`` with a warning, like KenLM's
-    ``--discount_fallback``.
+    **Modified Kneser-Ney counts and discounts.** ``"modified_kneser_ney"``
+    uses KenLM's adjusted counts: below the highest order, the continuation
+    count of an n-gram, except for an n-gram starting with ``<s>``, which
+    keeps its raw count since nothing can precede ``<s>``; and an n-gram
+    with ``<s>`` after its first token (made only by the padding of the
+    higher orders, such as ``<s> <s> w``) is not counted at all, so that the
+    context of several ``<s>`` backs off to the single ``<s>``: the first
+    token of a sentence is predicted from the raw counts of ``<s> w``. (The
+    plain ``"kneser_ney"`` keeps nltk.lm's convention: continuation counts
+    for every lower-order n-gram, ``<s> w`` included.) For each order, with
+    ``n_r`` the number of n-grams of adjusted count ``r``, ``Y = n1 / (n1 +
+    2 n2)``, ``D1 = 1 - 2 Y n2 / n1``, ``D2 = 2 - 3 Y n3 / n2`` and ``D3+ =
+    3 - 4 Y n4 / n3``. When an ``n_r`` is zero or an estimate falls outside
+    ``(0, r]`` (tiny corpora), that order uses ``(0.5, 1.0, 1.5)`` with a
+    warning, like KenLM's ``--discount_fallback``.
 
     **Comparison with nltk.lm.** On the same n-grams and discount, nltk's
     ``KneserNeyInterpolated`` gives the same probabilities (tested to 1e-9),
@@ -573,9 +642,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "order": [Interval(Integral, 1, None, closed="left")],
         "smoothing": [
-            StrOptions(
-                {"mle", "add_k", "kneser_ney", "modified_kneser_ney", "stupid_backoff"}
-            )
+            StrOptions(set(_SMOOTHINGS))
         ],
         "discount": [None, Interval(Real, 0, 1, closed="right")],
         "k": [Interval(Real, 0, None, closed="neither")],
@@ -710,12 +777,18 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                 if hasattr(self, name):
                     delattr(self, name)
         self._kind = kind
+        # Prediction reads what was fitted, never the current parameters: a
+        # set_params after fit changes nothing until the next fit.
+        self._backbone = self.backbone
+        recurrent = self.backbone not in ("ngram", "mlp")
+        self.order_ = None if recurrent else int(self.order)
+        self.smoothing_ = self.smoothing if self.backbone == "ngram" else None
         ids = self._build_vocabulary(kind, tokens)
         self.n_tokens_ = int(len(ids))
         if self.backbone != "ngram":
             self._fit_network(ids, lengths)
             return self
-        stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
+        stream, pos = _pad(ids, lengths, self.order_, self._bos, self._eos)
         del ids, tokens
         self._count(stream, pos)
         return self
@@ -743,7 +816,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         )
         if self.backbone == "mlp":
             network = WindowBackbone(**params)
-            width = max(self.order - 1, 1)  # order 1: a constant <s> input
+            width = self.order_ - 1  # 0 (order 1): a unigram model
         else:
             network = RecurrentBackbone(cell=self.backbone, **params)
             width = self.bptt
@@ -824,8 +897,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                     "row; got non-integer values. Pass text as a list of "
                     "strings or of token lists."
                 )
-        if X.size and np.abs(X).max() >= 2**62:
-            raise ValueError("Token ids must lie in (-2**62, 2**62).")
+        if X.size:
+            _check_id_range(X.min(), X.max())
         lengths = np.full(X.shape[0], X.shape[1], dtype=np.int64)
         return "ids", X.astype(np.int64).ravel(), lengths
 
@@ -862,6 +935,117 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self._bos = len(self.classes_)
         return lut[codes]
 
+    def _validate_fitted_state(self):
+        """Raise a ValueError if the fitted attributes contradict each other.
+
+        :func:`sklearn_rnn.persistence.load` calls it: a file whose header
+        was edited (``order_``, the special token ids, ...) is refused instead
+        of predicting nonsense or failing later with an IndexError.
+        """
+        if not hasattr(self, "classes_"):
+            return  # not fitted
+        try:
+            problem = self._fitted_state_problem()
+        except (AttributeError, TypeError, IndexError, KeyError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            raise ValueError(
+                f"The fitted state of this {type(self).__name__} is inconsistent "
+                f"({problem}); the file is corrupted or was edited."
+            )
+
+    def _fitted_state_problem(self):
+        """Describe the first inconsistency of the fitted state, or None."""
+        backbones = ("ngram", "lstm", "gru", "rnn", "mlp")
+        if self._backbone not in backbones or self._kind not in ("text", "ids"):
+            return "unknown backbone or input kind"
+        classes = self.classes_
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            return "classes_ is not a 1-D array"
+        if not np.all(classes[1:] > classes[:-1]):
+            return "classes_ is not sorted"
+        n_classes = len(classes)
+        if self._bos != n_classes:
+            return f"the start symbol's id {self._bos!r} is not {n_classes}"
+        for name, token in (("_eos", self.eos_token_), ("_unk", self.unk_token_)):
+            index = getattr(self, name)
+            if not (type(index) is int and 0 <= index < n_classes):
+                return f"{name} = {index!r} is not a class index"
+            if classes[index] != token:
+                return f"{name} = {index} does not point to {token!r}"
+        if self._kind == "text" and (self.eos_token_, self.unk_token_) != (
+            EOS_TOKEN,
+            UNK_TOKEN,
+        ):
+            return "wrong end or unknown token"
+        if self._backbone != "ngram":
+            return self._network_problem()
+        return self._counts_problem()
+
+    def _network_problem(self):
+        network = self._network
+        if self.smoothing_ is not None:
+            return "a neural backbone with a smoothing_"
+        if network.n_classes_ != len(self.classes_) or network._eos != self._eos:
+            return "the network's classes do not match classes_"
+        if self._backbone == "mlp":
+            order = self.order_
+            if type(order) is not int or network.width_ != order - 1:
+                return f"order_ = {order!r} does not match the network's window"
+        elif self.order_ is not None:
+            return "a recurrent backbone with an order_"
+        return None
+
+    def _counts_problem(self):
+        n, smoothing = self.order_, self.smoothing_
+        if type(n) is not int or n < 1:
+            return f"order_ = {n!r}"
+        if smoothing not in _SMOOTHINGS:
+            return f"smoothing_ = {smoothing!r}"
+        if len(self._keys) != n + 1 or len(self._alphas) != n + 1:
+            return f"order_ = {n} does not match the stored n-grams"
+        if len(self._gammas) != n:
+            return f"order_ = {n} does not match the stored n-grams"
+        if np.shape(self.count_of_counts_) != (n, 4):
+            return "count_of_counts_ does not match order_"
+        if (self.discounts_ is None) != (smoothing not in _KNESER_NEY) or (
+            self.discounts_ is not None and np.shape(self.discounts_) != (n, 3)
+        ):
+            return "discounts_ does not match smoothing_ and order_"
+        n_ids = self._bos + 1
+        sizes = [1, n_ids]
+        for j in range(2, n + 1):
+            keys = self._keys[j]
+            if not (isinstance(keys, np.ndarray) and keys.dtype.kind in "iu"):
+                return f"the keys of order {j} are not an integer array"
+            bound = sizes[j - 1] * n_ids
+            if keys.ndim != 1 or (
+                len(keys)
+                and (
+                    keys[0] < 0
+                    or keys[-1] >= bound
+                    or not np.all(keys[1:] > keys[:-1])
+                )
+            ):
+                return f"the keys of order {j} are not sorted ids below {bound}"
+            sizes.append(len(keys))
+        orders = set(self._orders())
+        for j in range(1, n + 1):
+            alpha = self._alphas[j]
+            if j not in orders:
+                if alpha is not None:
+                    return f"weights of order {j} with smoothing_ = {smoothing!r}"
+                continue
+            if np.shape(alpha) != (sizes[j] + 1,):
+                return f"the weights of order {j} do not match its n-grams"
+            gamma = self._gammas[j - 1]
+            if smoothing == "stupid_backoff":
+                if gamma is not None:
+                    return "back-off weights with smoothing_ = 'stupid_backoff'"
+            elif np.shape(gamma) != (sizes[j - 1] + 1,):
+                return f"the back-off weights of order {j} do not match"
+        return None
+
     @staticmethod
     def _check_reserved(uniques):
         reserved = {BOS_TOKEN, EOS_TOKEN} & set(uniques.tolist())
@@ -893,7 +1077,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _count(self, stream, pos):
         """Count every order's n-grams and store the smoothed weights."""
-        n, n_ids = self.order, self._bos + 1
+        n, n_ids = self.order_, self._bos + 1
         n_classes = len(self.classes_)
         events = np.flatnonzero(stream != self._bos)  # positions predicted
         # keys[j]: sorted keys of the j-grams of the padded corpus (level 1
@@ -918,12 +1102,15 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             keys.append(uniq)
             sizes.append(len(uniq))
             event_ranks.append(ranks[events])
+        event_pos = pos[events]
         del ranks, stream, pos
 
         raw = [None] + [
             np.bincount(event_ranks[j], minlength=sizes[j]) for j in range(1, n + 1)
         ]
-        kneser_ney = self.smoothing in _KNESER_NEY
+        smoothing = self.smoothing_
+        kneser_ney = smoothing in _KNESER_NEY
+        kenlm = smoothing == "modified_kneser_ney"
         counts = [None]
         for j in range(1, n + 1):
             if kneser_ney and j < n:
@@ -934,9 +1121,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                 counts.append(
                     np.bincount(suffix[np.flatnonzero(raw[j + 1])], minlength=sizes[j])
                 )
+                if kenlm:
+                    # Nothing precedes <s>: KenLM keeps the raw count of a
+                    # j-gram that starts with it. The sentence's tokens start
+                    # at offset n - 1 of the padded sentence, so the j-gram
+                    # ending at offset p starts with <s> iff p <= n + j - 3.
+                    initial = event_ranks[j][event_pos <= n + j - 3]
+                    counts[j][initial] = raw[j][initial]
             else:
                 counts.append(raw[j])
-        del raw, event_ranks
+        if kenlm:
+            # KenLM has no n-gram with <s> after its first token (only the
+            # padding of higher orders makes them): they are not counted, so
+            # a context of several <s> backs off to the single <s>.
+            for j in range(3, n + 1):
+                counts[j][event_ranks[j][event_pos <= n + j - 4]] = 0
+        del raw, event_ranks, event_pos
 
         self.count_of_counts_ = np.array(
             [np.bincount(np.minimum(c, 5), minlength=6)[1:5] for c in counts[1:]]
@@ -945,8 +1145,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
         # Each weight array ends with one extra cell, read through index -1
         # (an unseen n-gram or context): alpha 0, gamma 1. Stupid backoff has
-        # no gamma: its back-off factor is the constant alpha.
-        orders = [n] if self.smoothing == "add_k" else range(1, n + 1)
+        # no gamma: alpha holds the score of a seen n-gram, its back-off
+        # factor alpha ** (n - j) included.
+        orders = [n] if smoothing == "add_k" else range(1, n + 1)
         alphas, gammas = [None] * (n + 1), [None] * n
         for j in orders:
             seen = np.flatnonzero(counts[j])
@@ -955,21 +1156,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             total = np.bincount(parent, weights=c, minlength=sizes[j - 1])
             has_children = total > 0
             alphas[j] = alpha = np.zeros(sizes[j] + 1)
-            if self.smoothing == "stupid_backoff":
-                alpha[seen] = c / total[parent]
+            if smoothing == "stupid_backoff":
+                # the score of an n-gram seen in training, back-off included
+                alpha[seen] = c / total[parent] * self.alpha ** (n - j)
                 continue
             gammas[j - 1] = np.ones(sizes[j - 1] + 1)
             gamma = gammas[j - 1][:-1]  # a view
-            if self.smoothing == "mle":
+            if smoothing == "mle":
                 alpha[seen] = c / total[parent]
                 gamma[has_children] = 0.0
-            elif self.smoothing == "add_k":
+            elif smoothing == "add_k":
                 pseudo = self.k * n_classes
                 alpha[seen] = c / (total[parent] + pseudo)
                 gamma[:] = pseudo / (total + pseudo)
             else:
                 d1, d2, d3 = self.discounts_[j - 1]
-                if self.smoothing == "kneser_ney":
+                if smoothing == "kneser_ney":
                     d = d1
                     mass = d1 * np.bincount(parent, minlength=sizes[j - 1])
                 else:
@@ -982,8 +1184,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         self._gammas = gammas
 
     def _discounts(self):
-        n = self.order
-        if self.smoothing == "kneser_ney":
+        n = self.order_
+        if self.smoothing_ == "kneser_ney":
             d = 0.75 if self.discount is None else float(self.discount)
             return np.full((n, 3), d)
         discounts = np.empty((n, 3))
@@ -1021,12 +1223,11 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _pointwise(self, contexts, grams):
         """P(w | h) for given context ranks (per level) and n-gram ranks."""
-        n = self.order
-        if self.smoothing == "stupid_backoff":
+        if self.smoothing_ == "stupid_backoff":
             score = np.zeros(len(grams[1]))
-            for j in range(1, n + 1):
-                ratio = self._alphas[j][grams[j]]
-                score = np.where(ratio > 0, ratio * self.alpha ** (n - j), score)
+            for j in range(1, self.order_ + 1):
+                seen = self._alphas[j][grams[j]]
+                score = np.where(seen > 0, seen, score)
             return score
         p = np.full(len(grams[1]), 1.0 / len(self.classes_))
         for j in self._orders():
@@ -1034,21 +1235,22 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         return p
 
     def _orders(self):
-        return [self.order] if self.smoothing == "add_k" else range(1, self.order + 1)
+        n = self.order_
+        return [n] if self.smoothing_ == "add_k" else range(1, n + 1)
 
     def _dense(self, contexts):
         """Next-token distributions (or scores) of contexts, one row each."""
-        n, n_ids = self.order, self._bos + 1
+        n, n_ids = self.order_, self._bos + 1
         m = len(contexts[0])
-        if self.smoothing == "stupid_backoff":
+        if self.smoothing_ == "stupid_backoff":
             out = np.empty((m, n_ids))
-            out[:] = self._alphas[1][:-1] * self.alpha ** (n - 1)
+            out[:] = self._alphas[1][:-1]
             for j in range(2, n + 1):
                 rows, grams = _children(self._keys[j], contexts[j - 1], n_ids)
-                ratio = self._alphas[j][grams]
-                keep = ratio > 0
+                score = self._alphas[j][grams]
+                keep = score > 0
                 words = self._keys[j][grams[keep]] % n_ids
-                out[rows[keep], words] = ratio[keep] * self.alpha ** (n - j)
+                out[rows[keep], words] = score[keep]
             return out[:, : n_ids - 1]
         out = np.full((m, n_ids), 1.0 / len(self.classes_))
         for j in self._orders():
@@ -1063,7 +1265,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _context_ranks(self, ids, lengths):
         """Context ranks (levels 0..order-1) of the end of each token run."""
-        n = self.order
+        n = self.order_
         m, width = len(lengths), n - 1
         contexts = [np.zeros(m, dtype=np.int64)]
         if width == 0:
@@ -1081,12 +1283,12 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     def _distributions(self, X):
         """Yield the next-token distributions of the contexts X, in chunks."""
-        if self.backbone == "ngram":
+        if self._backbone == "ngram":
             yield from self._chunks(self._contexts(X))
             return
         kind, tokens, lengths, _ = self._read(X, reset=False)
         ids = self._encode(kind, tokens)
-        if self.backbone == "mlp":
+        if self._backbone == "mlp":
             width = self._network.width_
             yield from self._network.distributions(
                 _histories(ids, lengths, width, self._bos)
@@ -1104,20 +1306,21 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         kind, tokens, lengths, _ = self._read(X, reset=False)
         ids = self._encode(kind, tokens)
         sentence = np.repeat(np.arange(len(lengths)), lengths + 1)
-        if self.backbone != "ngram":
+        if self._backbone != "ngram":
             return self._network.log_probs(ids, lengths), sentence, len(lengths)
-        stream, pos = _pad(ids, lengths, self.order, self._bos, self._eos)
+        n = self.order_
+        stream, pos = _pad(ids, lengths, n, self._bos, self._eos)
         events = np.flatnonzero(stream != self._bos)
-        ranks = self._stream_ranks(stream, pos, self.order)
+        ranks = self._stream_ranks(stream, pos, n)
         contexts = [np.zeros(len(events), dtype=np.int64)]
-        contexts += [ranks[j][events - 1] for j in range(1, self.order)]
-        grams = [None] + [ranks[j][events] for j in range(1, self.order + 1)]
+        contexts += [ranks[j][events - 1] for j in range(1, n)]
+        grams = [None] + [ranks[j][events] for j in range(1, n + 1)]
         with np.errstate(divide="ignore"):
             log_p = np.log(self._pointwise(contexts, grams))
         return log_p, sentence, len(lengths)
 
     def _unnormalised(self):
-        return self.backbone == "ngram" and self.smoothing == "stupid_backoff"
+        return self.smoothing_ == "stupid_backoff"
 
     def _warn_unnormalised(self, method):
         if self._unnormalised():
@@ -1280,7 +1483,9 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         temperature : float >= 0, default=1.0
             Sampling from ``p ** (1 / temperature)``, renormalised: values
             below 1 favour likely tokens, above 1 flatten the distribution,
-            and 0 always takes the most likely token. With
+            and 0 always takes the most likely token (as does a temperature
+            so small that ``log(p) / temperature`` overflows). It must be
+            finite. A token of probability zero is never drawn. With
             ``smoothing="stupid_backoff"`` the scores are normalised first.
 
         random_state : int, RandomState instance or None, default=None
@@ -1295,15 +1500,19 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         check_is_fitted(self)
         check_scalar(n_tokens, "n_tokens", Integral, min_val=0)
         check_scalar(temperature, "temperature", Real, min_val=0)
+        if not np.isfinite(temperature):
+            raise ValueError(
+                f"temperature must be a finite number >= 0; got {temperature}."
+            )
         rng = check_random_state(random_state)
         seed_ids = np.zeros(0, dtype=np.int64)
         if seed is not None:
             kind, tokens, _, _ = self._read([seed], reset=False)
             seed_ids = self._encode(kind, tokens)
-        if self.backbone != "ngram":
+        if self._backbone != "ngram":
             out = self._network.generate(seed_ids, n_tokens, temperature, rng)
             return self.classes_[out].tolist()
-        width = self.order - 1
+        width = self.order_ - 1
         history = np.full(width, self._bos, dtype=np.int64)
         start = seed_ids[-width:] if width else []
         history[width - len(start) :] = start
