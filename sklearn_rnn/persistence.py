@@ -337,6 +337,11 @@ class _Writer:
                 tz=None if index.tz is None else str(index.tz),
                 freq=None if index.freq is None else index.freqstr,
             )
+        elif isinstance(index, pd.PeriodIndex):
+            # asi8: integer ordinals of the periods, counted in their frequency.
+            out.update(
+                kind="period", v=self._ndarray(index.asi8, where), freq=index.freqstr
+            )
         elif isinstance(index, pd.MultiIndex) or not isinstance(index.dtype, np.dtype):
             raise TypeError(f"{where}: a {type(index).__name__} cannot be saved.")
         else:
@@ -522,6 +527,9 @@ class _Reader:
             if value["freq"] is not None:
                 index.freq = value["freq"]
             return index
+        if kind == "period":
+            ordinals = self.decode(value["v"])
+            return pd.PeriodIndex.from_ordinals(ordinals, freq=value["freq"], name=name)
         if kind == "plain":
             return pd.Index(self.decode(value["v"]), name=name)
         raise ValueError(f"Unknown index kind {kind!r}.")

@@ -176,6 +176,20 @@ def test_datetime_index_with_timezone_round_trips():
     pd.testing.assert_frame_equal(loaded.forecast(3), f.forecast(3))
 
 
+def test_period_index_round_trips():
+    y = pd.Series(
+        np.linspace(1, 50, 40),
+        index=pd.period_range("2015Q1", periods=40, freq="Q", name="quarter"),
+    )
+    f = RNNForecaster(
+        RNNRegressor(hidden_size=3, max_epochs=1, random_state=0), window=4, horizon=2
+    ).fit(y.to_frame().iloc[:, :0], y)
+    loaded = load(io.BytesIO(_saved(f)))
+    pd.testing.assert_index_equal(loaded.index_, f.index_, exact=True)
+    pd.testing.assert_frame_equal(loaded.forecast(3), f.forecast(3))
+    assert str(loaded.forecast(3).index[0]) == "2025Q1"
+
+
 def test_load_method_checks_the_class():
     raw = _saved(SlidingWindowTransformer(2))
     with pytest.raises(ValueError, match="holds a SlidingWindowTransformer, not a"):
