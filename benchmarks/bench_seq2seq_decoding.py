@@ -33,6 +33,11 @@ additions, 2,000 dates); ``lp`` is ``length_penalty``::
     dates          2  95.05%  95.05%  95.05%   95.05%       95.05%        95.05%
     dates          5 100.00% 100.00% 100.00%  100.00%      100.00%       100.00%
 
+Re-measured (same command) after beam search was changed to keep a pool of
+finished hypotheses, which a longer live prefix can no longer push out: every
+accuracy above came out the same, and greedy was 1.9 to 2.4 times faster than
+beam 3 and 3.3 to 7.4 times faster than beam 10.
+
 On these two tasks beam search and greedy decoding are within 0.25 points of
 each other at every checkpoint (beam is ahead on dates after one epoch,
 behind on additions), and the fully trained models of the examples give
