@@ -320,17 +320,7 @@ def test_teacher_forcing_schedule_lowers_the_ratio_during_fit(schedule):
     X, y = _reverse_task(60)
     params = dict(FAST, max_epochs=4)
     seen = []
-
-    class Recording(Seq2SeqTransformer):
-        def _extra_callbacks(self):
-            callbacks = super()._extra_callbacks()
-
-            class Record(Callback):
-                def on_epoch_end(self, net, **kwargs):
-                    seen.append(net.module_.teacher_forcing_ratio)
-
-            return [*callbacks, ("record", Record())]
-
+    Recording = _recording_ratios(seen)
     est = Recording("gru", 16, teacher_forcing_schedule=schedule, **params)
     est.fit(X, y)
     expected = _TeacherForcingSchedule(1.0, schedule, 4)
@@ -343,9 +333,8 @@ def test_teacher_forcing_schedule_lowers_the_ratio_during_fit(schedule):
     assert est.loss_curve_[1:] != constant.loss_curve_[1:]
 
 
-def test_warm_start_runs_the_current_schedule_again():
-    X, y = _reverse_task(40)
-    seen = []
+def _recording_ratios(seen):
+    """A Seq2SeqTransformer that appends each epoch's teacher forcing ratio."""
 
     class Recording(Seq2SeqTransformer):
         def _extra_callbacks(self):
@@ -354,6 +343,14 @@ def test_warm_start_runs_the_current_schedule_again():
                     seen.append(net.module_.teacher_forcing_ratio)
 
             return [*super()._extra_callbacks(), ("record", Record())]
+
+    return Recording
+
+
+def test_warm_start_runs_the_current_schedule_again():
+    X, y = _reverse_task(40)
+    seen = []
+    Recording = _recording_ratios(seen)
 
     params = dict(FAST, max_epochs=3, warm_start=True)
     est = Recording("gru", 8, teacher_forcing_schedule="linear", **params)
@@ -369,14 +366,7 @@ def test_warm_start_runs_the_current_schedule_again():
 def test_warm_start_with_a_new_ratio_continues_training():
     X, y = _reverse_task(40)
     seen = []
-
-    class Recording(Seq2SeqTransformer):
-        def _extra_callbacks(self):
-            class Record(Callback):
-                def on_epoch_end(self, net, **kwargs):
-                    seen.append(net.module_.teacher_forcing_ratio)
-
-            return [*super()._extra_callbacks(), ("record", Record())]
+    Recording = _recording_ratios(seen)
 
     est = Recording("gru", 8, warm_start=True, **dict(FAST, max_epochs=2))
     est.fit(X, y)
