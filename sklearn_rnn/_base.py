@@ -184,6 +184,58 @@ def _ragged_candidates(X):
     return items
 
 
+def _same(a, b):
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (
+            isinstance(a, torch.Tensor)
+            and isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and bool(torch.equal(a.cpu(), b.cpu()))
+        )
+    return a == b
+
+
+def _changed_params(net, prefix, kwargs):
+    """The ``prefix__name`` parameters of ``net`` that ``kwargs`` change."""
+    current = net.get_params(deep=False)
+    changed = {}
+    for name, value in kwargs.items():
+        key = f"{prefix}__{name}"
+        if key not in current or not _same(current[key], value):
+            changed[key] = value
+    return changed
+
+
+class _TrainingSnapshot:
+    """The state of a trained net that a warm fit changes, to restore it.
+
+    The weights, the optimizer's state (Adam's moments, say), the criterion's
+    arguments and the number of epochs in the history: a warm fit that fails
+    (divergence, Ctrl-C) puts them back, so the net is the one that was
+    there before. The weights and moments are copied tensor by tensor, not
+    by pickling the whole net.
+    """
+
+    def __init__(self, net):
+        self.module = copy.deepcopy(net.module_.state_dict())
+        self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
+        self.criterion = {
+            key: value
+            for key, value in net.get_params(deep=False).items()
+            if key.startswith("criterion__")
+        }
+        self.n_epochs = len(net.history)
+
+    def restore(self, net):
+        criterion = {k[len("criterion__") :]: v for k, v in self.criterion.items()}
+        changed = _changed_params(net, "criterion", criterion)
+        if changed:
+            net.set_params(**changed)
+        net.module_.load_state_dict(self.module)
+        net.optimizer_.load_state_dict(self.optimizer)
+        del net.history[self.n_epochs :]
+
+
 class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     """Base class for the recurrent estimators. Not to be used directly."""
 
@@ -359,29 +411,36 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             raise
         return self
 
+    def _continues_training(self, n_outputs):
+        """Whether a fit now goes on from the trained net (a warm start)."""
+        return (
+            self.warm_start
+            and hasattr(self, "net_")
+            and self._fitted_module_params_
+            == (self._module_params(n_outputs), self.optimizer)
+        )
+
     def _fit_net(self, X, lengths, y, n_outputs):
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
-        warm = (
-            self.warm_start
-            and hasattr(self, "net_")
-            and self._fitted_module_params_ == (module_params, self.optimizer)
-        )
+        warm = self._continues_training(n_outputs)
         epochs_before = self.n_iter_ if warm else 0
         with local_torch_seed(seed, device), SharedTorchThreads() as threads:
+            snapshot = None
             if warm:
                 # Continue from the current weights with the current training
-                # settings (skorch re-creates the optimizer for a new lr). A
-                # copy trains: a fit that fails (divergence, Ctrl-C) leaves
-                # the fitted net, its optimizer state and history untouched.
-                net = copy.deepcopy(self.net_)
+                # settings (skorch re-creates the optimizer for a new lr).
+                net = self.net_
+                # What training changes, to put back if this fit fails
+                # (divergence, Ctrl-C): fit restores the estimator's own
+                # attributes, not the inside of the net.
+                snapshot = _TrainingSnapshot(net)
                 # Callbacks (gradient clipping, early stopping, progress, a
                 # subclass's own), the validation split and the criterion's
                 # arguments (class weights) follow the current parameters too.
                 callbacks, train_split = self._training_settings(seed, y)
-                _, criterion_kwargs = self._criterion()
                 net.set_params(
                     lr=self.lr,
                     max_epochs=self.max_epochs,
@@ -390,8 +449,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     callbacks=callbacks,
                     train_split=train_split,
                     verbose=int(self.verbose >= 2),
-                    **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
                 )
+                # skorch re-creates the criterion and the optimizer (losing
+                # its moments) for any criterion argument: only when it changed.
+                _, criterion_kwargs = self._criterion()
+                changed = _changed_params(net, "criterion", criterion_kwargs)
+                if changed:
+                    net.set_params(**changed)
                 net.initialize_callbacks()
             else:
                 net = self._make_net(module_params, device, seed, y)
@@ -404,10 +468,19 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             try:
                 # NeuralNet.fit is initialize() + partial_fit(); the net is
                 # initialised above so that its callbacks see this fit.
-                net.partial_fit(dataset, None)
+                try:
+                    net.partial_fit(dataset, None)
+                    if sum("train_loss" in row for row in net.history) == epochs_before:
+                        # Ctrl-C before the first epoch ended: no trained
+                        # model to keep, so stop as Ctrl-C does.
+                        raise KeyboardInterrupt
+                except BaseException:
+                    if snapshot is not None:
+                        snapshot.restore(net)
+                    raise
             except TrainingDiverged as exc:
                 # Never leave a model behind that would predict NaN: fit
-                # restores the estimator (a warm start trained a copy).
+                # restores the estimator, a warm start its previous net.
                 raise ValueError(
                     f"Training diverged in epoch {exc.epoch}: the "
                     f"{'training' if exc.training else 'validation'} loss became "
@@ -419,10 +492,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     callbacks["threads"].share_ = None
                 if "progress" in callbacks:
                     callbacks["progress"].close()
-            if sum("train_loss" in row for row in net.history) == epochs_before:
-                # Ctrl-C before the first epoch ended: no trained model to
-                # keep, so stop as Ctrl-C does (fit restores the estimator).
-                raise KeyboardInterrupt
         self.net_ = net
         self._fitted_module_params_ = (module_params, self.optimizer)
         self._record_history()

@@ -87,15 +87,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)
             flat = y2
-        if (
-            self.warm_start
-            and hasattr(self, "_y_mean")
-            and len(self._y_mean) == flat.shape[1]
-        ):
+        if self._continues_training(flat.shape[1]):
             # A warm fit goes on from the trained network, whose outputs are
             # in the units of the first fit's standardisation: keep it (new
             # data with another level would otherwise move every prediction
-            # before any training).
+            # before any training). A fit that starts afresh (another
+            # architecture) standardises anew.
             y2 = (y2 - self._y_mean) / self._y_scale
             return y2.astype(np.float32), y2.shape[-1]
         self._y_mean = np.nanmean(flat, axis=0)

@@ -339,6 +339,25 @@ def test_warm_fit_keeps_the_target_standardisation(rng):
     np.testing.assert_allclose(reg.predict(X), before, atol=1e-6)
 
 
+def test_warm_fit_keeps_the_optimizer_state_and_a_cold_one_rescales(rng):
+    X, y = _xy(RNNRegressor, rng)
+
+    def adam_steps(est):
+        state = est.net_.optimizer_.state_dict()["state"]
+        return int(next(iter(state.values()))["step"])
+
+    for Estimator in (RNNRegressor, RNNClassifier):
+        est = Estimator(warm_start=True, **FAST).fit(*_xy(Estimator, rng))
+        first = adam_steps(est)
+        est.fit(*_xy(Estimator, rng))
+        assert adam_steps(est) == 2 * first  # Adam's moments carried on
+    # warm_start=True with another architecture starts afresh, and
+    # standardises the new targets anew.
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    reg.set_params(hidden_size=5).fit(X, 1000 * y + 5000)
+    np.testing.assert_allclose(reg._y_mean, np.mean(1000 * y + 5000))
+
+
 def test_warm_fit_uses_the_current_class_weights_and_classes(rng):
     X, y = _xy(RNNClassifier, rng)
     clf = RNNClassifier(warm_start=True, **FAST).fit(X, y)
