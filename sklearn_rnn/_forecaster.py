@@ -721,6 +721,17 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         last = self.index_[-1]
         dates = (pd.DatetimeIndex, pd.PeriodIndex)
         if isinstance(index, dates) and isinstance(self.index_, dates):
+            def kind(idx):
+                name = type(idx).__name__
+                if isinstance(idx, pd.PeriodIndex):
+                    return f"{name} of frequency {idx.freqstr}"
+                return name
+
+            if kind(index) != kind(self.index_):
+                raise ValueError(
+                    f"X is indexed by a {kind(index)}, the training data by a "
+                    f"{kind(self.index_)}: use the same kind of dates."
+                )
             if index[0] <= last:
                 raise ValueError(
                     f"X starts at {index[0]}, not after the training data, which "

@@ -264,6 +264,9 @@ def test_period_index_dates_the_forecast_and_places_a_gap():
     full = model.predict(X.iloc[-12:])
     np.testing.assert_allclose(full[:6], frame["forecast"])
     np.testing.assert_allclose(model.predict(X.iloc[-9:]), full[3:])
+    for other in (X.iloc[-12:].to_timestamp(), X.iloc[-12:].asfreq("D")):
+        with pytest.raises(ValueError, match="the training data by a PeriodIndex"):
+            model.predict(other)
 
 
 def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():
