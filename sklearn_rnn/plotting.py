@@ -80,10 +80,13 @@ def plot_learning_curve(estimator, ax=None):
     ax.plot(epochs, net.loss_curve_, label="training loss")
     if net.validation_scores_ is not None:
         ax.plot(epochs, net.validation_scores_, label="validation loss")
-        best = int(np.argmin(net.validation_scores_))
-        ax.axvline(
-            best + 1, color="gray", linestyle=":", linewidth=1, label="best epoch"
-        )
+        scores = np.asarray(net.validation_scores_, dtype=float)
+        # Epochs of an earlier warm fit without a validation split are NaN.
+        if np.isfinite(scores).any():
+            best = int(np.nanargmin(scores))
+            ax.axvline(
+                best + 1, color="gray", linestyle=":", linewidth=1, label="best epoch"
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.set_title(f"{type(net).__name__}: learning curve")
@@ -187,10 +190,15 @@ def plot_forecast(
     upper = _as_series(upper, "upper", index)
     truth = _as_series(truth, "truth", _index_for(truth, index))
 
+    # matplotlib reads dates, not pandas periods: plot a period's start.
+    history, forecast, lower, upper, truth = (
+        _timestamps(v) for v in (history, forecast, lower, upper, truth)
+    )
     ax = _axes(ax)
     ax.plot(history.index, history.to_numpy(), color="black", label="history")
     (line,) = ax.plot(forecast.index, forecast.to_numpy(), label=label)
-    if lower is not None and upper is not None:
+    bounds = lower is not None and upper is not None
+    if bounds and (lower.notna() & upper.notna()).any():
         ax.fill_between(
             lower.index,
             lower.to_numpy(dtype=float),
@@ -207,6 +215,12 @@ def plot_forecast(
         ax.set_ylabel(str(history.name))
     ax.legend(loc="upper left")
     return ax
+
+
+def _timestamps(values):
+    if values is not None and isinstance(values.index, pd.PeriodIndex):
+        return values.set_axis(values.index.to_timestamp())
+    return values
 
 
 def _index_for(values, index):

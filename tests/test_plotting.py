@@ -90,6 +90,34 @@ def test_forecast_plot_from_the_forecasters_frame():
     assert ax.get_ylabel() == "sales"
 
 
+def test_forecast_plot_of_periods_and_of_a_nan_interval():
+    # A forecaster fitted on a PeriodIndex forecasts periods; matplotlib is
+    # given their start dates. An interval the forecaster could not
+    # calibrate (NaN bounds) draws no band.
+    index = pd.period_range("2020-01", periods=24, freq="M")
+    history = pd.Series(np.arange(24.0), index=index)
+    frame = pd.DataFrame(
+        {"forecast": [24.0, 25, 26], "lower": np.nan, "upper": np.nan},
+        index=pd.period_range("2022-01", periods=3, freq="M"),
+    )
+    ax = plot_forecast(history, frame, truth=[24.5, 25.5, 26.5])
+    hist, fc, truth = ax.get_lines()
+    first = matplotlib.dates.num2date(fc.get_xdata(orig=False)[0])
+    assert str(first.date()) == "2022-01-01"
+    assert len(ax.collections) == 0
+    assert "prediction interval" not in [t.get_text() for t in ax.get_legend().texts]
+
+
+def test_learning_curve_marks_the_best_validated_epoch_after_a_warm_fit(rng):
+    # Epochs of a first warm fit without a validation split score NaN.
+    X, y = _xy(rng)
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    reg.set_params(early_stopping=True, n_iter_no_change=50).fit(X, y)
+    ax = plot_learning_curve(reg)
+    best = ax.get_lines()[-1]
+    assert best.get_xdata()[0] == np.nanargmin(reg.validation_scores_) + 1 > 6
+
+
 def test_forecast_plot_from_arrays_continues_the_positions():
     ax = plot_forecast(
         np.arange(10.0), np.array([10.0, 11.0]), lower=[9, 10], upper=[11, 12]
