@@ -82,7 +82,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             if y.ndim > 2:
                 raise ValueError(
                     f"y must be 1-D or 2-D (n_samples, n_outputs); got shape "
-                    f"{y.shape}. Per-step targets need return_sequences=True."
+                    f"{y.shape}. Several outputs per sample (make_windows' "
+                    "(n_windows, horizon, n_targets) targets, say) go in one row "
+                    "each: y.reshape(len(y), -1). Targets for every input step "
+                    "need return_sequences=True."
                 )
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)

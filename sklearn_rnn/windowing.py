@@ -255,7 +255,10 @@ or pandas DataFrame or Series
 
     y : ndarray of shape (n_windows, horizon) or (n_windows, horizon, n_targets)
         Targets; ``y[i, h]`` is the value ``h + 1`` steps after the end of
-        window ``i``. Several targets are in the order of ``target``.
+        window ``i``. Several targets are in the order of ``target``; a
+        regressor takes them as one row per window,
+        ``y.reshape(len(y), -1)``, and gives its predictions back in that
+        shape.
 
     X_future : ndarray of shape (n_windows, horizon, n_known_future)
         Only with ``return_future=True``: the ``known_future`` columns, in

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import check_estimator
 
-from sklearn_rnn import SlidingWindowTransformer, make_windows
+from sklearn_rnn import RNNRegressor, SlidingWindowTransformer, make_windows
 
 # (n_timesteps, window, horizon, stride), including the edge cases: exactly
 # one window, a stride that skips the last rows, a stride longer than the
@@ -477,3 +477,15 @@ def test_sklearn_output_and_feature_name_checks(check):
     check_func("SlidingWindowTransformer", SlidingWindowTransformer(window=1))
     if "pandas" not in check or "names" in check:
         check_func("SlidingWindowTransformer", SlidingWindowTransformer(window=3))
+
+
+def test_several_targets_train_a_regressor_one_row_per_window():
+    t = np.arange(60.0)
+    frame = pd.DataFrame({"a": np.sin(t / 4), "b": np.cos(t / 4)})
+    X, y = make_windows(frame, 8, horizon=2, target=["a", "b"])
+    assert y.shape == (51, 2, 2)
+    reg = RNNRegressor(hidden_size=4, max_epochs=2, random_state=0)
+    with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
+        reg.fit(X, y)
+    pred = reg.fit(X, y.reshape(len(y), -1)).predict(X).reshape(y.shape)
+    assert pred.shape == (51, 2, 2) and np.isfinite(pred).all()
