@@ -24,7 +24,7 @@ test months, see the README).
 
 Run::
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_airline.py   # 30 fits, ~5 minutes
+    OMP_NUM_THREADS=1 python benchmarks/bench_airline.py   # 30 networks, ~70 s of fits
 """
 
 import argparse

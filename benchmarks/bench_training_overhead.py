@@ -11,8 +11,9 @@ that machine noise hits all of them alike:
 
 It then times prediction on the test series: (a) batched ``no_grad`` forward
 passes of 4096 rows, (b) ``NeuralNetRegressor.predict`` at its default batch
-size, (c) ``RNNRegressor.predict``. It prints the medians over the rounds and
-the ratios to the plain loop. Goals (issue 2): fit time of (c) <= 1.1x (a),
+size, (c) ``RNNRegressor.predict``. It prints the best time (fit) and best
+rate (predict) of each over the rounds, and the medians of the per-round
+ratios to the plain loop. Goals (issue 2): fit time of (c) <= 1.1x (a),
 predict throughput of (c) >= 0.9x (a).
 
 Run::

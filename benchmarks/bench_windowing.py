@@ -12,7 +12,7 @@ allocated (tracemalloc, which sees numpy's and pandas' buffers):
 
 Run::
 
-    python benchmarks/bench_windowing.py            # about a minute, ~4 GB peak
+    python benchmarks/bench_windowing.py            # 1-2 minutes, ~8 GB peak
     python benchmarks/bench_windowing.py --n 1000000
 """
 

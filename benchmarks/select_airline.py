@@ -9,7 +9,7 @@ two validation origins (train on 1949-1953, forecast 1954-1955; train on
 several seeds (``regressor__random_state`` is part of the grid) and settings
 are ranked by their mean validation MAPE over seeds and folds.
 
-Three grids, searched one after the other:
+Four grids, searched one after the other:
 
 - ``--grid architecture``: cell, window, how the season is removed,
   ordinary differencing and strategy, with the network's training fixed
@@ -18,7 +18,8 @@ Three grids, searched one after the other:
   differencing, recursive (validation MAPE 5.83 %): the main job's recipe.
   With ``seasonal="indices"`` added it chose GRU, window 24, seasonal
   indices, ordinary differencing, direct (5.38 %).
-- ``--grid regularisation``: for that architecture, the network's size,
+- ``--grid regularisation``: for the first recipe (LSTM, window 24, seasonal
+  differencing, recursive: the main job's), the network's size,
   weight decay and number of epochs (three passes, see ``GRIDS``). Chose
   hidden 8, weight decay 0.03, 150 epochs (4.22 %).
 - ``--grid joint36``: the transforms (seasonal and ordinary differencing),
@@ -122,7 +123,7 @@ BASE_CELL = {
 def validation_folds(grid):
     """Two validation origins on the training months.
 
-    ``TimeSeriesSplit(n_splits=2, test_size=24)`` for the first two grids;
+    ``TimeSeriesSplit(n_splits=2, test_size=24)`` for every grid but ``joint36``;
     for ``joint36`` the forecast is 36 months ahead, as on the test: train
     on 1949-1953 and forecast 1954-1956, train on 1949-1954 and forecast
     1955-1957 (the two test periods overlap, which TimeSeriesSplit cannot
