@@ -359,8 +359,9 @@ default="constant"
         with cross-entropy.
 
         ``score`` is the exact-match accuracy (the share of outputs equal to
-        the target, token for token) for token targets, and R² over all
-        predicted values for numeric targets.
+        the target, token for token) for token targets, and for numeric
+        targets R² averaged uniformly over the output values (each step and
+        feature one output, as ``r2_score``'s ``multioutput="uniform_average"``).
 
         Examples
         --------
@@ -844,8 +845,9 @@ of arrays
         Returns
         -------
         score : float
-            Share of outputs equal to their target (token targets), or R² of
-            all predicted values (numeric targets).
+            Share of outputs equal to their target (token targets), or R²
+            averaged uniformly over the output values, each step and feature
+            one output (numeric targets).
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
