@@ -817,6 +817,15 @@ of arrays
         codes = self._predict_codes(X)
         if self._target_kind_ == "numeric":
             values = codes * self._y_scale + self._y_mean
+            bad = np.flatnonzero(~np.isfinite(values.reshape(len(values), -1)).all(1))
+            if len(bad):
+                # Never hand back NaN or inf as if it were a prediction.
+                raise ValueError(
+                    f"The network's output is not finite for {len(bad)} "
+                    f"sequence(s) (X[i] for i in {bad[:5].tolist()}"
+                    f"{', ...' if len(bad) > 5 else ''}): their values overflow "
+                    "the network; scale X like the training data."
+                )
             if self._y_ndim == 3:
                 return values
             values = values[..., 0]

@@ -543,6 +543,26 @@ def test_non_finite_network_output_raises_instead_of_returning_nan():
     assert np.isfinite(reg.predict(X_new[[0, 2]])).all()
 
 
+def test_non_finite_seq2seq_output_raises_instead_of_returning_nan():
+    from sklearn_rnn import Seq2SeqTransformer
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 4, 1)), rng.normal(size=(20, 3, 1))
+    model = Seq2SeqTransformer(
+        "rnn", 4, nonlinearity="relu", max_epochs=1, random_state=0
+    ).fit(X, y)
+    torch = pytest.importorskip("torch")
+    with torch.no_grad():
+        model.module_.encoder.rnn.weight_ih_l0.fill_(1e30)
+    X_new = np.zeros((3, 4, 1))
+    X_new[2] = 1e10
+    with pytest.raises(
+        ValueError, match=r"not finite for 1 sequence\(s\) \(X\[i\] for i in \[2\]"
+    ):
+        model.predict(X_new)
+    assert np.isfinite(model.predict(X_new[:2])).all()
+
+
 def test_device_that_is_not_a_torch_device():
     X = np.random.RandomState(0).normal(size=(10, 3))
     with pytest.raises(ValueError, match="'gpu0' is not a torch device"):
