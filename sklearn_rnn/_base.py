@@ -430,8 +430,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         with local_torch_seed(seed, device), SharedTorchThreads() as threads:
             snapshot = None
             if warm:
-                # Continue from the current weights with the current training
-                # settings (skorch re-creates the optimizer for a new lr).
+                # Continue from the current weights and optimizer state with
+                # the current training settings (skorch sets a new lr and
+                # weight decay on the optimizer's parameter groups).
                 net = self.net_
                 # What training changes, to put back if this fit fails
                 # (divergence, Ctrl-C): fit restores the estimator's own
