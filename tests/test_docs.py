@@ -43,6 +43,15 @@ def test_public_api_has_numpydoc_with_an_example(name, obj):
     )
     section = "Parameters" if inspect.isclass(obj) else "Returns"
     assert re.search(rf"{section}\n\s*----", doc), f"{name} has no {section} section"
+    # numpydoc reads a section header that does not follow a blank line as
+    # one more entry of the section before (as happened after the shared
+    # parameter fragments).
+    lines = doc.splitlines()
+    for i, line in enumerate(lines[1:-1], start=1):
+        if re.fullmatch(r"-{3,}", lines[i + 1].strip()) and line.strip():
+            assert not lines[i - 1].strip(), (
+                f"{name}: no blank line before the {line.strip()!r} section"
+            )
     if inspect.isclass(obj):
         for meth_name, meth in vars(obj).items():
             if meth_name.startswith("_") or not inspect.isfunction(meth):

@@ -194,6 +194,9 @@ def fill_doc(**extra):
         indent = min((len(ln) - len(ln.lstrip()) for ln in own), default=4)
         for name, text in {**_FRAGMENTS, **extra}.items():
             block = textwrap.indent(textwrap.dedent(text), " " * indent)
+            # A blank line after each fragment: a section header that follows
+            # it directly would be read as one more parameter by numpydoc.
+            block = block.rstrip("\n") + "\n\n"
             doc = re.sub(
                 r"^[ ]*\{" + name + r"\}\n",
                 lambda _, block=block: block,
@@ -202,6 +205,8 @@ def fill_doc(**extra):
             )
         for name, text in extra.items():
             doc = doc.replace("{" + name + "}", text)
+        # Fragments already followed by a blank line get one, not two.
+        doc = re.sub(r"\n\n(?:[ ]*\n)+", "\n\n", doc)
         cls.__doc__ = doc
         return cls
 
