@@ -406,6 +406,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         else:
             # A copy: the fitted model keeps the training covariates, which
             # later changes to the caller's array must not reach.
+            # An array of 0 columns is refused, as scikit-learn estimators do
+            # (no covariates: None, or a DataFrame without columns).
             covariates = check_array(X, dtype=np.float64, input_name="X", copy=True)
         if reset:
             self.n_features_in_ = covariates.shape[1]
@@ -427,7 +429,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_timesteps, n_covariates), DataFrame or None
             One row per time step: covariates (possibly none). A DataFrame's
-            ``DatetimeIndex`` dates the series; ``X`` may have no columns.
+            ``DatetimeIndex`` or ``PeriodIndex`` dates the series; without
+            covariates, pass a DataFrame with no columns (what
+            ``GridSearchCV`` and ``cross_val_score`` need, e.g.
+            ``y.to_frame().iloc[:, :0]``) or None.
         y : array-like of shape (n_timesteps,)
             The series to forecast, oldest first.
 
@@ -464,6 +469,19 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 "The rows of X and y must be time steps, oldest first, each once: "
                 "their index is not strictly increasing (sort it with "
                 "sort_index() and drop duplicated dates)."
+            )
+        if (
+            pd.api.types.is_integer_dtype(index)
+            and len(index) > 1
+            and not (np.diff(np.asarray(index)) == 1).all()
+        ):
+            warnings.warn(
+                "The integer index of the training rows does not count the time "
+                "steps one by one (a gap, or rows taken out of order by a "
+                "cross-validation that is not TimeSeriesSplit?): the rows are "
+                "read as consecutive steps.",
+                UserWarning,
+                stacklevel=4,
             )
         if isinstance(index, pd.DatetimeIndex) and infer_freq(index) is None:
             warnings.warn(
@@ -536,10 +554,33 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 )
 
         cut = self._calibration_cut(len(y), needed)
+        # What the networks were trained for: forecasting reads it from the
+        # parameters, which must not have changed since.
+        self._layout = self._current_layout()
         self._train(y, covariates, regressor)
         self.index_ = index if index is not None else pd.RangeIndex(len(y))
         self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut)
         return self
+
+    def _current_layout(self):
+        return {
+            "window": int(self.window),
+            "horizon": int(self.horizon),
+            "strategy": str(self.strategy),
+        }
+
+    def _check_layout(self):
+        """Refuse to forecast with a window, horizon or strategy set after fit."""
+        fitted = getattr(self, "_layout", None)
+        if fitted is None:  # saved before the layout was recorded
+            return
+        changed = {k: v for k, v in self._current_layout().items() if v != fitted[k]}
+        if changed:
+            was = {k: fitted[k] for k in changed}
+            raise ValueError(
+                f"The networks were trained with {was}, but the parameters now "
+                f"say {changed}: call fit again to use them."
+            )
 
     def _calibration_cut(self, n_samples, needed):
         """Length of the calibration copy's series, or None for in-sample."""
@@ -785,6 +826,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             The forecasts, in the units of ``y``.
         """
         check_is_fitted(self)
+        self._check_layout()
         if X is None:
             raise ValueError(
                 "X is None: predict needs one row per forecast period (a "
@@ -820,6 +862,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             ``horizon``), indexed by the future dates (or positions).
         """
         check_is_fitted(self)
+        self._check_layout()
         if n_periods is None:
             n_periods = self.horizon if X is None else _num_samples(X)
         n = int(n_periods)

@@ -269,6 +269,34 @@ def test_period_index_dates_the_forecast_and_places_a_gap():
             model.predict(other)
 
 
+def test_forecasting_needs_the_fitted_window_horizon_and_strategy():
+    X, y = _airline()
+    model = RNNForecaster(
+        RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
+    ).fit(X.iloc[:-12], y.iloc[:-12])
+    before = model.predict(X.iloc[-12:])
+    for change in ({"strategy": "recursive"}, {"horizon": 3}, {"window": 6}):
+        model.set_params(**change)
+        with pytest.raises(ValueError, match="call fit again"):
+            model.predict(X.iloc[-12:])
+        with pytest.raises(ValueError, match="call fit again"):
+            model.forecast()
+        model.set_params(window=12, horizon=6, strategy="direct")
+    np.testing.assert_array_equal(model.predict(X.iloc[-12:]), before)
+    # Parameters used in fit only may change: they act at the next fit.
+    model.set_params(interval=0.5)
+    np.testing.assert_array_equal(model.predict(X.iloc[-12:]), before)
+
+
+def test_integer_index_gaps_are_said():
+    y = np.linspace(10, 20, 60)
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=2)
+    # Rows 20-29 left out (a KFold test fold): said, not silently joined.
+    keep = np.r_[0:20, 30:60]
+    with pytest.warns(UserWarning, match="does not count the time steps one by one"):
+        model.fit(pd.DataFrame(index=keep), pd.Series(y[keep], index=keep))
+
+
 def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():
     # Recursive, in sample: no origin has window + horizon values before it.
     y = np.linspace(10, 20, 20)
