@@ -483,7 +483,13 @@ def test_input_formats_agree():
     sentences = _corpus()
     as_text = [" ".join(s) for s in sentences]
     lm_text = NGramLanguageModel().fit(as_text)
-    for X in (sentences, np.array(as_text, dtype=object), pd.Series(as_text)):
+    # A one-column DataFrame (what ColumnTransformer passes) is text too.
+    for X in (
+        sentences,
+        np.array(as_text, dtype=object),
+        pd.Series(as_text),
+        pd.DataFrame({"text": as_text}),
+    ):
         lm = NGramLanguageModel().fit(X)
         np.testing.assert_array_equal(lm.classes_, lm_text.classes_)
         assert lm.score(X) == lm_text.score(as_text)

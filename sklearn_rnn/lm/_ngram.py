@@ -844,6 +844,11 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         ndim = None if sp.issparse(X) else getattr(X, "ndim", None)
         if ndim is not None:
             values = X if isinstance(X, np.ndarray) else np.asarray(X)
+            if ndim == 2 and values.shape[1] == 1 and _holds_strings(values):
+                # One column of text (a DataFrame column, as ColumnTransformer
+                # passes it): one sentence per row, tokenized. A token that
+                # holds no space is tokenized to itself.
+                return (*self._read_items(values[:, 0].tolist(), reset), False)
             if ndim == 2 and _holds_strings(values):
                 return (*self._read_items(values.tolist(), reset), False)
             if ndim == 1 and values.dtype.kind in "USO":
