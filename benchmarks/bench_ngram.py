@@ -10,8 +10,9 @@ nltk.lm runs in the same process on what it can finish: order 3, fitted on
 the first ``--nltk-sentences`` training sentences and scored on the first
 ``--nltk-ngrams`` test n-grams (its Kneser-Ney scores about ten n-grams per
 second). ``NGramLanguageModel`` is run on exactly the same subset for the
-speed and memory ratios, and the two Kneser-Ney models' probabilities on it
-are compared.
+speed and memory ratios, and the two Kneser-Ney models' perplexities on it
+are compared (``tests/test_ngram.py`` compares their probabilities n-gram by
+n-gram).
 
 Run::
 
@@ -79,11 +80,15 @@ def ours(train, test, order, smoothing):
 
 def nltk_run(train, test, order, kind):
     from nltk.lm import MLE, KneserNeyInterpolated, Laplace
-    from nltk.lm.preprocessing import padded_everygram_pipeline
+    from nltk.lm.preprocessing import pad_both_ends, padded_everygram_pipeline
     from nltk.lm.vocabulary import Vocabulary
 
     tokens = [s.split() for s in train]
-    vocab = Vocabulary((w for s in tokens for w in s), unk_cutoff=2)
+    # The padding symbols belong to the vocabulary, or nltk reads <s> and
+    # </s> as <UNK> (as ours counts them).
+    vocab = Vocabulary(
+        (w for s in tokens for w in pad_both_ends(s, n=order)), unk_cutoff=2
+    )
     Model = {"mle": MLE, "add_k": Laplace, "kneser_ney": KneserNeyInterpolated}[kind]
     kwargs = {"discount": 0.75} if kind == "kneser_ney" else {}
 
@@ -207,8 +212,7 @@ def main():
             nltk_ppl = "inf" if n_inf else f"{2 ** -np.mean(logs_n):.1f}"
             print(
                 f"{'':12s} perplexity on these n-grams: nltk {nltk_ppl} ({n_inf} "
-                f"at -inf), ours {lm_o.perplexity(sub_test):.1f} (nltk pads "
-                "order-1 end symbols and scores them; we score one </s>)"
+                f"at -inf), ours {lm_o.perplexity(sub_test):.1f}"
             )
     if args.json:
         with open(args.json, "w") as f:

@@ -11,10 +11,11 @@ that machine noise hits all of them alike:
 
 It then times prediction on the test series: (a) batched ``no_grad`` forward
 passes of 512 rows (the block size of (c): on CPU, 4096-row batches of this
-model ran at about 0.65x the rate of 512-row ones, which would flatter (c)), (b) ``NeuralNetRegressor.predict`` at its default batch
-size, (c) ``RNNRegressor.predict``. It prints the best time (fit) and best
-rate (predict) of each over the rounds, and the medians of the per-round
-ratios to the plain loop. Goals (issue 2): fit time of (c) <= 1.1x (a),
+model ran at about 0.65x the rate of 512-row ones, which would flatter (c)),
+(b) ``NeuralNetRegressor.predict`` at its default batch size, (c)
+``RNNRegressor.predict``. It prints the best time (fit) and best rate
+(predict) of each over the rounds, and the medians of the per-round ratios
+to the plain loop. Goals (issue 2): fit time of (c) <= 1.1x (a),
 predict throughput of (c) >= 0.9x (a).
 
 Run::
