@@ -198,7 +198,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``Seq2SeqTransformer`` for ``strategy="seq2seq"``. None means
         ``RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)``
         (a ``Seq2SeqTransformer`` with the same settings for seq2seq).
-        Its parameters can be searched as ``regressor__hidden_size``, ...
+        The parameters of a regressor passed here can be searched as
+        ``regressor__hidden_size``, ... (not those of the default, which is
+        only built in ``fit``).
 
     window : int, default=24
         Number of past (transformed) values each prediction reads.
