@@ -217,6 +217,7 @@ class _TrainingSnapshot:
     """
 
     def __init__(self, net):
+        self.net = net
         self.module = copy.deepcopy(net.module_.state_dict())
         self.optimizer = copy.deepcopy(net.optimizer_.state_dict())
         self.criterion = {
@@ -421,26 +422,42 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         )
 
     def _fit_net(self, X, lengths, y, n_outputs):
+        warm = self._continues_training(n_outputs)
+        # A warm fit trains the fitted net in place. What training changes is
+        # saved first and put back if anything fails before fit returns
+        # (divergence, Ctrl-C, a warning turned into an error): fit restores
+        # the estimator's own attributes, not the inside of the net.
+        snapshot = _TrainingSnapshot(self.net_) if warm else None
+        try:
+            self._train_net(X, lengths, y, n_outputs, warm)
+        except BaseException:
+            if snapshot is not None:
+                snapshot.restore(snapshot.net)
+            raise
+
+    def _train_net(self, X, lengths, y, n_outputs, warm):
         device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
-        warm = self._continues_training(n_outputs)
         epochs_before = self.n_iter_ if warm else 0
         with local_torch_seed(seed, device), SharedTorchThreads() as threads:
-            snapshot = None
             if warm:
                 # Continue from the current weights and optimizer state with
-                # the current training settings (skorch sets a new lr and
-                # weight decay on the optimizer's parameter groups).
+                # the current training settings.
                 net = self.net_
-                # What training changes, to put back if this fit fails
-                # (divergence, Ctrl-C): fit restores the estimator's own
-                # attributes, not the inside of the net.
-                snapshot = _TrainingSnapshot(net)
-                # Callbacks (gradient clipping, early stopping, progress, a
-                # subclass's own), the validation split and the criterion's
-                # arguments (class weights) follow the current parameters too.
+                # The criterion's arguments (class weights) first: skorch
+                # re-creates the criterion and the optimizer (losing its
+                # moments, and taking the weight decay it was built with) for
+                # any criterion argument, so only when they changed.
+                _, criterion_kwargs = self._criterion()
+                changed = _changed_params(net, "criterion", criterion_kwargs)
+                if changed:
+                    net.set_params(**changed)
+                # Then the training settings: skorch sets a new lr and weight
+                # decay on the optimizer's parameter groups. Callbacks
+                # (gradient clipping, early stopping, progress, a subclass's
+                # own) and the validation split follow the parameters too.
                 callbacks, train_split = self._training_settings(seed, y)
                 net.set_params(
                     lr=self.lr,
@@ -451,12 +468,6 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                     train_split=train_split,
                     verbose=int(self.verbose >= 2),
                 )
-                # skorch re-creates the criterion and the optimizer (losing
-                # its moments) for any criterion argument: only when it changed.
-                _, criterion_kwargs = self._criterion()
-                changed = _changed_params(net, "criterion", criterion_kwargs)
-                if changed:
-                    net.set_params(**changed)
                 net.initialize_callbacks()
             else:
                 net = self._make_net(module_params, device, seed, y)
@@ -469,16 +480,11 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             try:
                 # NeuralNet.fit is initialize() + partial_fit(); the net is
                 # initialised above so that its callbacks see this fit.
-                try:
-                    net.partial_fit(dataset, None)
-                    if sum("train_loss" in row for row in net.history) == epochs_before:
-                        # Ctrl-C before the first epoch ended: no trained
-                        # model to keep, so stop as Ctrl-C does.
-                        raise KeyboardInterrupt
-                except BaseException:
-                    if snapshot is not None:
-                        snapshot.restore(net)
-                    raise
+                net.partial_fit(dataset, None)
+                if sum("train_loss" in row for row in net.history) == epochs_before:
+                    # Ctrl-C before the first epoch ended: no trained model
+                    # to keep, so stop as Ctrl-C does.
+                    raise KeyboardInterrupt
             except TrainingDiverged as exc:
                 # Never leave a model behind that would predict NaN: fit
                 # restores the estimator, a warm start its previous net.

@@ -592,9 +592,11 @@ of arrays
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
         flat = y3.reshape(-1, y3.shape[-1])
-        self._y_mean = flat.mean(axis=0)
-        scale = flat.std(axis=0)
-        self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        if not self._continues_training(flat.shape[1]):
+            # A warm fit keeps the standardisation its network was trained in.
+            self._y_mean = flat.mean(axis=0)
+            scale = flat.std(axis=0)
+            self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
         y3 = (y3 - self._y_mean) / self._y_scale
         self._target_lengths = None
         return y3.astype(np.float32), y3.shape[-1]

@@ -363,6 +363,17 @@ def test_warm_start_runs_the_current_schedule_again():
     )
 
 
+def test_warm_fit_keeps_the_numeric_target_standardisation(rng):
+    X, y = rng.normal(size=(30, 4, 1)), rng.normal(size=(30, 3, 1))
+    model = Seq2SeqTransformer("gru", 8, warm_start=True, **dict(FAST, max_epochs=2))
+    before = model.fit(X, y).predict(X)
+    # A warm fit on targets at another level, with no real training, must
+    # not move the predictions (the network's outputs are in the first
+    # fit's units).
+    model.set_params(lr=1e-12, max_epochs=1).fit(X, y + 100)
+    np.testing.assert_allclose(model.predict(X), before, atol=1e-5)
+
+
 def test_warm_start_with_a_new_ratio_continues_training():
     X, y = _reverse_task(40)
     seen = []

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Divergence, Ctrl-C during fit, and warm starts, on every neural estimator."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -178,3 +180,34 @@ def test_warm_start_continues_the_loss_curve():
     cold = RNNRegressor(**params).fit(X, y)
     cold.fit(X, y)
     assert cold.n_iter_ == 6 and cold.loss_curve_ == first
+
+
+def test_warm_fit_failing_after_training_leaves_the_net_as_it_was(monkeypatch):
+    # The interruption warning comes after training; turned into an error
+    # (pytest -W error), it fails the fit, which must then leave the net,
+    # trained in place by a warm fit, as it was.
+    X, y = _data()
+    reg = RNNRegressor(hidden_size=4, max_epochs=3, warm_start=True, random_state=0)
+    reg.fit(X, y)
+    before, epochs = reg.predict(X), len(reg.net_.history)
+    # 64 rows in batches of 32: Ctrl-C in the second epoch of the next fit.
+    _interrupt_at_batch(monkeypatch, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="interrupted after 1 of 3"):
+            reg.fit(X, y)
+    assert len(reg.net_.history) == epochs and reg.n_iter_ == epochs
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+def test_warm_fit_with_new_class_weights_keeps_the_new_weight_decay():
+    # New class weights make skorch rebuild the optimizer from its
+    # construction-time settings; the current weight decay must win.
+    X, y = _data()
+    labels = (y > 0).astype(int)
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, warm_start=True, random_state=0)
+    clf.fit(X, labels)
+    clf.set_params(weight_decay=0.7, class_weight={1: 3.0}).fit(X, labels)
+    groups = clf.net_.optimizer_.param_groups
+    assert all(group["weight_decay"] == 0.7 for group in groups)
+    assert clf.net_.criterion_.weight.tolist() == [1.0, 3.0]

@@ -846,8 +846,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             values = X if isinstance(X, np.ndarray) else np.asarray(X)
             if ndim == 2 and values.shape[1] == 1 and _holds_strings(values):
                 # One column of text (a DataFrame column, as ColumnTransformer
-                # passes it): one sentence per row, tokenized. A token that
-                # holds no space is tokenized to itself.
+                # passes it): one sentence per row, tokenized by `tokenizer`.
                 return (*self._read_items(values[:, 0].tolist(), reset), False)
             if ndim == 2 and _holds_strings(values):
                 return (*self._read_items(values.tolist(), reset), False)
