@@ -184,6 +184,17 @@ def _ragged_candidates(X):
     return items
 
 
+def _check_finite_output(out):
+    """Never hand back NaN or inf as if it were a prediction (one row a sample)."""
+    bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
+    if len(bad):
+        raise ValueError(
+            f"The network's output is not finite for {len(bad)} sequence(s) "
+            f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
+            ": their values overflow the network; scale X like the training data."
+        )
+
+
 def _same(a, b):
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return (
@@ -838,15 +849,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 for o in outs
             ]
         out = np.concatenate(outs)[:n_samples]
-        bad = np.flatnonzero(~np.isfinite(out.reshape(len(out), -1)).all(axis=1))
-        if len(bad):
-            # Never hand back NaN or inf as if it were a prediction.
-            raise ValueError(
-                f"The network's output is not finite for {len(bad)} sequence(s) "
-                f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
-                ": their values overflow the network; scale X like the training "
-                "data."
-            )
+        _check_finite_output(out)
         return out.astype(np.float64), lengths
 
     def _per_step_targets(self, y, lengths, n_timesteps):

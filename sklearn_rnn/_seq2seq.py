@@ -15,7 +15,12 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn._base import _FLOAT_DTYPES, _INFERENCE_BATCH_SIZE, BaseRNN
+from sklearn_rnn._base import (
+    _FLOAT_DTYPES,
+    _INFERENCE_BATCH_SIZE,
+    BaseRNN,
+    _check_finite_output,
+)
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
@@ -819,15 +824,7 @@ of arrays
         codes = self._predict_codes(X)
         if self._target_kind_ == "numeric":
             values = codes * self._y_scale + self._y_mean
-            bad = np.flatnonzero(~np.isfinite(values.reshape(len(values), -1)).all(1))
-            if len(bad):
-                # Never hand back NaN or inf as if it were a prediction.
-                raise ValueError(
-                    f"The network's output is not finite for {len(bad)} "
-                    f"sequence(s) (X[i] for i in {bad[:5].tolist()}"
-                    f"{', ...' if len(bad) > 5 else ''}): their values overflow "
-                    "the network; scale X like the training data."
-                )
+            _check_finite_output(values)
             if self._y_ndim == 3:
                 return values
             values = values[..., 0]
