@@ -413,10 +413,13 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         # mutated, so restoring the attribute dictionary is enough.
         state = self.__dict__.copy()
         try:
+            # The seed of this fit, drawn first: it fixes the validation
+            # split, which target scaling must leave out (_training_rows).
+            self._fit_seed = draw_seed(self.random_state)
             X, lengths = self._validate_sequences(X, reset=True)
             check_consistent_length(X, y)
             y, n_outputs = self._encode_target(y, X.shape[0], lengths, X.shape[1])
-            self._fit_net(X, lengths, y, n_outputs)
+            self._fit_net(X, lengths, y, n_outputs, self._fit_seed)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
@@ -432,7 +435,24 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             == (self._module_params(n_outputs), self.optimizer)
         )
 
-    def _fit_net(self, X, lengths, y, n_outputs):
+    def _training_rows(self, n_samples, labels=None):
+        """The samples this fit trains on: all but its validation split.
+
+        Statistics learnt from the targets (their standardisation) come from
+        these rows only, so nothing of the validation samples that early
+        stopping scores reaches the model.
+        """
+        if not self.early_stopping:
+            return slice(None)
+        split = ValidationSplit(
+            self.validation_fraction,
+            self.validation_split,
+            seed=self._fit_seed,
+            labels=labels,
+        )
+        return split.indices(n_samples)[0]
+
+    def _fit_net(self, X, lengths, y, n_outputs, seed=None):
         warm = self._continues_training(n_outputs)
         # A warm fit trains the fitted net in place. What training changes is
         # saved first and put back if anything fails before fit returns
@@ -440,15 +460,16 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         # the estimator's own attributes, not the inside of the net.
         snapshot = _TrainingSnapshot(self.net_) if warm else None
         try:
-            self._train_net(X, lengths, y, n_outputs, warm)
+            self._train_net(X, lengths, y, n_outputs, warm, seed)
         except BaseException:
             if snapshot is not None:
                 snapshot.restore(snapshot.net)
             raise
 
-    def _train_net(self, X, lengths, y, n_outputs, warm):
+    def _train_net(self, X, lengths, y, n_outputs, warm, seed):
         device = resolve_device(self.device)
-        seed = draw_seed(self.random_state)
+        if seed is None:
+            seed = draw_seed(self.random_state)
         dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
         epochs_before = self.n_iter_ if warm else 0

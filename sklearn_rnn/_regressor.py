@@ -74,7 +74,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             if lengths is not None:
                 for row, n in zip(y2, lengths):
                     row[n:] = np.nan  # padding: ignored by the loss
-            flat = y2.reshape(-1, y2.shape[-1])
+            # Statistics of the training rows, not of the validation split.
+            rows = self._training_rows(n_samples)
+            flat = y2[rows].reshape(-1, y2.shape[-1])
         else:
             y = check_array(
                 y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
@@ -89,7 +91,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 )
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)
-            flat = y2
+            flat = y2[self._training_rows(n_samples)]
         if self._continues_training(flat.shape[1]):
             # A warm fit goes on from the trained network, whose outputs are
             # in the units of the first fit's standardisation: keep it (new

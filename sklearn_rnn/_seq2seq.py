@@ -596,7 +596,8 @@ of arrays
             raise ValueError("y has target sequences of length 0.")
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
-        flat = y3.reshape(-1, y3.shape[-1])
+        # Statistics of the training rows, not of the validation split.
+        flat = y3[self._training_rows(n_samples)].reshape(-1, y3.shape[-1])
         if not self._continues_training(flat.shape[1]):
             # A warm fit keeps the standardisation its network was trained in.
             self._y_mean = flat.mean(axis=0)

@@ -358,6 +358,24 @@ def test_warm_fit_keeps_the_optimizer_state_and_a_cold_one_rescales(rng):
     np.testing.assert_allclose(reg._y_mean, np.mean(1000 * y + 5000))
 
 
+def test_target_scaling_leaves_the_validation_split_out(rng):
+    # Early stopping scores the last 20 % (validation_split="last"): the
+    # targets' standardisation must come from the other 80 % alone.
+    X, y = _xy(RNNRegressor, rng, n=50)
+    y = y.copy()
+    y[40:] += 1000.0
+    reg = RNNRegressor(
+        early_stopping=True, validation_fraction=0.2, **{**FAST, "max_epochs": 1}
+    ).fit(X, y)
+    np.testing.assert_allclose(reg._y_mean, [y[:40].mean()])
+    np.testing.assert_allclose(reg._y_scale, [y[:40].std()])
+    # A shuffled split: the rows the network trained on, whichever they are.
+    reg.set_params(validation_split="shuffle").fit(X, y)
+    train = reg.net_.train_split.indices(len(X))[0]
+    assert len(train) == 40 and not np.array_equal(train, np.arange(40))
+    np.testing.assert_allclose(reg._y_mean, [y[train].mean()])
+
+
 def test_warm_fit_uses_the_current_class_weights_and_classes(rng):
     X, y = _xy(RNNClassifier, rng)
     clf = RNNClassifier(warm_start=True, **FAST).fit(X, y)
