@@ -238,7 +238,8 @@ class _TrainingSnapshot:
         }
         self.n_epochs = len(net.history)
 
-    def restore(self, net):
+    def restore(self):
+        net = self.net
         criterion = {k[len("criterion__") :]: v for k, v in self.criterion.items()}
         changed = _changed_params(net, "criterion", criterion)
         if changed:
@@ -452,6 +453,21 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         )
         return split.indices(n_samples)[0]
 
+    def _learn_target_scaling(self, flat):
+        """Set ``_y_mean`` and ``_y_scale`` from the training targets ``flat``.
+
+        ``flat`` holds one row per target value (NaN padding ignored). A warm
+        fit keeps the standardisation its network was trained in: new data
+        at another level would otherwise move every prediction before any
+        training. A fit that starts afresh (another architecture) learns it
+        anew.
+        """
+        if self._continues_training(flat.shape[1]):
+            return
+        self._y_mean = np.nanmean(flat, axis=0)
+        scale = np.nanstd(flat, axis=0)
+        self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+
     def _fit_net(self, X, lengths, y, n_outputs, seed=None):
         warm = self._continues_training(n_outputs)
         # A warm fit trains the fitted net in place. What training changes is
@@ -463,7 +479,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             self._train_net(X, lengths, y, n_outputs, warm, seed)
         except BaseException:
             if snapshot is not None:
-                snapshot.restore(snapshot.net)
+                snapshot.restore()
             raise
 
     def _train_net(self, X, lengths, y, n_outputs, warm, seed):

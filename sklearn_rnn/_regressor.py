@@ -92,17 +92,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)
             flat = y2[self._training_rows(n_samples)]
-        if self._continues_training(flat.shape[1]):
-            # A warm fit goes on from the trained network, whose outputs are
-            # in the units of the first fit's standardisation: keep it (new
-            # data with another level would otherwise move every prediction
-            # before any training). A fit that starts afresh (another
-            # architecture) standardises anew.
-            y2 = (y2 - self._y_mean) / self._y_scale
-            return y2.astype(np.float32), y2.shape[-1]
-        self._y_mean = np.nanmean(flat, axis=0)
-        scale = np.nanstd(flat, axis=0)
-        self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        self._learn_target_scaling(flat)
         if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
             raise ValueError(
                 "y has values too large to standardise in float64 (their mean "

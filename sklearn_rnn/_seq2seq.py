@@ -598,11 +598,7 @@ of arrays
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
         flat = y3[self._training_rows(n_samples)].reshape(-1, y3.shape[-1])
-        if not self._continues_training(flat.shape[1]):
-            # A warm fit keeps the standardisation its network was trained in.
-            self._y_mean = flat.mean(axis=0)
-            scale = flat.std(axis=0)
-            self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        self._learn_target_scaling(flat)
         y3 = (y3 - self._y_mean) / self._y_scale
         self._target_lengths = None
         return y3.astype(np.float32), y3.shape[-1]
