@@ -78,6 +78,14 @@ def _seasonal_indices(z, period, multiplicative=False):
     return indices - indices.mean()
 
 
+def _integer_step(index):
+    """The constant step of an increasing integer index, or None."""
+    if len(index) < 2:
+        return 1
+    steps = np.diff(np.asarray(index, dtype=np.int64))
+    return int(steps[0]) if steps[0] > 0 and (steps == steps[0]).all() else None
+
+
 class _Differencer:
     """Log, seasonal adjustment and differencing, and their exact inverse.
 
@@ -461,10 +469,20 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     @staticmethod
     def _check_index(index):
         """Refuse dates or positions that do not run oldest first."""
-        if index is None or not (
+        if index is None:
+            return
+        if not (
             isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
             or pd.api.types.is_integer_dtype(index)
         ):
+            warnings.warn(
+                f"The index of the training rows (dtype {index.dtype}) is neither "
+                "dates nor integer positions: the rows are read as consecutive "
+                "time steps and forecasts are indexed by position. Dates read "
+                "from a file as text can be parsed with pandas.to_datetime.",
+                UserWarning,
+                stacklevel=4,
+            )
             return
         if not (index.is_monotonic_increasing and index.is_unique):
             raise ValueError(
@@ -475,11 +493,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if (
             pd.api.types.is_integer_dtype(index)
             and len(index) > 1
-            and not (np.diff(np.asarray(index)) == 1).all()
+            and _integer_step(index) is None
         ):
             warnings.warn(
                 "The integer index of the training rows does not count the time "
-                "steps one by one (a gap, or rows taken out of order by a "
+                "steps at a constant step (a gap, or rows taken out of order by a "
                 "cross-validation that is not TimeSeriesSplit?): the rows are "
                 "read as consecutive steps.",
                 UserWarning,
@@ -506,7 +524,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 "time steps, in the same order."
             )
         self._check_index(index)
-        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        # A copy: the forecasts continue this series, which later changes to
+        # the caller's array must not reach.
+        y = check_array(
+            y, ensure_2d=False, dtype=np.float64, input_name="y", copy=True
+        )
         if y.ndim == 2 and y.shape[1] != 1:
             raise ValueError(
                 f"y must be a single series of shape (n_timesteps,); got {y.shape}."
@@ -757,23 +779,33 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         return out[:, :n_steps]
 
     def _offset(self, X):
-        """Number of periods between the end of the training data and X."""
+        """Number of periods between the end of the training data and X.
+
+        When X's index places its rows (dates, or integer positions past the
+        training rows'), they must be consecutive periods at the training
+        data's frequency: a forecast for any other rows would be silently
+        misplaced.
+        """
         index = self._index_of(X)
         if index is None or len(index) == 0:
             return 0
-        last = self.index_[-1]
+        train = self.index_
+        last = train[-1]
         dates = (pd.DatetimeIndex, pd.PeriodIndex)
-        if isinstance(index, dates) and isinstance(self.index_, dates):
+        if isinstance(index, dates) and isinstance(train, dates):
+
             def kind(idx):
                 name = type(idx).__name__
                 if isinstance(idx, pd.PeriodIndex):
                     return f"{name} of frequency {idx.freqstr}"
+                if idx.tz is not None:
+                    return f"timezone-aware {name}"
                 return name
 
-            if kind(index) != kind(self.index_):
+            if kind(index) != kind(train):
                 raise ValueError(
                     f"X is indexed by a {kind(index)}, the training data by a "
-                    f"{kind(self.index_)}: use the same kind of dates."
+                    f"{kind(train)}: use the same kind of dates."
                 )
             if index[0] <= last:
                 raise ValueError(
@@ -781,17 +813,33 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                     f"ends at {last}: predict forecasts the periods after it."
                 )
             if isinstance(index, pd.PeriodIndex):
-                return (index[0] - last).n - 1
-            freq = infer_freq(self.index_)
-            if freq is None:
-                return 0
-            periods = pd.date_range(last, index[0], freq=freq)
-            return max(len(periods) - 2, 0)
-        if pd.api.types.is_integer_dtype(index) and pd.api.types.is_integer_dtype(
-            self.index_
+                # Ordinals count the frequency's base unit (months for "2M").
+                offset = (index[0].ordinal - last.ordinal) // train.freq.n - 1
+            else:
+                freq = infer_freq(train)
+                if freq is None:
+                    return 0  # forecasts are indexed by position
+                offset = len(pd.date_range(last, index[0], freq=freq)) - 2
+        elif pd.api.types.is_integer_dtype(index) and pd.api.types.is_integer_dtype(
+            train
         ):
-            return max(int(index[0]) - int(last) - 1, 0)
-        return 0
+            if index[0] <= last:
+                return 0  # a fresh index: the periods right after training
+            step = _integer_step(train) or 1
+            offset = (int(index[0]) - int(last)) // step - 1
+        else:
+            return 0
+        expected = self._future_index(offset + len(index))[offset:]
+        if len(index) != len(expected) or not (index == expected).all():
+            freq = getattr(train, "freqstr", None) or (
+                f"step {_integer_step(train) or 1}"
+            )
+            raise ValueError(
+                f"X's index ({index[0]} to {index[-1]}, {len(index)} rows) is not "
+                f"{len(index)} consecutive periods after the training data "
+                f"({freq}): the nearest are {expected[0]} to {expected[-1]}."
+            )
+        return max(offset, 0)
 
     def _path(self, n_steps, cov_future):
         """Forecast levels (log levels if ``log_``) of the next ``n_steps``."""
@@ -820,7 +868,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             must come after the training data's last date, or integer
             positions past the training rows' (an integer index that does
             not, such as a fresh ``RangeIndex``, stands for the periods right
-            after the training data).
+            after the training data). Rows so placed must be consecutive
+            periods at the training data's frequency (or integer step).
 
         Returns
         -------
@@ -867,6 +916,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._check_layout()
         if n_periods is None:
             n_periods = self.horizon if X is None else _num_samples(X)
+        if isinstance(n_periods, (bool, np.bool_)) or not isinstance(
+            n_periods, Integral
+        ):
+            raise TypeError(
+                f"n_periods must be an integer number of periods; got {n_periods!r}."
+            )
         n = int(n_periods)
         if n < 1:
             raise ValueError(f"n_periods must be >= 1; got {n_periods}.")
@@ -899,8 +954,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 future.name = index.name
                 return future
         if pd.api.types.is_integer_dtype(index):
-            return pd.RangeIndex(int(index[-1]) + 1, int(index[-1]) + 1 + n)
-        return pd.RangeIndex(n)
+            step = _integer_step(index) or 1
+            start = int(index[-1]) + step
+            return pd.RangeIndex(start, start + step * n, step, name=index.name)
+        # Positions, counted on from the training rows'.
+        return pd.RangeIndex(len(index), len(index) + n)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

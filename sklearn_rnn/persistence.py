@@ -335,14 +335,20 @@ class _Writer:
                 v=self._ndarray(index.asi8, where),
                 unit=index.unit,
                 tz=None if index.tz is None else str(index.tz),
-                freq=None if index.freq is None else index.freqstr,
+                freq=_freq_string(index.freq, where),
             )
         elif isinstance(index, pd.PeriodIndex):
             # asi8: integer ordinals of the periods, counted in their frequency.
             out.update(
                 kind="period", v=self._ndarray(index.asi8, where), freq=index.freqstr
             )
-        elif isinstance(index, pd.MultiIndex) or not isinstance(index.dtype, np.dtype):
+        elif isinstance(index, pd.MultiIndex):
+            raise TypeError(f"{where}: a {type(index).__name__} cannot be saved.")
+        elif pd.api.types.is_string_dtype(index.dtype):
+            # pandas' str dtype (text read from a file) is saved as objects.
+            values = np.asarray(index, dtype=object)
+            out.update(kind="plain", v=self._ndarray(values, where))
+        elif not isinstance(index.dtype, np.dtype):
             raise TypeError(f"{where}: a {type(index).__name__} cannot be saved.")
         else:
             out.update(kind="plain", v=self._ndarray(np.asarray(index), where))
@@ -390,6 +396,32 @@ class _Writer:
             ),
             "history": self.encode(list(net.history), f"{where}.history"),
         }
+
+
+def _freq_string(freq, where):
+    """A frequency as the string that gives it back, or None.
+
+    Offsets such as ``CustomBusinessDay(holidays=...)`` or ``Easter()`` have
+    no string that rebuilds them: the index is saved without its frequency,
+    with a warning, as the loaded copy knows the dates but not their rule.
+    """
+    if freq is None:
+        return None
+    try:
+        same = pd.tseries.frequencies.to_offset(freq.freqstr) == freq
+    except ValueError:
+        same = False
+    if not same:
+        warnings.warn(
+            f"{where}: the frequency {freq!r} has no string form that rebuilds "
+            "it and is not saved; the loaded copy infers the frequency from the "
+            "dates where it can (an RNNForecaster indexes its forecasts by "
+            "position where it cannot).",
+            UserWarning,
+            stacklevel=2,
+        )
+        return None
+    return freq.freqstr
 
 
 def _is_net(value):

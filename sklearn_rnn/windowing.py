@@ -121,7 +121,10 @@ def _table(series):
 
 def _resolve(spec, labels, name, is_frame):
     """Return the column positions named by ``spec`` (a label or a list)."""
-    items = list(spec) if _is_list_like(spec) else [spec]
+    # A tuple that is itself a column label (MultiIndex columns) names one
+    # column, as in pandas.
+    single = isinstance(spec, tuple) and is_frame and spec in labels
+    items = list(spec) if _is_list_like(spec) and not single else [spec]
     positions = []
     for item in items:
         if is_frame:

@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -293,8 +295,86 @@ def test_integer_index_gaps_are_said():
     model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=2)
     # Rows 20-29 left out (a KFold test fold): said, not silently joined.
     keep = np.r_[0:20, 30:60]
-    with pytest.warns(UserWarning, match="does not count the time steps one by one"):
+    with pytest.warns(UserWarning, match="does not count the time steps at a constant step"):
         model.fit(pd.DataFrame(index=keep), pd.Series(y[keep], index=keep))
+
+
+def test_integer_index_with_a_constant_step_is_honoured():
+    y = np.sin(np.arange(66.0)) + 5
+    index = pd.RangeIndex(0, 132, 2)
+    series = pd.Series(y, index=index)
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a constant step is not a gap
+        model.fit(None, series[:60])
+    frame = model.forecast(6)
+    pd.testing.assert_index_equal(frame.index, pd.RangeIndex(120, 132, 2))
+    # The next labels are the next periods, and a later one is placed.
+    np.testing.assert_allclose(
+        model.predict(pd.DataFrame(index=index[60:63])), frame["forecast"][:3]
+    )
+    np.testing.assert_allclose(
+        model.predict(pd.DataFrame(index=index[62:66])), frame["forecast"][2:]
+    )
+    with pytest.raises(ValueError, match="not 2 consecutive periods.*step 2"):
+        model.predict(pd.DataFrame(index=[121, 123]))
+
+
+def test_period_index_with_a_multiple_places_predict():
+    # "2M": ordinals count months, and predict counted them as periods.
+    index = pd.period_range("2000-01", periods=66, freq="2M")
+    series = pd.Series(np.arange(66.0) % 4 + 10, index=index)
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3).fit(
+        None, series[:60]
+    )
+    frame = model.forecast(6)
+    pd.testing.assert_index_equal(frame.index, index[60:66])
+    np.testing.assert_allclose(
+        model.predict(pd.DataFrame(index=index[60:63])), frame["forecast"][:3]
+    )
+    np.testing.assert_allclose(
+        model.predict(pd.DataFrame(index=index[63:66])), frame["forecast"][3:]
+    )
+    misaligned = pd.period_range("2010-02", periods=2, freq="2M")
+    with pytest.raises(ValueError, match="consecutive periods after the training"):
+        model.predict(pd.DataFrame(index=misaligned))
+
+
+def test_predict_refuses_rows_off_the_training_frequency():
+    X, y = _airline()
+    model = RNNForecaster(RNNRegressor(**TINY), window=12, horizon=3).fit(
+        X.iloc[:-12], y.iloc[:-12]
+    )
+    daily = pd.date_range(y.index[-12], periods=2, freq="D")
+    with pytest.raises(ValueError, match=r"consecutive periods.*\(MS\)"):
+        model.predict(pd.DataFrame(index=daily))
+    holed = y.index[[-12, -10]]
+    with pytest.raises(ValueError, match="consecutive periods"):
+        model.predict(pd.DataFrame(index=holed))
+    aware = y.index[-12:-10].tz_localize("UTC")
+    with pytest.raises(ValueError, match="timezone-aware DatetimeIndex"):
+        model.predict(pd.DataFrame(index=aware))
+    for bad in (2.5, "3", True):
+        with pytest.raises(TypeError, match="n_periods must be an integer"):
+            model.forecast(bad)
+
+
+def test_text_index_is_said_and_forecasts_count_positions_on():
+    _, y = _airline()
+    text = y.set_axis(y.index.strftime("%Y-%m"))
+    model = RNNForecaster(RNNRegressor(**TINY), window=12, horizon=3)
+    with pytest.warns(UserWarning, match="neither dates nor integer positions"):
+        model.fit(None, text)
+    pd.testing.assert_index_equal(model.forecast().index, pd.RangeIndex(144, 147))
+
+
+def test_fit_keeps_its_own_copy_of_the_series():
+    # In levels the series used to be kept as a view of the caller's array.
+    y = np.sin(np.arange(60.0)) * 5
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3, log=False)
+    before = model.fit(None, y).forecast()["forecast"].to_numpy()
+    y[:] += 1000
+    np.testing.assert_array_equal(model.forecast()["forecast"], before)
 
 
 def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():

@@ -489,3 +489,11 @@ def test_several_targets_train_a_regressor_one_row_per_window():
         reg.fit(X, y)
     pred = reg.fit(X, y.reshape(len(y), -1)).predict(X).reshape(y.shape)
     assert pred.shape == (51, 2, 2) and np.isfinite(pred).all()
+
+
+def test_tuple_column_labels_name_one_column():
+    columns = pd.MultiIndex.from_tuples([("x", "1"), ("x", "2")])
+    frame = pd.DataFrame(np.arange(20.0).reshape(10, 2), columns=columns)
+    X, y = make_windows(frame, 2, target=("x", "1"), exog=[("x", "2")])
+    np.testing.assert_array_equal(y[:, 0, 0], frame[("x", "1")].to_numpy()[2:])
+    np.testing.assert_array_equal(X[0], frame.to_numpy()[:2])
