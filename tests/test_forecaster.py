@@ -295,7 +295,7 @@ def test_integer_index_gaps_are_said():
     model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=2)
     # Rows 20-29 left out (a KFold test fold): said, not silently joined.
     keep = np.r_[0:20, 30:60]
-    with pytest.warns(UserWarning, match="does not count the time steps at a constant step"):
+    with pytest.warns(UserWarning, match="time steps at a constant step"):
         model.fit(pd.DataFrame(index=keep), pd.Series(y[keep], index=keep))
 
 
