@@ -32,6 +32,7 @@ import torch
 
 from sklearn_rnn import RNNForecaster, RNNRegressor
 from sklearn_rnn.datasets import load_airline_passengers
+from sklearn_rnn.utils._pandas import infer_freq
 
 # The recipe chosen on the airline training months by the architecture grid
 # of benchmarks/select_airline.py. Three later selections on the training
@@ -45,21 +46,43 @@ EPOCHS = 300
 INTERVAL = 0.9
 
 
+_EPILOG = """\
+A CSV file needs --target, the column to forecast (numbers, none missing),
+and usually --date-column: dates give the forecast its dates, and must be
+regularly spaced (one per period, none missing). Other columns are ignored.
+Without --date-column the rows are read as consecutive periods; with it, they
+are sorted by date. Outputs: forecast.csv (the next --horizon periods
+with the interval), holdout.csv (the last --horizon periods forecast by a
+model that did not see them, and the seasonal-naive baseline) and
+forecast.png, in --output-dir.
+"""
+
+
 def _parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_rnn",
         description="Forecast a time series with a recurrent neural network.",
+        epilog=_EPILOG,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--csv", help="CSV file (default: bundled airline data)")
-    parser.add_argument("--target", help="column to forecast")
-    parser.add_argument("--date-column", help="column holding the dates")
+    parser.add_argument("--target", help="column to forecast (with --csv)")
+    parser.add_argument("--date-column", help="column holding the dates (with --csv)")
+    parser.add_argument(
+        "--date-format",
+        help="strftime format of the dates, e.g. %%d/%%m/%%Y (day first) or %%Y "
+        "(years written as numbers); default: guessed by pandas",
+    )
     parser.add_argument("--horizon", type=int, default=36, help="periods ahead")
     parser.add_argument("--window", type=int, default=WINDOW, help="input window")
     parser.add_argument(
         "--season", type=int, default=12, help="season length (1: no season)"
     )
     parser.add_argument(
-        "--strategy", default="recursive", choices=["recursive", "direct"]
+        "--strategy",
+        default="recursive",
+        choices=["recursive", "direct"],
+        help="one step fed back, or all steps at once (RNNForecaster's strategy)",
     )
     parser.add_argument(
         "--seasonal",
@@ -76,12 +99,24 @@ def _parse_args(argv):
     parser.add_argument(
         "--difference", type=int, default=0, choices=[0, 1], help="first differences"
     )
-    parser.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
-    parser.add_argument("--hidden-size", type=int, default=HIDDEN_SIZE)
-    parser.add_argument("--weight-decay", type=float, default=WEIGHT_DECAY)
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--seeds", type=int, default=5, help="ensemble size")
-    parser.add_argument("--output-dir", default="forecast_output")
+    parser.add_argument(
+        "--cell", default="lstm", choices=["lstm", "gru", "rnn"], help="RNN cell"
+    )
+    parser.add_argument(
+        "--hidden-size", type=int, default=HIDDEN_SIZE, help="units per layer"
+    )
+    parser.add_argument(
+        "--weight-decay", type=float, default=WEIGHT_DECAY, help="L2 penalty"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=EPOCHS, help="training epochs per network"
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="networks averaged (n_estimators)"
+    )
+    parser.add_argument(
+        "--output-dir", default="forecast_output", help="where the outputs go"
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -89,13 +124,38 @@ def _parse_args(argv):
         help="torch CPU threads (batches of 16 short windows gain nothing from "
         "more, and extra threads slow down badly when the cores are shared)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    positive = ["horizon", "window", "season", "hidden_size", "epochs", "seeds"]
+    for name in [*positive, "threads"]:
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.csv is None:
+        given = [f"--{n.replace('_', '-')}" for n in _CSV_ONLY if getattr(args, n)]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            parser.error(f"{', '.join(given)} {verb} --csv, the file to read")
+    return args
+
+
+_CSV_ONLY = ["target", "date_column", "date_format"]
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Defaults in the help (those that are set), and the epilog as written."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default == argparse.SUPPRESS:
+            return action.help
+        return f"{action.help} (default: %(default)s)"
 
 
 def _load(args):
     if args.csv is None:
         return load_airline_passengers()["passengers"]
-    frame = pd.read_csv(args.csv)
+    try:
+        frame = pd.read_csv(args.csv)
+    except (OSError, ValueError) as exc:  # missing file, not a CSV...
+        raise SystemExit(f"cannot read --csv {args.csv}: {exc}")
     if args.target is None or args.target not in frame.columns:
         raise SystemExit(
             f"--target must name a column of {args.csv}; columns: {list(frame.columns)}"
@@ -106,18 +166,62 @@ def _load(args):
                 f"--date-column must name a column of {args.csv}; columns: "
                 f"{list(frame.columns)}"
             )
-        try:
-            dates = pd.to_datetime(frame[args.date_column])
-        except (ValueError, TypeError) as exc:
-            raise SystemExit(f"column {args.date_column!r} is not dates: {exc}")
+        dates = _dates(frame[args.date_column], args.date_format)
         # Files exported newest first are common: oldest first is needed.
         frame = frame.set_index(dates).sort_index()
         if frame.index.has_duplicates:
             raise SystemExit(f"column {args.date_column!r} has duplicated dates")
-    series = frame[args.target].astype("float64")
+        _check_regular(frame.index, args.date_column)
+    try:
+        series = pd.to_numeric(frame[args.target]).astype("float64")
+    except (ValueError, TypeError):
+        raise SystemExit(
+            f"column {args.target!r} is not numeric (text, or numbers written "
+            "with thousands separators?): --target must name a column of numbers"
+        ) from None
     if series.isna().any():
         raise SystemExit(f"column {args.target!r} has missing values")
     return series
+
+
+def _dates(column, date_format):
+    """Parse the date column, refusing numbers read as nanoseconds."""
+    name = column.name
+    if date_format is None and pd.api.types.is_numeric_dtype(column):
+        raise SystemExit(
+            f"column {name!r} holds numbers, not dates; years written as numbers "
+            "need --date-format %Y"
+        )
+    if date_format is not None:
+        column = column.astype(str)
+    try:
+        return pd.to_datetime(column, format=date_format)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"column {name!r} is not dates: {exc}")
+
+
+def _check_regular(dates, name):
+    """Refuse dates with gaps: the forecast needs one row per period."""
+    if len(dates) < 3 or infer_freq(dates) is not None:
+        return
+    if infer_freq(dates[:3]) is None:
+        where = f"{dates[0]}, {dates[1]}, {dates[2]} already differ in spacing"
+    else:
+        # The longest regular run from the start (regular prefixes nest).
+        lo, hi = 3, len(dates)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if infer_freq(dates[:mid]) is not None else (lo, mid)
+        freq = infer_freq(dates[:lo]).freqstr
+        where = (
+            f"they run at frequency {freq} up to {dates[lo - 1]}, then "
+            f"{dates[lo]} follows"
+        )
+    raise SystemExit(
+        f"the dates in column {name!r} are not regularly spaced: {where} (a "
+        "missing or extra row? or day and month read the wrong way round: see "
+        "--date-format). Give one row per period."
+    )
 
 
 def _forecaster(args):
@@ -198,8 +302,6 @@ def main(argv=None):
     series.name = series.name or "series"
     values = series.to_numpy()
     h = args.horizon
-    if h < 1 or args.season < 1:
-        raise SystemExit("--horizon and --season must be at least 1")
     if len(values) <= h + args.season:
         raise SystemExit(f"series too short for horizon {h}")
     out = Path(args.output_dir)
@@ -211,7 +313,10 @@ def main(argv=None):
     try:
         model = _forecaster(args).fit(X.iloc[:-h], series.iloc[:-h])
     except ValueError as exc:  # too short for the window, say: the reason
-        raise SystemExit(f"cannot forecast {series.name!r}: {exc}")
+        raise SystemExit(
+            f"cannot forecast {series.name!r} (training on all but the last "
+            f"{h} values): {exc} A smaller --window or --horizon may do."
+        )
     held = model.forecast(h)
     train, truth = values[:-h], values[-h:]
     reps = -(-h // args.season)
@@ -232,7 +337,7 @@ def main(argv=None):
 
     # The final model, on the whole series, forecasts the unknown future.
     future = _forecaster(args).fit(X, series).forecast(h)
-    future.index.name = series.index.name or "index"
+    future.index.name = holdout.index.name = series.index.name or "index"
     future.to_csv(out / "forecast.csv")
     holdout.to_csv(out / "holdout.csv")
     plotted = _plot(series, holdout, future, out / "forecast.png")
@@ -240,7 +345,8 @@ def main(argv=None):
 
     print(f"series: {series.name}, {len(values)} points; hold-out: last {h}")
     print(f"{'model':32s} {'MAPE %':>8s} {'RMSE':>9s}")
-    label = f"RNN ({args.cell}, ensemble of {args.seeds})"
+    networks = f"{args.seeds} network{'s' if args.seeds > 1 else ''}"
+    label = f"RNNForecaster ({args.cell.upper()}, {networks})"
     print(f"{label:32s} {rnn_mape:8.2f} {rnn_rmse:9.2f}")
     print(f"{'seasonal naive':32s} {naive_mape:8.2f} {naive_rmse:9.2f}")
     print(

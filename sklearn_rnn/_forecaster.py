@@ -563,10 +563,15 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         steps_out = 1 if self.strategy == "recursive" else self.horizon
         needed = transform.n_lost + self.window + steps_out
         if len(y) < needed:
+            target = (
+                "1 step ahead (strategy='recursive')"
+                if self.strategy == "recursive"
+                else f"horizon={steps_out}"
+            )
             raise ValueError(
                 f"The series has n_samples={len(y)} time steps; window={self.window}, "
-                f"horizon={steps_out} and the differencing need at least "
-                f"{needed}."
+                f"{target} and the differencing ({transform.n_lost} steps) need "
+                f"at least {needed}."
             )
         if transform.by_index:
             needed = max(needed, 2 * self.seasonal_period)

@@ -2,6 +2,7 @@
 """The command-line forecast (the README's main job), on a tiny budget."""
 
 import importlib.util
+import re
 
 import pandas as pd
 import pytest
@@ -58,17 +59,71 @@ def test_forecast_command_on_a_csv(tmp_path, capsys):
     "options, message",
     [
         (["--date-column", "when"], "--date-column must name a column"),
-        (["--date-column", "sales"], "duplicated dates"),
+        (["--date-column", "shipped"], "duplicated dates"),
         (["--season", "0"], "--season must be at least 1"),
         (["--horizon", "30"], "cannot forecast 'sales'.*needs? at least"),
+        (["--target", "region"], "'region' is not numeric"),
+        (["--date-column", "units"], "'units' holds numbers, not dates"),
+        (["--csv", "missing.csv"], "cannot read --csv missing.csv"),
+        (["--threads", "0"], "--threads must be at least 1"),
     ],
 )
-def test_forecast_command_names_bad_options(tmp_path, options, message):
+def test_forecast_command_names_bad_options(tmp_path, options, message, capsys):
     dates = pd.date_range("2020-01-01", periods=60, freq="D")
-    frame = pd.DataFrame({"day": dates, "sales": [5] * 30 + [6] * 30})
+    frame = pd.DataFrame(
+        {
+            "day": dates,
+            "sales": [5] * 30 + [6] * 30,
+            "units": range(60),
+            "region": ["north", "south"] * 30,
+            "shipped": list(dates[:30]) * 2,
+        }
+    )
     path = tmp_path / "sales.csv"
     frame.to_csv(path, index=False)
     args = ["--csv", str(path), "--target", "sales", "--date-column", "day"]
     args += ["--season", "7", "--epochs", "1", "--seeds", "1"]
-    with pytest.raises(SystemExit, match=message):
+    with pytest.raises(SystemExit) as exit:
         main([*args, *options, "--output-dir", str(tmp_path)])
+    # Bad values of options are argparse's errors (on stderr, status 2).
+    said = f"{exit.value.code} {capsys.readouterr().err}"
+    assert re.search(message, said), said
+
+
+def test_forecast_command_refuses_irregular_or_numeric_dates(tmp_path, capsys):
+    dates = pd.date_range("1949-01-01", periods=48, freq="MS")
+    frame = pd.DataFrame({"month": dates, "sales": range(100, 148)})
+    path = tmp_path / "sales.csv"
+    args = ["--csv", str(path), "--target", "sales", "--horizon", "6"]
+    args += ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
+    # Two months missing: the forecast would be dated by row positions.
+    frame.drop([29, 30]).to_csv(path, index=False)
+    with pytest.raises(SystemExit, match="MS up to 1951-05-01.*then 1951-08-01"):
+        main([*args, "--date-column", "month"])
+    # Day first: read month first, the dates are irregular, and said so;
+    # --date-format reads them.
+    frame.assign(month=dates.strftime("%d/%m/%Y")).to_csv(path, index=False)
+    with pytest.raises(SystemExit, match="not regularly spaced"):
+        main([*args, "--date-column", "month"])
+    assert main([*args, "--date-column", "month", "--date-format", "%d/%m/%Y"]) == 0
+    forecast = pd.read_csv(tmp_path / "forecast.csv", index_col=0, parse_dates=True)
+    assert forecast.index[0] == pd.Timestamp("1953-01-01")
+    # Years written as numbers.
+    years = pd.DataFrame({"year": range(1871, 1919), "flow": range(48)})
+    years["flow"] += 1000
+    years.to_csv(path, index=False)
+    args[3] = "flow"
+    with pytest.raises(SystemExit, match="need --date-format %Y"):
+        main([*args, "--date-column", "year", "--season", "1"])
+    options = ["--date-column", "year", "--season", "1", "--date-format", "%Y"]
+    assert main([*args, *options]) == 0
+    forecast = pd.read_csv(tmp_path / "forecast.csv", index_col=0, parse_dates=True)
+    assert forecast.index[0] == pd.Timestamp("1919-01-01")
+    holdout = pd.read_csv(tmp_path / "holdout.csv", index_col=0)
+    assert holdout.index.name == forecast.index.name == "year"
+
+
+def test_csv_options_need_a_csv(capsys):
+    with pytest.raises(SystemExit):
+        main(["--target", "sales"])
+    assert "--target needs --csv" in capsys.readouterr().err
