@@ -41,6 +41,7 @@ from sklearn_rnn.utils._torch import (
     draw_seed,
     global_rng_lock,
     local_torch_seed,
+    reseed_torch,
     resolve_device,
 )
 
@@ -489,7 +490,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
         epochs_before = self.n_iter_ if warm else 0
-        with local_torch_seed(seed, device), SharedTorchThreads() as threads:
+        # Training that draws from torch's generator holds its lock
+        # throughout: a fit in another thread would otherwise move the
+        # stream its dropout masks come from (see local_torch_seed).
+        exclusive = self._training_draws_random()
+        with (
+            local_torch_seed(seed, device, exclusive=exclusive),
+            SharedTorchThreads() as threads,
+        ):
             if warm:
                 # Continue from the current weights and optimizer state with
                 # the current training settings.
@@ -520,7 +528,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             else:
                 net = self._make_net(module_params, device, seed, y)
                 with global_rng_lock:
-                    torch.manual_seed(seed)  # again: another thread may have drawn
+                    # Again: another thread may have drawn since the block began.
+                    reseed_torch(seed, device)
                     net.initialize()
             callbacks = dict(net.callbacks_)
             if "threads" in callbacks:
@@ -593,6 +602,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     def _extra_callbacks(self):
         """Callbacks of a subclass's own, as skorch ``(name, callback)`` pairs."""
         return []
+
+    def _training_draws_random(self):
+        """Whether training, after the initial weights, draws from torch's RNG.
+
+        Dropout does (its masks). Such a fit holds the generator's lock for
+        its whole training so that fits in threads keep their seed's draws.
+        """
+        return self.dropout > 0
 
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""

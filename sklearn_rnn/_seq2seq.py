@@ -645,6 +645,14 @@ of arrays
         )
         return [("teacher_forcing", schedule)]
 
+    def _training_draws_random(self):
+        # Scheduled sampling draws, per step, whether to feed the true
+        # target, in every epoch whose ratio lies strictly between 0 and 1.
+        schedule = dict(self._extra_callbacks())["teacher_forcing"]
+        return super()._training_draws_random() or any(
+            0 < schedule.ratio_at(epoch) < 1 for epoch in range(1, self.max_epochs + 1)
+        )
+
     def _module_params(self, n_outputs):
         embedding_dim = self.embedding_dim or self.hidden_size
         params = dict(

@@ -119,8 +119,13 @@ _FRAGMENTS = {
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
-        split. An int makes fit reproducible; torch's global random state is
-        left untouched either way.
+        split. An int makes fit reproducible, also for fits running side by
+        side in threads (joblib's threading backend): torch's generator is
+        one per process, so a fit whose training draws from it (dropout,
+        scheduled sampling) holds it for its whole training: the other fits
+        of the process start and end only before or after it. Fits that
+        draw only their initial weights overlap freely. torch's global
+        random state is left untouched either way, also by fits in threads.
 """,
     "fitted_attributes": """\
     net_ : skorch.NeuralNet
