@@ -848,7 +848,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         if low < 0:
             raise ValueError(f"Token ids must be non-negative; got {low:g}.")
         if reset:
-            vocab = int(high) + 1 if self.vocab_size is None else self.vocab_size
+            vocab = int(high) + 1 if self.vocab_size is None else int(self.vocab_size)
             if high >= vocab:
                 raise ValueError(
                     f"X contains token id {high:g} but vocab_size={vocab}; ids "

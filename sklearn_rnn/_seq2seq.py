@@ -654,10 +654,12 @@ of arrays
         )
 
     def _module_params(self, n_outputs):
-        embedding_dim = self.embedding_dim or self.hidden_size
+        # Plain Python types, as in BaseRNN._module_params: torch's layers
+        # refuse numpy integers and bools (a GridSearchCV over np.arange).
+        embedding_dim = int(self.embedding_dim or self.hidden_size)
         params = dict(
-            input_size=self._n_step_features,
-            output_size=n_outputs,
+            input_size=int(self._n_step_features),
+            output_size=int(n_outputs),
             target="tokens" if self._target_kind_ == "tokens" else "numeric",
             source="vector" if self._source_kind_ == "vector" else "sequence",
             attention=self.attention,
@@ -667,12 +669,12 @@ of arrays
             bos=_BOS,
             target_embedding_dim=embedding_dim,
             cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
-            forget_bias=self.forget_bias,
+            forget_bias=float(self.forget_bias),
             autocast_dtype=self._autocast_dtype(),
         )
         if self._source_kind_ == "tokens":
@@ -681,7 +683,7 @@ of arrays
                 embedding_dim=embedding_dim,
             )
         elif self.embedding_dim is not None and self._source_kind_ != "vector":
-            params.update(vocab_size=self.vocab_size_, embedding_dim=embedding_dim)
+            params.update(vocab_size=int(self.vocab_size_), embedding_dim=embedding_dim)
         return params
 
     def _criterion(self):

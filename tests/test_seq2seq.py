@@ -610,3 +610,43 @@ def test_datasets_are_consistent():
     assert all(len(d) == 10 and d[4] == d[7] == "-" for d in iso)
     with pytest.raises(ValueError, match="distinct additions"):
         make_addition_pairs(101, max_digits=1)
+
+
+def test_numpy_integer_and_bool_parameters_reach_torch_as_python_types():
+    # What a GridSearchCV over np.arange or a scipy distribution passes.
+    i = np.int64
+    words = ["ab", "bca", "c", "cab"] * 4
+    s2s = Seq2SeqTransformer(
+        "lstm",
+        i(4),
+        num_layers=i(2),
+        embedding_dim=i(3),
+        bidirectional=np.True_,
+        batch_size=i(4),
+        max_epochs=i(1),
+        attention="bahdanau",
+        decoding="beam",
+        beam_width=i(2),
+        max_output_length=i(3),
+        random_state=0,
+    ).fit(words, [w[::-1] for w in words])
+    rnn = s2s.module_.encoder.rnn
+    assert (rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (4, 2, True)
+    assert s2s.module_.encoder.embedding.embedding_dim == 3
+    assert len(s2s.predict(words[:3])) == 3
+    X = np.random.RandomState(0).normal(size=(12, 4))
+    Y = np.c_[X.sum(1), X[:, 0]]
+    search = GridSearchCV(
+        Seq2SeqTransformer(max_epochs=1, random_state=0),
+        {"hidden_size": np.arange(2, 4)},
+        cv=2,
+        error_score="raise",
+    ).fit(X, Y)
+    assert search.best_estimator_.module_.encoder.rnn.hidden_size in (2, 3)
+    # Token ids with a numpy vocabulary size.
+    ids = np.random.RandomState(0).randint(0, 5, size=(12, 4))
+    s2s = Seq2SeqTransformer(
+        hidden_size=3, embedding_dim=i(2), vocab_size=i(6), max_epochs=1
+    ).fit(ids, Y)
+    assert s2s.module_.encoder.embedding.num_embeddings == 6
+    assert s2s.predict(ids[:2]).shape == (2, 2)
