@@ -196,6 +196,19 @@ def _check_finite_output(out):
         )
 
 
+def _is_set(value):
+    return value is not None
+
+
+def _plain(value):
+    """A bool, int or None parameter as a plain Python value."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return int(value)
+
+
 def _same(a, b):
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
         return (
@@ -813,9 +826,47 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             return self._check_tokens(X, reset, lengths), lengths
         return pad_sequences(sequences, np.float32)
 
+    def _predict_layout_params(self):
+        """Parameters that decide how ``predict`` reads X or shapes its output.
+
+        Maps each name to what of its value matters: ``return_sequences``
+        whether there is an output per step, ``embedding_dim`` whether X
+        holds token ids (the size itself lives in the trained module).
+        """
+        return {"return_sequences": bool, "embedding_dim": _is_set}
+
+    def _check_predict_layout(self):
+        """Refuse to predict with a layout parameter set after fit.
+
+        The network was built and trained for the fitted values: reading X
+        or shaping the output by the current ones would return wrong values
+        or fail inside torch.
+        """
+        fitted = getattr(self, "_predict_params_", None)
+        if fitted is None:  # saved before the values were recorded
+            return
+        keys = self._predict_layout_params()
+        changed = {
+            name: getattr(self, name)
+            for name, value in fitted.items()
+            if keys[name](getattr(self, name)) != keys[name](value)
+        }
+        if changed:
+            was = {name: fitted[name] for name in changed}
+            raise ValueError(
+                f"This {type(self).__name__} was fitted with {was}, but the "
+                f"parameters now say {changed}: call fit again to use them, or "
+                "set them back to predict with the fitted model."
+            )
+
     def _check_layout(self, layout, n_features, n_timesteps, reset):
         """Record (fit) or check (predict) the features per time step."""
         if reset:
+            # Plain Python values (persistence stores them as JSON).
+            self._predict_params_ = {
+                name: _plain(getattr(self, name))
+                for name in self._predict_layout_params()
+            }
             if layout != 2:
                 # validate_data did not run: keep the fitted attributes
                 # consistent with this input.
@@ -873,6 +924,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         zero-padded), so a sample's output does not depend on which samples
         are predicted with it; the caller drops the padding rows.
         """
+        check_is_fitted(self)
+        self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)

@@ -222,7 +222,8 @@ _BACKBONE_DOC = re.sub(
         Size of the token embeddings of the input (token input) and of the
         decoder (token targets); None uses ``hidden_size``. With numeric
         ``X`` it means, as in the other estimators, that ``X`` holds integer
-        token ids.
+        token ids, and ``predict`` raises a ValueError if it went from None
+        to a size, or back, since ``fit``.
 
 """,
     _BACKBONE_DOC,
@@ -537,6 +538,13 @@ of arrays
             )
         return super()._validate_sequences(X, reset)
 
+    def _predict_layout_params(self):
+        # Decoders always return sequences; embedding_dim only decides how
+        # numeric X is read (token ids or values), not strings or vectors.
+        if getattr(self, "_source_kind_", None) == "sequence":
+            return {"embedding_dim": super()._predict_layout_params()["embedding_dim"]}
+        return {}
+
     def _encode_source(self, tokens, reset):
         if reset:
             self.input_vocabulary_ = _learn_vocabulary(tokens, "X")
@@ -742,9 +750,14 @@ of arrays
         """Autocast for encoding and decoding, as in training.
 
         With ``precision="bfloat16"`` the decoder's steps at predict time run
-        in the precision its training forward passes ran in.
+        in the precision its training forward passes ran in. The precision
+        is the fitted one, which the module holds, not the parameter's
+        current value: as in RNNRegressor and RNNClassifier, whose modules
+        autocast their own forward pass, ``precision`` is a setting of
+        training, and the model predicts the way it was trained until it is
+        fitted again.
         """
-        dtype = self._autocast_dtype()
+        dtype = self.net_.module_.autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(torch.device(self.net_.device).type, dtype=dtype)

@@ -172,6 +172,44 @@ def test_clear_errors(Estimator, rng):
         est3.predict(np.repeat(X[:, :, None], 2, axis=2))
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_layout_parameters_changed_after_fit_are_refused(Estimator, rng):
+    # predict reads the fitted layout, never the parameters set since: the
+    # network was built for it.
+    X, y = _xy(Estimator, rng)
+    ragged = [X[0, :3], X[1, :5]]
+    msg = "call fit again"
+    seq = Estimator(**FAST).fit(X, y)
+    pred = _raw(seq, X)
+    seq.set_params(return_sequences=True)
+    for call in (lambda: seq.predict(X), lambda: seq.predict(ragged)):
+        with pytest.raises(ValueError, match="'return_sequences': False"):
+            call()
+    with pytest.raises(ValueError, match=msg):
+        seq.score(X, y)
+    with pytest.raises(ValueError, match=msg):
+        seq.set_params(embedding_dim=3).predict(X.astype(int) % 3)
+    # Set back, the fitted model predicts as before.
+    seq.set_params(return_sequences=False, embedding_dim=None)
+    np.testing.assert_array_equal(_raw(seq, X), pred)
+
+    steps = y[:, None] if Estimator is RNNClassifier else X
+    steps = np.broadcast_to(steps, X.shape)
+    per_step = Estimator(return_sequences=True, **FAST).fit(X, steps)
+    with pytest.raises(ValueError, match="'return_sequences': True"):
+        per_step.set_params(return_sequences=False).predict(X)
+
+    tokens = rng.randint(0, 4, size=X.shape)
+    emb = Estimator(embedding_dim=2, **FAST).fit(tokens, y)
+    with pytest.raises(ValueError, match=r"\{'embedding_dim': 2\}.*None"):
+        emb.set_params(embedding_dim=None).predict(tokens)
+    # The size itself is the trained module's: only token input or not counts.
+    emb.set_params(embedding_dim=5).predict(tokens)
+    if Estimator is RNNClassifier:
+        with pytest.raises(ValueError, match=msg):
+            emb.set_params(embedding_dim=None).predict_proba(tokens)
+
+
 @pytest.mark.parametrize(
     "params, match",
     [

@@ -650,3 +650,23 @@ def test_numpy_integer_and_bool_parameters_reach_torch_as_python_types():
     ).fit(ids, Y)
     assert s2s.module_.encoder.embedding.num_embeddings == 6
     assert s2s.predict(ids[:2]).shape == (2, 2)
+
+
+def test_embedding_dim_set_after_fit_on_numeric_input_is_refused():
+    rng = np.random.RandomState(0)
+    ids = rng.randint(0, 5, size=(12, 4))
+    Y = ids[:, :2].astype(float)
+    kw = dict(hidden_size=3, max_epochs=1, random_state=0)
+    on_ids = Seq2SeqTransformer(embedding_dim=2, **kw).fit(ids, Y)
+    with pytest.raises(ValueError, match="'embedding_dim': 2.*call fit again"):
+        on_ids.set_params(embedding_dim=None).predict(ids)
+    with pytest.raises(ValueError, match="call fit again"):
+        on_ids.transform(ids)
+    on_values = Seq2SeqTransformer(**kw).fit(ids / 5, Y)
+    with pytest.raises(ValueError, match="'embedding_dim': None"):
+        on_values.set_params(embedding_dim=2).predict(ids / 5)
+    # For strings it is the size of the embeddings, fixed in the module.
+    words = ["ab", "ba", "abb"] * 4
+    s2s = Seq2SeqTransformer(**kw).fit(words, words)
+    pred = s2s.predict(words)
+    np.testing.assert_array_equal(s2s.set_params(embedding_dim=7).predict(words), pred)

@@ -174,6 +174,11 @@ def test_bfloat16_decoding_runs_under_autocast(monkeypatch, decoding):
         assert len(pred) == len(words) and all(isinstance(p, str) for p in pred)
         rep = est.transform(words[:3])
         assert rep.dtype == np.float64 and np.all(np.isfinite(rep))
+        # Prediction keeps the precision of fit, as the module holds it.
+        est.set_params(precision="float32" if precision == "bfloat16" else "bfloat16")
+        seen.clear()
+        np.testing.assert_array_equal(est.predict(words), pred)
+        assert seen and set(seen) == {precision == "bfloat16"}
     # Numeric targets come back as float64 from a bfloat16 decoder.
     X = np.linspace(0, 1, 40).reshape(8, 5)
     est = Seq2SeqTransformer(precision="bfloat16", **kw).fit(X, X[:, ::-1])
