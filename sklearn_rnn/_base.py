@@ -162,6 +162,28 @@ class ThreadRebalance(Callback):
         return state
 
 
+def _sequence_column(X):
+    """The sequences of a 1-D container of sequences, as a list, else None.
+
+    A pandas Series (a DataFrame column such as ``df["seq"]``) or a 1-D
+    object array whose elements are all arrays, lists or tuples holds one
+    sequence per element, of equal lengths or not; NumPy cannot convert it
+    to a numeric array. As a list, it goes through the same validation as a
+    list of sequences. Anything else gives None.
+    """
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return None
+    elif not (hasattr(X, "iloc") and getattr(X, "ndim", None) == 1):
+        return None
+    elif X.dtype != object:
+        return None
+    items = list(X)
+    if items and all(isinstance(s, (np.ndarray, list, tuple)) for s in items):
+        return items
+    return None
+
+
 def _ragged_candidates(X):
     """Return X as a list of sequences if it holds sequences of unequal shape.
 
@@ -407,8 +429,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             sequences, one per row; a 3-D array multivariate ones; a list of
             arrays of shape ``(n_timesteps_i,)`` or ``(n_timesteps_i,
             n_features)`` holds sequences of different lengths, which are
-            padded and packed, never truncated. With ``embedding_dim`` set,
-            ``X`` holds integer token ids.
+            padded and packed, never truncated; a pandas Series (a DataFrame
+            column) or 1-D object array of such arrays is read as that list.
+            With ``embedding_dim`` set, ``X`` holds integer token ids.
 
         y : array-like
             Targets, see the class documentation for the accepted shapes.
@@ -730,6 +753,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         ``(n, L)`` token ids when ``embedding_dim`` is set; ``lengths`` is an
         int64 array of shape ``(n,)`` for variable-length input, else None.
         """
+        column = _sequence_column(X)
+        if column is not None:
+            X = column
         items = _ragged_candidates(X)
         if items is not None:
             return self._validate_ragged(items, reset)
@@ -967,7 +993,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         of arrays of the sequences' lengths for ragged input.
         """
         if lengths is None:
-            y = np.asarray(y)
+            column = _sequence_column(y)
+            y = np.asarray(y if column is None else column)
             if y.ndim < 2 or y.shape[1] != n_timesteps:
                 raise ValueError(
                     "With return_sequences=True, y needs one target per time "

@@ -20,6 +20,7 @@ from sklearn_rnn._base import (
     _INFERENCE_BATCH_SIZE,
     BaseRNN,
     _check_finite_output,
+    _sequence_column,
 )
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
@@ -577,6 +578,9 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
+        column = _sequence_column(y)  # a Series of target sequences
+        if column is not None:
+            y = column
         try:
             y = check_array(
                 y,
@@ -879,8 +883,13 @@ of arrays
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
+            column = _sequence_column(y)
             y = check_array(
-                y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
+                y if column is None else column,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=np.float64,
+                input_name="y",
             )
             if y.shape[1:] != y_pred.shape[1:]:
                 raise ValueError(
