@@ -330,6 +330,24 @@ def test_validation_split_strategies(split, rng):
     assert len(clf.validation_scores_) == clf.n_iter_
 
 
+def test_stratified_split_needs_two_samples_per_class(rng):
+    X, y = _xy(RNNClassifier, rng, n=30)
+    y[0] = 2  # a class of one sample
+    clf = RNNClassifier(early_stopping=True, validation_split="stratified", **FAST)
+    msg = (
+        "validation_split='stratified' needs at least 2 samples of every class"
+        ".*1 class.*validation_split='shuffle'.*early_stopping=False"
+    )
+    with pytest.raises(ValueError, match=msg):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+    clf.set_params(validation_split="shuffle").fit(X, y)
+    # Too small a validation split for one sample of each of 3 classes.
+    clf.set_params(validation_split="stratified", validation_fraction=0.05)
+    with pytest.raises(ValueError, match="validation_fraction=0.05 holds out 2 of 30"):
+        clf.fit(X, np.arange(30) % 3)
+
+
 def test_stratified_split_only_for_classifier(rng):
     X, y = _xy(RNNRegressor, rng)
     with pytest.raises(ValueError, match="validation_split"):
