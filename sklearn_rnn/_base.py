@@ -54,7 +54,9 @@ _OPTIMIZERS = {
 
 # Rows per forward pass when predicting or validating. Every prediction pass
 # uses exactly this many rows (see BatchIterator's pad_last), which bounds the
-# memory held by activations and makes predictions independent of batching.
+# memory held by activations and makes predictions independent of batching
+# (bitwise for sequences of one length, up to float rounding for packed ones:
+# see BatchIterator).
 # 512 measured fastest on CPU for small and mid-sized models (benchmarks/).
 _INFERENCE_BATCH_SIZE = 512
 
@@ -948,7 +950,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
 
         Every batch has exactly ``_INFERENCE_BATCH_SIZE`` rows (the last one
         zero-padded), so a sample's output does not depend on which samples
-        are predicted with it; the caller drops the padding rows.
+        are predicted with it (up to float rounding for sequences of
+        different lengths, see ``BatchIterator``); the caller drops the
+        padding rows.
         """
         check_is_fitted(self)
         self._check_predict_layout()

@@ -104,9 +104,13 @@ class BatchIterator:
     ``pad_last=True`` pads the final batch with zero sequences up to
     ``batch_size``, so that every forward pass has the same batch size. CPU
     kernels round differently for different batch sizes (by ~1e-7 in float32),
-    so this is what makes a sample's prediction independent of which and how
-    many other samples are predicted with it. The caller drops the padding
-    rows from the output.
+    so this is what makes the prediction of a sample of a fixed-length
+    batch bitwise independent of which and how many other samples are
+    predicted with it. Sequences of different lengths (``lengths`` set) are
+    equal only up to float rounding, about 1e-7: they are packed, and the
+    number of sequences still running at each time step, the row count of
+    that step's matrix products, depends on the other sequences of the
+    batch. The caller drops the padding rows from the output.
 
     ``pin_memory=True`` (set by the estimators when the device is CUDA) puts
     each batch in page-locked host memory, from which the copy to the GPU

@@ -710,7 +710,9 @@ of arrays
         """Yield ``(module, n_rows, memory, mask, representation)`` batches.
 
         Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
-        is padded), so a sample's output does not depend on the batch.
+        is padded), so a sample's output does not depend on the batch (up to
+        float rounding for inputs of different lengths, which the encoder
+        packs: see ``BatchIterator``).
         """
         n_samples, _, batches = self._inference_batches(X)
         module = self.net_.module_

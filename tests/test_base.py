@@ -272,6 +272,18 @@ def test_prediction_does_not_depend_on_batch_mates(rng):
     np.testing.assert_array_equal(reg.predict(X[600:]), full[600:])
 
 
+def test_ragged_predictions_depend_on_batch_mates_only_by_rounding(rng):
+    # Packed sequences: which sequences still run at each step depends on
+    # the batch, so the match is to float rounding, not bitwise (see
+    # BatchIterator).
+    X = [rng.normal(size=(k, 2)) for k in rng.randint(1, 8, size=100)]
+    y = np.array([x.sum() for x in X])
+    reg = RNNRegressor(**FAST).fit(X, y)
+    full = reg.predict(X)
+    alone = np.array([reg.predict([x])[0] for x in X[:40]])
+    np.testing.assert_allclose(alone, full[:40], rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_backbones(cell, bidirectional, rng):
