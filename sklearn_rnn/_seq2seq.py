@@ -328,6 +328,9 @@ default="constant"
             ``"tokens"``: strings or sequences of any hashable tokens.
             ``"sequence"``: numeric sequences. ``"vector"``: each row of a
             2-D numeric ``X`` is one feature vector (vector-to-sequence).
+            ``predict`` and ``transform`` take ``X`` of the kind seen in fit:
+            numbers given to a model fitted on strings (or string tokens),
+            or strings given to one fitted on numbers, raise a ValueError.
 
         output_type : {"auto", "tokens", "sequence"}, default="auto"
             What a target of ``y`` is. ``"auto"``: strings and sequences of
@@ -526,6 +529,7 @@ of arrays
             kind = self._source_kind_
             if kind == "tokens":
                 tokens = _require_token_lists(X, "X")
+                self._check_token_kind(tokens)
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
@@ -538,6 +542,31 @@ of arrays
                 f"{type(self).__name__} was fitted on numeric input."
             )
         return super()._validate_sequences(X, reset)
+
+    def _check_token_kind(self, tokens):
+        """Refuse numbers where the model learnt string tokens.
+
+        A numeric array passes for a list of samples of number tokens, none
+        of which can be a string token of the vocabulary: every one would be
+        read as the unknown token. Samples mixing strings and other tokens
+        keep the documented mapping of unseen tokens.
+        """
+        vocabulary = self.input_vocabulary_
+        if not vocabulary or not all(isinstance(t, str) for t in vocabulary):
+            return
+        found = False
+        for seq in tokens:
+            for token in seq:
+                if isinstance(token, str):
+                    return
+                found = True
+        if found:
+            raise ValueError(
+                "X holds numbers, but this "
+                f"{type(self).__name__} was fitted on strings or sequences of "
+                "string tokens; pass the inputs as strings (or token "
+                "sequences), or fit on numeric input."
+            )
 
     def _predict_layout_params(self):
         # Decoders always return sequences; embedding_dim only decides how

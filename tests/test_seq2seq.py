@@ -535,6 +535,24 @@ def test_errors_for_bad_input(reverser):
         reverser.score(X[:2], y[:3])
 
 
+def test_numbers_given_to_a_model_of_string_tokens_are_refused(reverser):
+    # The reverse of "fitted on numeric input": numbers would all be read as
+    # the unknown token.
+    numeric = [np.zeros((2, 3)), [np.ones(3), np.ones(2)], [[1, 2], [3]]]
+    for X in numeric:
+        for method in (reverser.predict, reverser.transform):
+            with pytest.raises(ValueError, match="X holds numbers.*fitted on strings"):
+                method(X)
+    # Empty strings and samples with some unseen tokens are still inputs.
+    assert len(reverser.predict(["", "ab"])) == 2
+    assert len(reverser.predict([["a", 3]])) == 1
+    # Number tokens are tokens for a model that learnt number tokens.
+    ids = [[1, 2], [2, 3], [3]] * 4
+    est = Seq2SeqTransformer(input_type="tokens", **{**FAST, "max_epochs": 1})
+    est.fit(ids, ["x", "yy", "z"] * 4)
+    assert len(est.predict(np.array([[1, 2], [3, 4]]))) == 2
+
+
 def test_no_samples_or_none_give_clear_errors(reverser):
     for method in (reverser.predict, reverser.transform):
         with pytest.raises(ValueError, match="Found X with 0 samples"):
