@@ -41,6 +41,7 @@ from sklearn_rnn.utils._torch import (
     draw_seed,
     global_rng_lock,
     local_torch_seed,
+    reseed_torch,
     resolve_device,
 )
 
@@ -53,7 +54,9 @@ _OPTIMIZERS = {
 
 # Rows per forward pass when predicting or validating. Every prediction pass
 # uses exactly this many rows (see BatchIterator's pad_last), which bounds the
-# memory held by activations and makes predictions independent of batching.
+# memory held by activations and makes predictions independent of batching
+# (bitwise for sequences of one length, up to float rounding for packed ones:
+# see BatchIterator).
 # 512 measured fastest on CPU for small and mid-sized models (benchmarks/).
 _INFERENCE_BATCH_SIZE = 512
 
@@ -161,6 +164,28 @@ class ThreadRebalance(Callback):
         return state
 
 
+def _sequence_column(X):
+    """The sequences of a 1-D container of sequences, as a list, else None.
+
+    A pandas Series (a DataFrame column such as ``df["seq"]``) or a 1-D
+    object array whose elements are all arrays, lists or tuples holds one
+    sequence per element, of equal lengths or not; NumPy cannot convert it
+    to a numeric array. As a list, it goes through the same validation as a
+    list of sequences. Anything else gives None.
+    """
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return None
+    elif not (hasattr(X, "iloc") and getattr(X, "ndim", None) == 1):
+        return None
+    elif X.dtype != object:
+        return None
+    items = list(X)
+    if items and all(isinstance(s, (np.ndarray, list, tuple)) for s in items):
+        return items
+    return None
+
+
 def _ragged_candidates(X):
     """Return X as a list of sequences if it holds sequences of unequal shape.
 
@@ -193,6 +218,19 @@ def _check_finite_output(out):
             f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
             ": their values overflow the network; scale X like the training data."
         )
+
+
+def _is_set(value):
+    return value is not None
+
+
+def _plain(value):
+    """A bool, int or None parameter as a plain Python value."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return int(value)
 
 
 def _same(a, b):
@@ -393,8 +431,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             sequences, one per row; a 3-D array multivariate ones; a list of
             arrays of shape ``(n_timesteps_i,)`` or ``(n_timesteps_i,
             n_features)`` holds sequences of different lengths, which are
-            padded and packed, never truncated. With ``embedding_dim`` set,
-            ``X`` holds integer token ids.
+            padded and packed, never truncated; a pandas Series (a DataFrame
+            column) or 1-D object array of such arrays is read as that list.
+            With ``embedding_dim`` set, ``X`` holds integer token ids.
 
         y : array-like
             Targets, see the class documentation for the accepted shapes.
@@ -489,7 +528,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         dataset = self._make_dataset(X, lengths, y)
         module_params = self._module_params(n_outputs)
         epochs_before = self.n_iter_ if warm else 0
-        with local_torch_seed(seed, device), SharedTorchThreads() as threads:
+        # Training that draws from torch's generator holds its lock
+        # throughout: a fit in another thread would otherwise move the
+        # stream its dropout masks come from (see local_torch_seed).
+        exclusive = self._training_draws_random()
+        with (
+            local_torch_seed(seed, device, exclusive=exclusive),
+            SharedTorchThreads() as threads,
+        ):
             if warm:
                 # Continue from the current weights and optimizer state with
                 # the current training settings.
@@ -520,7 +566,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             else:
                 net = self._make_net(module_params, device, seed, y)
                 with global_rng_lock:
-                    torch.manual_seed(seed)  # again: another thread may have drawn
+                    # Again: another thread may have drawn since the block began.
+                    reseed_torch(seed, device)
                     net.initialize()
             callbacks = dict(net.callbacks_)
             if "threads" in callbacks:
@@ -593,6 +640,14 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     def _extra_callbacks(self):
         """Callbacks of a subclass's own, as skorch ``(name, callback)`` pairs."""
         return []
+
+    def _training_draws_random(self):
+        """Whether training, after the initial weights, draws from torch's RNG.
+
+        Dropout does (its masks). Such a fit holds the generator's lock for
+        its whole training so that fits in threads keep their seed's draws.
+        """
+        return self.dropout > 0
 
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""
@@ -700,6 +755,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         ``(n, L)`` token ids when ``embedding_dim`` is set; ``lengths`` is an
         int64 array of shape ``(n,)`` for variable-length input, else None.
         """
+        column = _sequence_column(X)
+        if column is not None:
+            X = column
         items = _ragged_candidates(X)
         if items is not None:
             return self._validate_ragged(items, reset)
@@ -796,9 +854,47 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
             return self._check_tokens(X, reset, lengths), lengths
         return pad_sequences(sequences, np.float32)
 
+    def _predict_layout_params(self):
+        """Parameters that decide how ``predict`` reads X or shapes its output.
+
+        Maps each name to what of its value matters: ``return_sequences``
+        whether there is an output per step, ``embedding_dim`` whether X
+        holds token ids (the size itself lives in the trained module).
+        """
+        return {"return_sequences": bool, "embedding_dim": _is_set}
+
+    def _check_predict_layout(self):
+        """Refuse to predict with a layout parameter set after fit.
+
+        The network was built and trained for the fitted values: reading X
+        or shaping the output by the current ones would return wrong values
+        or fail inside torch.
+        """
+        fitted = getattr(self, "_predict_params_", None)
+        if fitted is None:  # saved before the values were recorded
+            return
+        keys = self._predict_layout_params()
+        changed = {
+            name: getattr(self, name)
+            for name, value in fitted.items()
+            if keys[name](getattr(self, name)) != keys[name](value)
+        }
+        if changed:
+            was = {name: fitted[name] for name in changed}
+            raise ValueError(
+                f"This {type(self).__name__} was fitted with {was}, but the "
+                f"parameters now say {changed}: call fit again to use them, or "
+                "set them back to predict with the fitted model."
+            )
+
     def _check_layout(self, layout, n_features, n_timesteps, reset):
         """Record (fit) or check (predict) the features per time step."""
         if reset:
+            # Plain Python values (persistence stores them as JSON).
+            self._predict_params_ = {
+                name: _plain(getattr(self, name))
+                for name in self._predict_layout_params()
+            }
             if layout != 2:
                 # validate_data did not run: keep the fitted attributes
                 # consistent with this input.
@@ -831,7 +927,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         if low < 0:
             raise ValueError(f"Token ids must be non-negative; got {low:g}.")
         if reset:
-            vocab = int(high) + 1 if self.vocab_size is None else self.vocab_size
+            vocab = int(high) + 1 if self.vocab_size is None else int(self.vocab_size)
             if high >= vocab:
                 raise ValueError(
                     f"X contains token id {high:g} but vocab_size={vocab}; ids "
@@ -854,8 +950,12 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
 
         Every batch has exactly ``_INFERENCE_BATCH_SIZE`` rows (the last one
         zero-padded), so a sample's output does not depend on which samples
-        are predicted with it; the caller drops the padding rows.
+        are predicted with it (up to float rounding for sequences of
+        different lengths, see ``BatchIterator``); the caller drops the
+        padding rows.
         """
+        check_is_fitted(self)
+        self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
@@ -897,7 +997,8 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         of arrays of the sequences' lengths for ragged input.
         """
         if lengths is None:
-            y = np.asarray(y)
+            column = _sequence_column(y)
+            y = np.asarray(y if column is None else column)
             if y.ndim < 2 or y.shape[1] != n_timesteps:
                 raise ValueError(
                     "With return_sequences=True, y needs one target per time "

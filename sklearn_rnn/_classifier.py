@@ -22,7 +22,7 @@ _IGNORE_INDEX = -100  # CrossEntropyLoss' default for "no label here"
 @fill_doc(
     validation_split_options='{"last", "shuffle", "stratified"}',
     stratified_doc=', ``"stratified"`` a random subset with the class '
-    "proportions of ``y``",
+    "proportions of ``y`` (every class needs at least 2 samples)",
 )
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).

@@ -104,9 +104,13 @@ class BatchIterator:
     ``pad_last=True`` pads the final batch with zero sequences up to
     ``batch_size``, so that every forward pass has the same batch size. CPU
     kernels round differently for different batch sizes (by ~1e-7 in float32),
-    so this is what makes a sample's prediction independent of which and how
-    many other samples are predicted with it. The caller drops the padding
-    rows from the output.
+    so this is what makes the prediction of a sample of a fixed-length
+    batch bitwise independent of which and how many other samples are
+    predicted with it. Sequences of different lengths (``lengths`` set) are
+    equal only up to float rounding, about 1e-7: they are packed, and the
+    number of sequences still running at each time step, the row count of
+    that step's matrix products, depends on the other sequences of the
+    batch. The caller drops the padding rows from the output.
 
     ``pin_memory=True`` (set by the estimators when the device is CUDA) puts
     each batch in page-locked host memory, from which the copy to the GPU
@@ -218,17 +222,36 @@ class ValidationSplit:
             return np.arange(n - n_valid), np.arange(n - n_valid, n)
         rng = np.random.RandomState(self.seed)
         if self.strategy == "stratified":
-            from sklearn.model_selection import train_test_split
-
-            train, valid = train_test_split(
-                np.arange(n),
-                test_size=n_valid,
-                stratify=self.labels,
-                random_state=rng,
-            )
-            return np.sort(train), np.sort(valid)
+            return self._stratified(n, n_valid, rng)
         order = rng.permutation(n)
         return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+    def _stratified(self, n, n_valid, rng):
+        from sklearn.model_selection import train_test_split
+
+        classes, counts = np.unique(self.labels, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(
+                f"early_stopping=True with validation_split='stratified' needs "
+                f"at least 2 samples of every class, one for training and one "
+                f"for validation, but {np.sum(counts < 2)} class(es) of y have "
+                "a single sample; use validation_split='shuffle' (or 'last'), "
+                "more samples of those classes, or early_stopping=False."
+            )
+        try:
+            train, valid = train_test_split(
+                np.arange(n), test_size=n_valid, stratify=self.labels, random_state=rng
+            )
+        except ValueError as exc:
+            # Too few validation (or training) samples for one of each class.
+            raise ValueError(
+                f"early_stopping=True with validation_split='stratified' and "
+                f"validation_fraction={self.fraction} holds out {n_valid} of "
+                f"{n} samples, too few or too many for {len(classes)} classes "
+                f"({exc}); change validation_fraction, or use "
+                "validation_split='shuffle' (or 'last') or early_stopping=False."
+            ) from None
+        return np.sort(train), np.sort(valid)
 
     def __call__(self, dataset, y=None, **fit_params):
         train, valid = self.indices(len(dataset))

@@ -499,6 +499,9 @@ class Seq2SeqNetwork(nn.Module):
         keys = self.precompute_keys(memory)
         inputs = self._teacher_inputs(target)
         forced = not self.training or self.teacher_forcing_ratio >= 1.0
+        # A ratio of 0 always feeds the decoder its own outputs: no draw
+        # (training then takes nothing from the random generator).
+        sampled = not forced and self.teacher_forcing_ratio > 0.0
         if forced and self.attention_kind != "bahdanau":
             # The whole target in one call of the recurrent layer.
             output, _ = self.decoder(
@@ -512,7 +515,7 @@ class Seq2SeqNetwork(nn.Module):
             outs.append(out)
             if t + 1 < inputs.shape[1]:
                 previous = inputs[:, t + 1]
-                if not forced:
+                if sampled:
                     own = self.next_inputs(out.detach())
                     use_true = (
                         torch.rand(len(out), device=out.device)
@@ -520,6 +523,8 @@ class Seq2SeqNetwork(nn.Module):
                     )
                     shape = (-1,) + (1,) * (own.dim() - 1)
                     previous = torch.where(use_true.view(shape), previous, own)
+                elif not forced:
+                    previous = self.next_inputs(out.detach())
         return torch.stack(outs, dim=1)
 
 

@@ -20,6 +20,7 @@ from sklearn_rnn._base import (
     _INFERENCE_BATCH_SIZE,
     BaseRNN,
     _check_finite_output,
+    _sequence_column,
 )
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
@@ -222,7 +223,8 @@ _BACKBONE_DOC = re.sub(
         Size of the token embeddings of the input (token input) and of the
         decoder (token targets); None uses ``hidden_size``. With numeric
         ``X`` it means, as in the other estimators, that ``X`` holds integer
-        token ids.
+        token ids, and ``predict`` raises a ValueError if it went from None
+        to a size, or back, since ``fit``.
 
 """,
     _BACKBONE_DOC,
@@ -326,6 +328,9 @@ default="constant"
             ``"tokens"``: strings or sequences of any hashable tokens.
             ``"sequence"``: numeric sequences. ``"vector"``: each row of a
             2-D numeric ``X`` is one feature vector (vector-to-sequence).
+            ``predict`` and ``transform`` take ``X`` of the kind seen in fit:
+            numbers given to a model fitted on strings (or string tokens),
+            or strings given to one fitted on numbers, raise a ValueError.
 
         output_type : {"auto", "tokens", "sequence"}, default="auto"
             What a target of ``y`` is. ``"auto"``: strings and sequences of
@@ -524,6 +529,7 @@ of arrays
             kind = self._source_kind_
             if kind == "tokens":
                 tokens = _require_token_lists(X, "X")
+                self._check_token_kind(tokens)
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
@@ -536,6 +542,38 @@ of arrays
                 f"{type(self).__name__} was fitted on numeric input."
             )
         return super()._validate_sequences(X, reset)
+
+    def _check_token_kind(self, tokens):
+        """Refuse numbers where the model learnt string tokens.
+
+        A numeric array passes for a list of samples of number tokens, none
+        of which can be a string token of the vocabulary: every one would be
+        read as the unknown token. Samples mixing strings and other tokens
+        keep the documented mapping of unseen tokens.
+        """
+        vocabulary = self.input_vocabulary_
+        if not vocabulary or not all(isinstance(t, str) for t in vocabulary):
+            return
+        found = False
+        for seq in tokens:
+            for token in seq:
+                if isinstance(token, str):
+                    return
+                found = True
+        if found:
+            raise ValueError(
+                "X holds numbers, but this "
+                f"{type(self).__name__} was fitted on strings or sequences of "
+                "string tokens; pass the inputs as strings (or token "
+                "sequences), or fit on numeric input."
+            )
+
+    def _predict_layout_params(self):
+        # Decoders always return sequences; embedding_dim only decides how
+        # numeric X is read (token ids or values), not strings or vectors.
+        if getattr(self, "_source_kind_", None) == "sequence":
+            return {"embedding_dim": super()._predict_layout_params()["embedding_dim"]}
+        return {}
 
     def _encode_source(self, tokens, reset):
         if reset:
@@ -569,6 +607,9 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
+        column = _sequence_column(y)  # a Series of target sequences
+        if column is not None:
+            y = column
         try:
             y = check_array(
                 y,
@@ -645,11 +686,21 @@ of arrays
         )
         return [("teacher_forcing", schedule)]
 
+    def _training_draws_random(self):
+        # Scheduled sampling draws, per step, whether to feed the true
+        # target, in every epoch whose ratio lies strictly between 0 and 1.
+        schedule = dict(self._extra_callbacks())["teacher_forcing"]
+        return super()._training_draws_random() or any(
+            0 < schedule.ratio_at(epoch) < 1 for epoch in range(1, self.max_epochs + 1)
+        )
+
     def _module_params(self, n_outputs):
-        embedding_dim = self.embedding_dim or self.hidden_size
+        # Plain Python types, as in BaseRNN._module_params: torch's layers
+        # refuse numpy integers and bools (a GridSearchCV over np.arange).
+        embedding_dim = int(self.embedding_dim or self.hidden_size)
         params = dict(
-            input_size=self._n_step_features,
-            output_size=n_outputs,
+            input_size=int(self._n_step_features),
+            output_size=int(n_outputs),
             target="tokens" if self._target_kind_ == "tokens" else "numeric",
             source="vector" if self._source_kind_ == "vector" else "sequence",
             attention=self.attention,
@@ -659,12 +710,12 @@ of arrays
             bos=_BOS,
             target_embedding_dim=embedding_dim,
             cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
+            bidirectional=bool(self.bidirectional),
+            dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
-            forget_bias=self.forget_bias,
+            forget_bias=float(self.forget_bias),
             autocast_dtype=self._autocast_dtype(),
         )
         if self._source_kind_ == "tokens":
@@ -673,7 +724,7 @@ of arrays
                 embedding_dim=embedding_dim,
             )
         elif self.embedding_dim is not None and self._source_kind_ != "vector":
-            params.update(vocab_size=self.vocab_size_, embedding_dim=embedding_dim)
+            params.update(vocab_size=int(self.vocab_size_), embedding_dim=embedding_dim)
         return params
 
     def _criterion(self):
@@ -688,7 +739,9 @@ of arrays
         """Yield ``(module, n_rows, memory, mask, representation)`` batches.
 
         Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
-        is padded), so a sample's output does not depend on the batch.
+        is padded), so a sample's output does not depend on the batch (up to
+        float rounding for inputs of different lengths, which the encoder
+        packs: see ``BatchIterator``).
         """
         n_samples, _, batches = self._inference_batches(X)
         module = self.net_.module_
@@ -732,9 +785,14 @@ of arrays
         """Autocast for encoding and decoding, as in training.
 
         With ``precision="bfloat16"`` the decoder's steps at predict time run
-        in the precision its training forward passes ran in.
+        in the precision its training forward passes ran in. The precision
+        is the fitted one, which the module holds, not the parameter's
+        current value: as in RNNRegressor and RNNClassifier, whose modules
+        autocast their own forward pass, ``precision`` is a setting of
+        training, and the model predicts the way it was trained until it is
+        fitted again.
         """
-        dtype = self._autocast_dtype()
+        dtype = self.net_.module_.autocast_dtype
         if dtype is None:
             return contextlib.nullcontext()
         return torch.autocast(torch.device(self.net_.device).type, dtype=dtype)
@@ -856,8 +914,13 @@ of arrays
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
+            column = _sequence_column(y)
             y = check_array(
-                y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
+                y if column is None else column,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=np.float64,
+                input_name="y",
             )
             if y.shape[1:] != y_pred.shape[1:]:
                 raise ValueError(

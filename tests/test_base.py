@@ -172,6 +172,44 @@ def test_clear_errors(Estimator, rng):
         est3.predict(np.repeat(X[:, :, None], 2, axis=2))
 
 
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_layout_parameters_changed_after_fit_are_refused(Estimator, rng):
+    # predict reads the fitted layout, never the parameters set since: the
+    # network was built for it.
+    X, y = _xy(Estimator, rng)
+    ragged = [X[0, :3], X[1, :5]]
+    msg = "call fit again"
+    seq = Estimator(**FAST).fit(X, y)
+    pred = _raw(seq, X)
+    seq.set_params(return_sequences=True)
+    for call in (lambda: seq.predict(X), lambda: seq.predict(ragged)):
+        with pytest.raises(ValueError, match="'return_sequences': False"):
+            call()
+    with pytest.raises(ValueError, match=msg):
+        seq.score(X, y)
+    with pytest.raises(ValueError, match=msg):
+        seq.set_params(embedding_dim=3).predict(X.astype(int) % 3)
+    # Set back, the fitted model predicts as before.
+    seq.set_params(return_sequences=False, embedding_dim=None)
+    np.testing.assert_array_equal(_raw(seq, X), pred)
+
+    steps = y[:, None] if Estimator is RNNClassifier else X
+    steps = np.broadcast_to(steps, X.shape)
+    per_step = Estimator(return_sequences=True, **FAST).fit(X, steps)
+    with pytest.raises(ValueError, match="'return_sequences': True"):
+        per_step.set_params(return_sequences=False).predict(X)
+
+    tokens = rng.randint(0, 4, size=X.shape)
+    emb = Estimator(embedding_dim=2, **FAST).fit(tokens, y)
+    with pytest.raises(ValueError, match=r"\{'embedding_dim': 2\}.*None"):
+        emb.set_params(embedding_dim=None).predict(tokens)
+    # The size itself is the trained module's: only token input or not counts.
+    emb.set_params(embedding_dim=5).predict(tokens)
+    if Estimator is RNNClassifier:
+        with pytest.raises(ValueError, match=msg):
+            emb.set_params(embedding_dim=None).predict_proba(tokens)
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
@@ -234,6 +272,18 @@ def test_prediction_does_not_depend_on_batch_mates(rng):
     np.testing.assert_array_equal(reg.predict(X[600:]), full[600:])
 
 
+def test_ragged_predictions_depend_on_batch_mates_only_by_rounding(rng):
+    # Packed sequences: which sequences still run at each step depends on
+    # the batch, so the match is to float rounding, not bitwise (see
+    # BatchIterator).
+    X = [rng.normal(size=(k, 2)) for k in rng.randint(1, 8, size=100)]
+    y = np.array([x.sum() for x in X])
+    reg = RNNRegressor(**FAST).fit(X, y)
+    full = reg.predict(X)
+    alone = np.array([reg.predict([x])[0] for x in X[:40]])
+    np.testing.assert_allclose(alone, full[:40], rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_backbones(cell, bidirectional, rng):
@@ -290,6 +340,24 @@ def test_validation_split_strategies(split, rng):
         early_stopping=True, validation_split=split, validation_fraction=0.2, **FAST
     ).fit(X, y)
     assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_stratified_split_needs_two_samples_per_class(rng):
+    X, y = _xy(RNNClassifier, rng, n=30)
+    y[0] = 2  # a class of one sample
+    clf = RNNClassifier(early_stopping=True, validation_split="stratified", **FAST)
+    msg = (
+        "validation_split='stratified' needs at least 2 samples of every class"
+        ".*1 class.*validation_split='shuffle'.*early_stopping=False"
+    )
+    with pytest.raises(ValueError, match=msg):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_")
+    clf.set_params(validation_split="shuffle").fit(X, y)
+    # Too small a validation split for one sample of each of 3 classes.
+    clf.set_params(validation_split="stratified", validation_fraction=0.05)
+    with pytest.raises(ValueError, match="validation_fraction=0.05 holds out 2 of 30"):
+        clf.fit(X, np.arange(30) % 3)
 
 
 def test_stratified_split_only_for_classifier(rng):

@@ -324,3 +324,25 @@ def test_cuda_matches_cpu(backbone):
     assert np.isfinite(gpu.perplexity(corpus))
     np.testing.assert_allclose(gpu.predict_proba(corpus).sum(1), 1.0, rtol=1e-12)
     assert abs(np.log(gpu.perplexity(corpus) / cpu.perplexity(corpus))) < 0.5
+
+
+@pytest.mark.parametrize("backbone", NEURAL)
+def test_numpy_integer_parameters_reach_torch_as_ints(backbone):
+    # What a GridSearchCV over np.arange passes.
+    corpus = ["a b c", "b c a", "c a b"] * 3
+    i = np.int64
+    lm = NGramLanguageModel(
+        backbone=backbone,
+        hidden_size=i(3),
+        embedding_dim=i(2),
+        num_layers=i(2),
+        order=i(2),
+        bptt=i(3),
+        batch_size=i(4),
+        max_epochs=i(1),
+        random_state=0,
+    ).fit(corpus)
+    assert np.isfinite(lm.score(corpus))
+    module = lm.net_.module_
+    embedding = module.embedding if backbone == "mlp" else module.encoder.embedding
+    assert embedding.embedding_dim == 2

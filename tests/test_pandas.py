@@ -9,6 +9,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNForecaster,
     RNNRegressor,
+    Seq2SeqTransformer,
     SlidingWindowTransformer,
 )
 
@@ -68,3 +69,38 @@ def test_forecaster_dates_its_forecasts():
     np.testing.assert_allclose(
         model.predict(later), model.forecast(4)["forecast"].to_numpy()[2:]
     )
+
+
+@pytest.mark.parametrize("lengths", ["ragged", "equal", "equal 2-D"])
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier, Seq2SeqTransformer])
+def test_a_column_of_sequences_is_a_list_of_sequences(Estimator, lengths, rng):
+    # df["seq"] holds one array per row: NumPy cannot make it numeric, so
+    # it is read as the list it holds, in fit and predict alike.
+    sizes = [2, 3, 4] * 4 if lengths == "ragged" else [3] * 12
+    tail = (2,) if lengths == "equal 2-D" else ()
+    seqs = [rng.normal(size=(k, *tail)) for k in sizes]
+    column = pd.Series(seqs, index=range(10, 10 + len(seqs)), dtype=object)
+    df = pd.DataFrame({"seq": column})
+    y = np.array([s.sum() for s in seqs])
+    if Estimator is RNNClassifier:
+        y = y > 0
+    elif Estimator is Seq2SeqTransformer:
+        y = np.c_[y, -y]
+    from_list = Estimator(**FAST).fit(seqs, y).predict(seqs)
+    est = Estimator(**FAST).fit(df["seq"], y)
+    np.testing.assert_array_equal(est.predict(df["seq"]), from_list)
+    # The same as a 1-D object array.
+    column = np.empty(len(seqs), dtype=object)
+    column[:] = seqs
+    np.testing.assert_array_equal(est.predict(column), from_list)
+
+
+def test_per_step_targets_in_a_column(rng):
+    seqs = [rng.normal(size=4) for _ in range(12)]
+    X, y = pd.Series(seqs), pd.Series([2 * s for s in seqs])
+    reg = RNNRegressor(return_sequences=True, **FAST).fit(X, y)
+    expected = RNNRegressor(return_sequences=True, **FAST).fit(seqs, list(y))
+    np.testing.assert_array_equal(reg.predict(X), expected.predict(seqs))
+    assert reg.score(X, y) == expected.score(seqs, list(y))
+    s2s = Seq2SeqTransformer(**FAST).fit(X, pd.Series([s[:2] for s in seqs]))
+    assert s2s.predict(X).shape == (12, 2)

@@ -535,6 +535,24 @@ def test_errors_for_bad_input(reverser):
         reverser.score(X[:2], y[:3])
 
 
+def test_numbers_given_to_a_model_of_string_tokens_are_refused(reverser):
+    # The reverse of "fitted on numeric input": numbers would all be read as
+    # the unknown token.
+    numeric = [np.zeros((2, 3)), [np.ones(3), np.ones(2)], [[1, 2], [3]]]
+    for X in numeric:
+        for method in (reverser.predict, reverser.transform):
+            with pytest.raises(ValueError, match="X holds numbers.*fitted on strings"):
+                method(X)
+    # Empty strings and samples with some unseen tokens are still inputs.
+    assert len(reverser.predict(["", "ab"])) == 2
+    assert len(reverser.predict([["a", 3]])) == 1
+    # Number tokens are tokens for a model that learnt number tokens.
+    ids = [[1, 2], [2, 3], [3]] * 4
+    est = Seq2SeqTransformer(input_type="tokens", **{**FAST, "max_epochs": 1})
+    est.fit(ids, ["x", "yy", "z"] * 4)
+    assert len(est.predict(np.array([[1, 2], [3, 4]]))) == 2
+
+
 def test_no_samples_or_none_give_clear_errors(reverser):
     for method in (reverser.predict, reverser.transform):
         with pytest.raises(ValueError, match="Found X with 0 samples"):
@@ -610,3 +628,63 @@ def test_datasets_are_consistent():
     assert all(len(d) == 10 and d[4] == d[7] == "-" for d in iso)
     with pytest.raises(ValueError, match="distinct additions"):
         make_addition_pairs(101, max_digits=1)
+
+
+def test_numpy_integer_and_bool_parameters_reach_torch_as_python_types():
+    # What a GridSearchCV over np.arange or a scipy distribution passes.
+    i = np.int64
+    words = ["ab", "bca", "c", "cab"] * 4
+    s2s = Seq2SeqTransformer(
+        "lstm",
+        i(4),
+        num_layers=i(2),
+        embedding_dim=i(3),
+        bidirectional=np.True_,
+        batch_size=i(4),
+        max_epochs=i(1),
+        attention="bahdanau",
+        decoding="beam",
+        beam_width=i(2),
+        max_output_length=i(3),
+        random_state=0,
+    ).fit(words, [w[::-1] for w in words])
+    rnn = s2s.module_.encoder.rnn
+    assert (rnn.hidden_size, rnn.num_layers, rnn.bidirectional) == (4, 2, True)
+    assert s2s.module_.encoder.embedding.embedding_dim == 3
+    assert len(s2s.predict(words[:3])) == 3
+    X = np.random.RandomState(0).normal(size=(12, 4))
+    Y = np.c_[X.sum(1), X[:, 0]]
+    search = GridSearchCV(
+        Seq2SeqTransformer(max_epochs=1, random_state=0),
+        {"hidden_size": np.arange(2, 4)},
+        cv=2,
+        error_score="raise",
+    ).fit(X, Y)
+    assert search.best_estimator_.module_.encoder.rnn.hidden_size in (2, 3)
+    # Token ids with a numpy vocabulary size.
+    ids = np.random.RandomState(0).randint(0, 5, size=(12, 4))
+    s2s = Seq2SeqTransformer(
+        hidden_size=3, embedding_dim=i(2), vocab_size=i(6), max_epochs=1
+    ).fit(ids, Y)
+    assert s2s.module_.encoder.embedding.num_embeddings == 6
+    assert s2s.predict(ids[:2]).shape == (2, 2)
+
+
+def test_embedding_dim_set_after_fit_on_numeric_input_is_refused():
+    rng = np.random.RandomState(0)
+    ids = rng.randint(0, 5, size=(12, 4))
+    Y = ids[:, :2].astype(float)
+    kw = dict(hidden_size=3, max_epochs=1, random_state=0)
+    on_ids = Seq2SeqTransformer(embedding_dim=2, **kw).fit(ids, Y)
+    with pytest.raises(ValueError, match="'embedding_dim': 2.*call fit again"):
+        on_ids.set_params(embedding_dim=None).predict(ids)
+    with pytest.raises(ValueError, match="call fit again"):
+        on_ids.transform(ids)
+    on_values = Seq2SeqTransformer(**kw).fit(ids / 5, Y)
+    with pytest.raises(ValueError, match="'embedding_dim': None"):
+        on_values.set_params(embedding_dim=2).predict(ids / 5)
+    # For strings it is the size of the embeddings, fixed in the module.
+    words = ["ab", "ba", "abb"] * 4
+    s2s = Seq2SeqTransformer(**kw).fit(words, words)
+    pred = s2s.predict(words)
+    np.testing.assert_array_equal(s2s.set_params(embedding_dim=7).predict(words), pred)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 from joblib import Parallel, delayed
+from sklearn.base import clone
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, Seq2SeqTransformer
 from sklearn_rnn._data import BatchIterator, SequenceDataset
-from sklearn_rnn.utils._torch import SharedTorchThreads
+from sklearn_rnn.utils._torch import SharedTorchThreads, local_torch_seed
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
 needs_cuda = pytest.mark.skipif(
@@ -173,6 +174,11 @@ def test_bfloat16_decoding_runs_under_autocast(monkeypatch, decoding):
         assert len(pred) == len(words) and all(isinstance(p, str) for p in pred)
         rep = est.transform(words[:3])
         assert rep.dtype == np.float64 and np.all(np.isfinite(rep))
+        # Prediction keeps the precision of fit, as the module holds it.
+        est.set_params(precision="float32" if precision == "bfloat16" else "bfloat16")
+        seen.clear()
+        np.testing.assert_array_equal(est.predict(words), pred)
+        assert seen and set(seen) == {precision == "bfloat16"}
     # Numeric targets come back as float64 from a bfloat16 decoder.
     X = np.linspace(0, 1, 40).reshape(8, 5)
     est = Seq2SeqTransformer(precision="bfloat16", **kw).fit(X, X[:, ::-1])
@@ -223,15 +229,75 @@ def test_cuda_batches_are_pinned(rng):
 
 def test_fits_in_threads_get_the_weights_of_their_seed(rng):
     # The threads share torch's global generator; seeding and initialising
-    # under a lock gives each fit the model it gets alone.
-    X, y = _xy(rng)
+    # under a lock gives each fit the model it gets alone, and a fit whose
+    # training draws from the generator (dropout, scheduled sampling) holds
+    # the lock throughout, so its masks are those of its seed too.
+    X, y = _xy(rng, n=120)
+    Y = np.c_[y, X[:, 0]]
     models = [
-        RNNRegressor(cell, h, max_epochs=2, random_state=s)
-        for cell, h, s in [("lstm", 8, 0), ("gru", 6, 1), ("lstm", 4, 2), ("rnn", 5, 3)]
+        RNNRegressor(cell, h, max_epochs=2, random_state=s, **kw)
+        for cell, h, s, kw in [
+            ("lstm", 8, 0, {}),
+            ("gru", 6, 1, {}),
+            ("lstm", 4, 2, dict(dropout=0.5)),
+            ("rnn", 5, 3, {}),
+            ("gru", 4, 4, dict(dropout=0.3, num_layers=2)),
+            ("lstm", 6, 0, dict(dropout=0.5, batch_size=8)),
+        ]
+    ] + [
+        Seq2SeqTransformer(
+            "gru", 4, max_epochs=2, teacher_forcing_ratio=0.5, random_state=5
+        ),
+        Seq2SeqTransformer(
+            "gru",
+            4,
+            max_epochs=3,
+            teacher_forcing_schedule="linear",
+            random_state=6,
+        ),
     ]
-    alone = [m.fit(X, y).predict(X) for m in models]
+    targets = [y] * 6 + [Y, Y]
+    alone = [m.fit(X, t).predict(X) for m, t in zip(models, targets)]
+
+    def fit(m, t):
+        return clone(m).fit(X, t).predict(X)
+
+    # Fits overlap and end in any order: the caller's generator state is put
+    # back once, when the last of them ends.
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
     side_by_side = Parallel(n_jobs=4, prefer="threads")(
-        delayed(lambda m: m.fit(X, y).predict(X))(m) for m in models
+        delayed(fit)(m, t) for m, t in zip(models * 2, targets * 2)
     )
-    for a, b in zip(alone, side_by_side):
+    after = torch.rand(3)
+    for a, b in zip(alone * 2, side_by_side):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert torch.equal(after, expected)
+
+
+def test_only_training_that_draws_holds_the_generator_lock():
+    assert not RNNRegressor().set_params(dropout=0.0)._training_draws_random()
+    assert RNNRegressor(dropout=0.1)._training_draws_random()
+    s2s = Seq2SeqTransformer(max_epochs=4)
+    assert not s2s._training_draws_random()  # full teacher forcing
+    assert not s2s.set_params(teacher_forcing_ratio=0.0)._training_draws_random()
+    assert s2s.set_params(teacher_forcing_ratio=0.5)._training_draws_random()
+    # A linear schedule from 1 goes through ratios between 0 and 1 ...
+    s2s.set_params(teacher_forcing_ratio=1.0, teacher_forcing_schedule="linear")
+    assert s2s._training_draws_random()
+    # ... unless it only has its two ends.
+    assert not s2s.set_params(max_epochs=2)._training_draws_random()
+
+
+def test_seeded_blocks_closing_out_of_order_restore_the_callers_state():
+    torch.manual_seed(7)
+    expected = torch.get_rng_state()
+    a, b = local_torch_seed(1), local_torch_seed(2)
+    a.__enter__()
+    torch.rand(5)
+    b.__enter__()
+    a.__exit__(None, None, None)  # the first to open closes first
+    torch.rand(5)
+    b.__exit__(None, None, None)
+    assert torch.equal(torch.get_rng_state(), expected)

@@ -274,16 +274,17 @@ class RecurrentBackbone(_NeuralBackbone):
         return self
 
     def _module_params(self, n_outputs):
+        # Plain Python types: torch's recurrent layers refuse numpy integers.
         return dict(
-            vocab_size=n_outputs + 1,
-            n_classes=n_outputs,
-            embedding_dim=self.embedding_dim,
+            vocab_size=int(n_outputs) + 1,
+            n_classes=int(n_outputs),
+            embedding_dim=int(self.embedding_dim),
             cell=self.cell,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            dropout=self.dropout,
+            hidden_size=int(self.hidden_size),
+            num_layers=int(self.num_layers),
+            dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
-            forget_bias=self.forget_bias,
+            forget_bias=float(self.forget_bias),
         )
 
     def _states(self, module, dataset, n_lanes):
@@ -399,12 +400,12 @@ class WindowBackbone(_NeuralBackbone):
 
     def _module_params(self, n_outputs):
         return dict(
-            vocab_size=n_outputs + 1,
-            n_classes=n_outputs,
-            context_size=max(self.width_, 1),
-            embedding_dim=self.embedding_dim,
-            hidden_size=self.hidden_size,
-            dropout=self.dropout,
+            vocab_size=int(n_outputs) + 1,
+            n_classes=int(n_outputs),
+            context_size=int(max(self.width_, 1)),
+            embedding_dim=int(self.embedding_dim),
+            hidden_size=int(self.hidden_size),
+            dropout=float(self.dropout),
         )
 
     def _logits(self, module, X):

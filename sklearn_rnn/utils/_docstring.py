@@ -35,7 +35,9 @@ _FRAGMENTS = {
 
     embedding_dim : int, default=None
         When set, ``X`` holds integer token ids that are embedded in vectors
-        of this size before the recurrent layers.
+        of this size before the recurrent layers. Set or not, it is fixed by
+        ``fit``: ``predict`` raises a ValueError if it went from None to a
+        size, or back, since.
 
     vocab_size : int, default=None
         Number of token ids when ``embedding_dim`` is set; None learns it from
@@ -44,7 +46,8 @@ _FRAGMENTS = {
     return_sequences : bool, default=False
         False is the sequence-to-vector pattern: one target per sequence,
         read from the final state. True is the synced sequence-to-sequence
-        pattern: one target per time step.
+        pattern: one target per time step. Fixed by ``fit``: ``predict``
+        raises a ValueError if it was changed since.
 """,
     "training_parameters": """\
     optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
@@ -98,7 +101,9 @@ _FRAGMENTS = {
         stay in float32. It pays off on GPUs with bfloat16 units (NVIDIA
         Ampere and later) and on CPUs with AMX/AVX-512-BF16; elsewhere it is
         slower. bfloat16 has float32's range, so no loss scaling is needed
-        (float16 would need it and is not offered).
+        (float16 would need it and is not offered). Predictions run in the
+        precision of the last fit: the module holds it, and a new value
+        takes effect at the next ``fit``.
 
     compile : bool, default=False
         Compile the module with ``torch.compile`` (through skorch's
@@ -119,8 +124,13 @@ _FRAGMENTS = {
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
-        split. An int makes fit reproducible; torch's global random state is
-        left untouched either way.
+        split. An int makes fit reproducible, also for fits running side by
+        side in threads (joblib's threading backend): torch's generator is
+        one per process, so a fit whose training draws from it (dropout,
+        scheduled sampling) holds it for its whole training: the other fits
+        of the process start and end only before or after it. Fits that
+        draw only their initial weights overlap freely. torch's global
+        random state is left untouched either way, also by fits in threads.
 """,
     "fitted_attributes": """\
     net_ : skorch.NeuralNet

@@ -37,36 +37,110 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-# torch's default generator is one per process: fits running in threads side
-# by side (joblib's threading backend) take this lock while they seed it and
-# draw their initial weights, so that each gets the weights of its seed.
+# torch's default generator is one per process, shared by every thread. Fits
+# running side by side in threads (joblib's threading backend, several tasks
+# in one dask worker) take this lock whenever they seed, draw from or restore
+# it; a fit whose training draws from it (dropout, scheduled sampling) holds
+# it for its whole block (see local_torch_seed).
 global_rng_lock = threading.RLock()
+
+# The seeded blocks open right now, in any thread, and the generator states
+# the first of them found (the caller's), which the last one to close puts
+# back: {"cpu": state, cuda_index: state, ...}. Guarded by global_rng_lock.
+_open_blocks = 0
+_caller_states = {}
+
+
+def _cuda_index(device):
+    """The CUDA device index of ``device``, or None for other devices."""
+    if not str(device).startswith("cuda"):
+        return None
+    index = torch.device(device).index
+    return torch.cuda.current_device() if index is None else index
+
+
+def reseed_torch(seed, device="cpu"):
+    """Seed the CPU generator and the generator of ``device`` (if CUDA).
+
+    Unlike ``torch.manual_seed``, the generators of other CUDA devices are
+    left alone: a fit on the CPU does not reset the GPUs' random streams.
+    Call it holding ``global_rng_lock``, inside :func:`local_torch_seed`.
+    """
+    torch.default_generator.manual_seed(seed)
+    cuda = _cuda_index(device)
+    if cuda is not None:
+        with torch.cuda.device(cuda):
+            torch.cuda.manual_seed(seed)
+
+
+def _save_caller_state(cuda):
+    global _open_blocks
+    if _open_blocks == 0:
+        _caller_states.clear()
+        _caller_states["cpu"] = torch.get_rng_state()
+    # A device no open block has seeded yet still holds the caller's state.
+    if cuda is not None and cuda not in _caller_states:
+        _caller_states[cuda] = torch.cuda.get_rng_state(cuda)
+    _open_blocks += 1
+
+
+def _restore_caller_state():
+    global _open_blocks
+    _open_blocks -= 1
+    if _open_blocks:
+        return
+    states = dict(_caller_states)
+    _caller_states.clear()
+    torch.set_rng_state(states.pop("cpu"))
+    for cuda, state in states.items():
+        torch.cuda.set_rng_state(state, cuda)
 
 
 @contextlib.contextmanager
-def local_torch_seed(seed, device="cpu"):
-    """Seed torch inside the block and restore the global RNG state after it.
+def local_torch_seed(seed, device="cpu", exclusive=False):
+    """Seed torch inside the block and give the caller its RNG state back.
 
-    Weight initialisation and dropout draw from torch's global generator, so
-    seeding it is the only way to make them reproducible; ``fork_rng`` puts
-    the caller's generator state back, so fitting never disturbs the user's
-    own random stream.
+    Weight initialisation, dropout and scheduled sampling draw from torch's
+    global generators (the CPU's, and the CUDA device's on a GPU), so seeding
+    them is the only way to make these reproducible. Fitting never moves the
+    caller's random stream: the state of the generators is saved when the
+    first seeded block of the process opens and put back when the last one
+    closes, so blocks that overlap in threads, and close in any order, leave
+    the state the caller had before the first began.
+
+    Threads share the generators. Seeding and drawing the initial weights
+    happen under ``global_rng_lock`` (see ``BaseRNN._train_net``), which
+    makes the initial weights those of the seed whatever runs beside. With
+    ``exclusive=True`` the block holds the lock from start to end: a fit
+    whose training itself draws random numbers (dropout, a teacher-forcing
+    ratio strictly between 0 and 1) then gets the draws of its own seed,
+    and so the model it gets alone, but waits for, and makes wait, every
+    other seeded block of the process. Fits that draw nothing after their
+    initialisation keep running side by side.
     """
-    devices = []
-    if str(device).startswith("cuda"):
-        devices = [torch.device(device).index or 0]
-    fork = torch.random.fork_rng(devices=devices)
-    # Saving, seeding and restoring the process-wide generator happen under
-    # the lock, so that a fit ending in another thread cannot reset the
-    # generator while this one draws its initial weights.
-    with global_rng_lock:
-        fork.__enter__()
-        torch.manual_seed(seed)
+    cuda = _cuda_index(device)
+    global_rng_lock.acquire()
+    try:
+        _save_caller_state(cuda)
+        try:
+            reseed_torch(seed, device)
+        except BaseException:
+            _restore_caller_state()
+            raise
+    except BaseException:
+        global_rng_lock.release()
+        raise
+    if not exclusive:
+        global_rng_lock.release()
     try:
         yield
     finally:
-        with global_rng_lock:
-            fork.__exit__(None, None, None)
+        if not exclusive:
+            global_rng_lock.acquire()
+        try:
+            _restore_caller_state()
+        finally:
+            global_rng_lock.release()
 
 
 # Number of fits running right now in this process, in any thread.
