@@ -81,6 +81,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sklearn_rnn.utils._torch import global_rng_lock
+
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
 #: Version of the file layout; :func:`load` reads exactly these versions.
@@ -586,8 +588,10 @@ class _Reader:
         params["device"] = device
         net = cls(**params)
         # Initialising draws random weights from torch's global generator,
-        # which must not move; the weights are overwritten just below.
-        with torch.random.fork_rng(devices=[]):
+        # which must not move; the weights are overwritten just below. Under
+        # the generator lock, so that a fit training in another thread does
+        # not see its random stream rewound.
+        with global_rng_lock, torch.random.fork_rng(devices=[]):
             net.initialize()
         try:
             net.module_.load_state_dict(self.decode(value["module"]))

@@ -472,8 +472,10 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout and the order of the
-        sentences in training; an int makes fit reproducible. torch's global
-        random state is left untouched. Unused by ``"ngram"``.
+        sentences in training; an int makes fit reproducible, also for fits
+        in threads (a neural fit with dropout holds torch's generator for its
+        whole training, as ``RNNRegressor``'s does). torch's global random
+        state is left untouched. Unused by ``"ngram"``.
 
     Attributes
     ----------
