@@ -163,6 +163,27 @@ def test_loading_leaves_torch_global_rng_alone():
     assert torch.equal(torch.get_rng_state(), state)
 
 
+def test_loading_initialises_the_net_under_the_generator_lock(monkeypatch):
+    # A fit training with dropout in another thread holds the lock: loading
+    # must not rewind torch's generator under it.
+    import sklearn_rnn.persistence as persistence
+
+    entered = []
+
+    class Recording:
+        def __enter__(self):
+            entered.append(torch.get_rng_state())
+
+        def __exit__(self, *exc):
+            return False
+
+    f = RNNRegressor(hidden_size=3, max_epochs=1, random_state=0)
+    raw = _saved(f.fit(np.ones((8, 4, 1)), np.ones(8)))
+    monkeypatch.setattr(persistence, "global_rng_lock", Recording())
+    load(io.BytesIO(raw))
+    assert len(entered) == 1
+
+
 @pytest.mark.parametrize(
     "index",
     [

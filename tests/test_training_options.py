@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Progress bar, thread sharing, mixed precision, torch.compile, pinned memory."""
 
+import os
 import pickle
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -301,3 +304,63 @@ def test_seeded_blocks_closing_out_of_order_restore_the_callers_state():
     torch.rand(5)
     b.__exit__(None, None, None)
     assert torch.equal(torch.get_rng_state(), expected)
+
+
+def test_a_block_inside_another_gives_its_caller_its_own_stream_back():
+    # A thread seeds its own stream and fits while another thread's fit is
+    # still open: its fit must give that stream back, not wait for the other.
+    torch.manual_seed(99)
+    opening = torch.get_rng_state()
+    outer = local_torch_seed(1)
+    outer.__enter__()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with local_torch_seed(2):
+        torch.rand(5)
+    assert torch.equal(torch.rand(3), expected)
+    outer.__exit__(None, None, None)
+    # The outer block gives back what its own caller had when it opened.
+    assert torch.equal(torch.get_rng_state(), opening)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_can_fit_while_the_parent_holds_the_generator():
+    # Python forks while another thread may be inside a fit holding the
+    # generator's lock: the child, with one thread, must not wait for it.
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with local_torch_seed(0, exclusive=True):
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(60)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                torch.manual_seed(5)
+                expected = torch.rand(2)
+                torch.manual_seed(5)
+                with local_torch_seed(1):
+                    torch.rand(4)
+                code = 0 if torch.equal(torch.rand(2), expected) else 2
+            finally:
+                os._exit(code)
+        for _ in range(600):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child waited for the parent's generator lock")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        thread.join()

@@ -2,6 +2,7 @@
 """Small torch helpers: device resolution, local seeding, thread sharing."""
 
 import contextlib
+import os
 import threading
 
 import numpy as np
@@ -44,11 +45,10 @@ def draw_seed(random_state):
 # it for its whole block (see local_torch_seed).
 global_rng_lock = threading.RLock()
 
-# The seeded blocks open right now, in any thread, and the generator states
-# the first of them found (the caller's), which the last one to close puts
-# back: {"cpu": state, cuda_index: state, ...}. Guarded by global_rng_lock.
-_open_blocks = 0
-_caller_states = {}
+# The seeded blocks open right now, in any thread, oldest first: each holds
+# the generator states it found on opening, {"cpu": state, cuda_index:
+# state}, to put back on closing. Guarded by global_rng_lock.
+_open_blocks = []
 
 
 def _cuda_index(device):
@@ -74,26 +74,41 @@ def reseed_torch(seed, device="cpu"):
 
 
 def _save_caller_state(cuda):
-    global _open_blocks
-    if _open_blocks == 0:
-        _caller_states.clear()
-        _caller_states["cpu"] = torch.get_rng_state()
-    # A device no open block has seeded yet still holds the caller's state.
-    if cuda is not None and cuda not in _caller_states:
-        _caller_states[cuda] = torch.cuda.get_rng_state(cuda)
-    _open_blocks += 1
+    """Open a block: remember the states it is to give back."""
+    block = {"cpu": torch.get_rng_state()}
+    if cuda is not None:
+        block[cuda] = torch.cuda.get_rng_state(cuda)
+    _open_blocks.append(block)
+    return block
 
 
-def _restore_caller_state():
-    global _open_blocks
-    _open_blocks -= 1
-    if _open_blocks:
+def _restore_caller_state(block):
+    """Close ``block``: give back the states its caller had.
+
+    The newest open block puts its states back, as nested blocks do. A block
+    that closes while newer ones are still open (fits in threads that end in
+    another order than they began) hands its states to the next newer block
+    instead, which puts them back in its place: what a block restores is
+    always what the generators held before the oldest of the blocks it
+    outlived, never another fit's seeded state.
+    """
+    at = next(i for i, open_block in enumerate(_open_blocks) if open_block is block)
+    del _open_blocks[at]
+    if at < len(_open_blocks):
+        _open_blocks[at].update(block)  # the older states win
         return
-    states = dict(_caller_states)
-    _caller_states.clear()
-    torch.set_rng_state(states.pop("cpu"))
-    for cuda, state in states.items():
+    torch.set_rng_state(block.pop("cpu"))
+    for cuda, state in block.items():
         torch.cuda.set_rng_state(state, cuda)
+
+
+def _after_fork_in_child():
+    """A forked child has one thread: no other fit's block or lock is open."""
+    global _active_fits, _active_fits_lock
+    global_rng_lock._at_fork_reinit()
+    _open_blocks.clear()
+    _active_fits = 0
+    _active_fits_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -103,10 +118,11 @@ def local_torch_seed(seed, device="cpu", exclusive=False):
     Weight initialisation, dropout and scheduled sampling draw from torch's
     global generators (the CPU's, and the CUDA device's on a GPU), so seeding
     them is the only way to make these reproducible. Fitting never moves the
-    caller's random stream: the state of the generators is saved when the
-    first seeded block of the process opens and put back when the last one
-    closes, so blocks that overlap in threads, and close in any order, leave
-    the state the caller had before the first began.
+    caller's random stream: each block saves the state of the generators
+    on opening and puts it back on closing, and a block that closes while a
+    newer one is still open (blocks overlapping in threads) hands its saved
+    state to that one, so blocks closing in any order leave the state their
+    callers had (see ``_restore_caller_state``).
 
     Threads share the generators. Seeding and drawing the initial weights
     happen under ``global_rng_lock`` (see ``BaseRNN._train_net``), which
@@ -121,11 +137,11 @@ def local_torch_seed(seed, device="cpu", exclusive=False):
     cuda = _cuda_index(device)
     global_rng_lock.acquire()
     try:
-        _save_caller_state(cuda)
+        block = _save_caller_state(cuda)
         try:
             reseed_torch(seed, device)
         except BaseException:
-            _restore_caller_state()
+            _restore_caller_state(block)
             raise
     except BaseException:
         global_rng_lock.release()
@@ -138,7 +154,7 @@ def local_torch_seed(seed, device="cpu", exclusive=False):
         if not exclusive:
             global_rng_lock.acquire()
         try:
-            _restore_caller_state()
+            _restore_caller_state(block)
         finally:
             global_rng_lock.release()
 
@@ -189,3 +205,7 @@ class SharedTorchThreads:
         if torch.get_num_threads() != self.initial:
             torch.set_num_threads(self.initial)
         return False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
