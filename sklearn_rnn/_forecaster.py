@@ -812,6 +812,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                     f"X is indexed by a {kind(index)}, the training data by a "
                     f"{kind(train)}: use the same kind of dates."
                 )
+            if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+                index = index.tz_convert(train.tz)  # one zone to compare in
             if index[0] <= last:
                 raise ValueError(
                     f"X starts at {index[0]}, not after the training data, which "
@@ -834,17 +836,29 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             offset = (int(index[0]) - int(last)) // step - 1
         else:
             return 0
+        # X's first row off the training grid (a Saturday after business
+        # days) lands before the next period: offset -1.
+        offset = max(offset, 0)
         expected = self._future_index(offset + len(index))[offset:]
-        if len(index) != len(expected) or not (index == expected).all():
-            freq = getattr(train, "freqstr", None) or (
-                f"step {_integer_step(train) or 1}"
-            )
+        if not (index == expected).all():
+            if isinstance(train, pd.DatetimeIndex):
+                grid = f"frequency {infer_freq(train).freqstr}"
+            elif isinstance(train, pd.PeriodIndex):
+                grid = f"frequency {train.freqstr}"
+            else:
+                grid = f"step {_integer_step(train) or 1}"
+            if len(index) == 1:
+                given = f"X's row stands for {index[0]}; the nearest is {expected[0]}"
+            else:
+                given = (
+                    f"X's index runs from {index[0]} to {index[-1]} ({len(index)} "
+                    f"rows); the nearest are {expected[0]} to {expected[-1]}"
+                )
             raise ValueError(
-                f"X's index ({index[0]} to {index[-1]}, {len(index)} rows) is not "
-                f"{len(index)} consecutive periods after the training data "
-                f"({freq}): the nearest are {expected[0]} to {expected[-1]}."
+                f"X's rows must be consecutive periods after the training data "
+                f"({grid}; the first is {self._future_index(1)[0]}). {given}."
             )
-        return max(offset, 0)
+        return offset
 
     def _path(self, n_steps, cov_future):
         """Forecast levels (log levels if ``log_``) of the next ``n_steps``."""

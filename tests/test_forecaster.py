@@ -316,8 +316,11 @@ def test_integer_index_with_a_constant_step_is_honoured():
     np.testing.assert_allclose(
         model.predict(pd.DataFrame(index=index[62:66])), frame["forecast"][2:]
     )
-    with pytest.raises(ValueError, match="not 2 consecutive periods.*step 2"):
+    with pytest.raises(ValueError, match=r"consecutive periods.*\(step 2; the first"):
         model.predict(pd.DataFrame(index=[121, 123]))
+    # One row off the grid (offset -1 crashed with an IndexError).
+    with pytest.raises(ValueError, match="row stands for 119; the nearest is 120"):
+        model.predict(pd.DataFrame(index=[119]))
 
 
 def test_period_index_with_a_multiple_places_predict():
@@ -346,7 +349,7 @@ def test_predict_refuses_rows_off_the_training_frequency():
         X.iloc[:-12], y.iloc[:-12]
     )
     daily = pd.date_range(y.index[-12], periods=2, freq="D")
-    with pytest.raises(ValueError, match=r"consecutive periods.*\(MS\)"):
+    with pytest.raises(ValueError, match=r"consecutive periods.*frequency MS"):
         model.predict(pd.DataFrame(index=daily))
     holed = y.index[[-12, -10]]
     with pytest.raises(ValueError, match="consecutive periods"):
@@ -354,6 +357,19 @@ def test_predict_refuses_rows_off_the_training_frequency():
     aware = y.index[-12:-10].tz_localize("UTC")
     with pytest.raises(ValueError, match="timezone-aware DatetimeIndex"):
         model.predict(pd.DataFrame(index=aware))
+    # A business-day series and a Saturday: one row off the grid.
+    days = pd.bdate_range("2024-01-01", periods=30, tz="Europe/Paris")
+    series = pd.Series(np.linspace(1, 30, 30), index=days)
+    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    model.fit(series.to_frame().iloc[:, :0], series)
+    saturday = pd.DatetimeIndex(["2024-02-10"], tz="Europe/Paris")
+    with pytest.raises(ValueError, match="frequency B; the first is 2024-02-12"):
+        model.predict(pd.DataFrame(index=saturday))
+    # The same instants in another zone are the same periods.
+    monday = pd.date_range("2024-02-11 23:00", periods=2, freq="D", tz="UTC")
+    np.testing.assert_allclose(
+        model.predict(pd.DataFrame(index=monday)), model.forecast(2)["forecast"]
+    )
     for bad in (2.5, "3", True):
         with pytest.raises(TypeError, match="n_periods must be an integer"):
             model.forecast(bad)
