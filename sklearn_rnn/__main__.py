@@ -24,6 +24,7 @@ the hold-out report says how many hold-out values the interval covered.
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,7 @@ def _load(args):
         frame = frame.set_index(dates).sort_index()
         if frame.index.has_duplicates:
             raise SystemExit(f"column {args.date_column!r} has duplicated dates")
-        _check_regular(frame.index, args.date_column)
+        frame.index = _regular_index(frame.index, args.date_column)
     try:
         series = pd.to_numeric(frame[args.target]).astype("float64")
     except (ValueError, TypeError):
@@ -189,8 +190,8 @@ def _dates(column, date_format):
     name = column.name
     if date_format is None and pd.api.types.is_numeric_dtype(column):
         raise SystemExit(
-            f"column {name!r} holds numbers, not dates; years written as numbers "
-            "need --date-format %Y"
+            f"column {name!r} holds numbers, not dates; dates written as numbers "
+            "need --date-format: %Y for years (1871), %Y%m%d for 20200131"
         )
     if date_format is not None:
         column = column.astype(str)
@@ -200,27 +201,45 @@ def _dates(column, date_format):
         raise SystemExit(f"column {name!r} is not dates: {exc}")
 
 
-def _check_regular(dates, name):
-    """Refuse dates with gaps: the forecast needs one row per period."""
+# Calendar periods tried, coarsest first, for dates without a pandas
+# frequency: the first that holds one row each says what a row stands for.
+_PERIODS = ("Y", "Q", "M", "W", "B", "D", "h", "min", "s")
+
+
+def _regular_index(dates, name):
+    """The dates as the forecast reads them, or a clear refusal.
+
+    Regular dates (a pandas frequency) are kept. Dates that fill consecutive
+    calendar periods without one, such as the 15th of each month, become a
+    ``PeriodIndex``, which dates the forecast in the same periods. Anything
+    else has a gap, which is named.
+    """
     if len(dates) < 3 or infer_freq(dates) is not None:
-        return
-    if infer_freq(dates[:3]) is None:
-        where = f"{dates[0]}, {dates[1]}, {dates[2]} already differ in spacing"
+        return dates
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # to_period drops a timezone
+        for freq in _PERIODS:
+            periods = dates.to_period(freq)
+            if periods.is_unique:
+                break
+        else:
+            periods = None
+    if periods is None:
+        where = "no calendar period down to the second holds one row each"
     else:
-        # The longest regular run from the start (regular prefixes nest).
-        lo, hi = 3, len(dates)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if infer_freq(dates[:mid]) is not None else (lo, mid)
-        freq = infer_freq(dates[:lo]).freqstr
+        steps = np.diff(periods.asi8)
+        if (steps == 1).all():
+            return periods  # one row per period, e.g. monthly on the 15th
+        gap = int(np.flatnonzero(steps != 1)[0])
         where = (
-            f"they run at frequency {freq} up to {dates[lo - 1]}, then "
-            f"{dates[lo]} follows"
+            f"read as one row per {freq!r} period, {dates[gap]} is followed by "
+            f"{dates[gap + 1]}, {steps[gap]} periods later"
         )
     raise SystemExit(
         f"the dates in column {name!r} are not regularly spaced: {where} (a "
-        "missing or extra row? or day and month read the wrong way round: see "
-        "--date-format). Give one row per period."
+        "missing row, holidays, or day and month read the wrong way round: see "
+        "--date-format). The forecast needs one row per period; without "
+        "--date-column the rows are read as consecutive periods."
     )
 
 

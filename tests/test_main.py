@@ -98,8 +98,14 @@ def test_forecast_command_refuses_irregular_or_numeric_dates(tmp_path, capsys):
     args += ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
     # Two months missing: the forecast would be dated by row positions.
     frame.drop([29, 30]).to_csv(path, index=False)
-    with pytest.raises(SystemExit, match="MS up to 1951-05-01.*then 1951-08-01"):
+    with pytest.raises(SystemExit, match="'M' period, 1951-05-01.*by 1951-08-01"):
         main([*args, "--date-column", "month"])
+    # The 15th of each month has no pandas frequency, but is one row per
+    # month: the forecast is dated by month.
+    frame.assign(month=dates + pd.Timedelta(days=14)).to_csv(path, index=False)
+    assert main([*args, "--date-column", "month"]) == 0
+    forecast = pd.read_csv(tmp_path / "forecast.csv", index_col=0)
+    assert list(forecast.index[:2]) == ["1953-01", "1953-02"]
     # Day first: read month first, the dates are irregular, and said so;
     # --date-format reads them.
     frame.assign(month=dates.strftime("%d/%m/%Y")).to_csv(path, index=False)
@@ -113,7 +119,7 @@ def test_forecast_command_refuses_irregular_or_numeric_dates(tmp_path, capsys):
     years["flow"] += 1000
     years.to_csv(path, index=False)
     args[3] = "flow"
-    with pytest.raises(SystemExit, match="need --date-format %Y"):
+    with pytest.raises(SystemExit, match="need --date-format: %Y for years"):
         main([*args, "--date-column", "year", "--season", "1"])
     options = ["--date-column", "year", "--season", "1", "--date-format", "%Y"]
     assert main([*args, *options]) == 0
