@@ -901,6 +901,9 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
                 self.n_features_in_ = n_features
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
+            if hasattr(self, "vocab_size_"):
+                # Set again by _check_tokens when this fit reads token ids.
+                del self.vocab_size_
             self._fit_layout_ = layout
             self._n_step_features = n_features
             self.n_timesteps_in_ = n_timesteps

@@ -305,6 +305,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         The ``n_estimators`` fitted networks.
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (covariates).
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the covariates, when ``X`` is a DataFrame with string column
+        names and at least one column.
     log_ : bool
         Whether the logarithm was modelled.
     input_mean_ : ndarray of shape (1 + n_covariates,)

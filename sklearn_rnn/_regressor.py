@@ -50,7 +50,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         >>> from sklearn_rnn import RNNRegressor
         >>> rng = np.random.RandomState(0)
         >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
-        >>> y = X.sum(axis=1)                             # target: their running sum
+        >>> y = X.sum(axis=1)                             # target: their sum
         >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
         >>> reg.fit(X, y).score(X, y) > 0.9
         True

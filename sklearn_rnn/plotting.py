@@ -36,7 +36,8 @@ def _network(estimator):
     if not hasattr(estimator, "loss_curve_"):
         raise TypeError(
             f"{type(estimator).__name__} has no loss_curve_: pass a fitted "
-            "RNNRegressor, RNNClassifier, RNNForecaster or a Pipeline ending "
+            "network (RNNRegressor, RNNClassifier, Seq2SeqTransformer, a "
+            "neural NGramLanguageModel, RNNForecaster) or a Pipeline ending "
             "in one."
         )
     return estimator
@@ -47,10 +48,12 @@ def plot_learning_curve(estimator, ax=None):
 
     Parameters
     ----------
-    estimator : fitted RNNRegressor, RNNClassifier, RNNForecaster or Pipeline
-        Its ``loss_curve_`` is drawn, and ``validation_scores_`` (the
-        validation loss) when it was fitted with ``early_stopping=True``. A
-        forecaster's network and a pipeline's final step are looked up.
+    estimator : fitted estimator or Pipeline
+        A network trained by epochs: RNNRegressor, RNNClassifier,
+        Seq2SeqTransformer, a neural NGramLanguageModel, or an RNNForecaster
+        (its first network). Its ``loss_curve_`` is drawn, and
+        ``validation_scores_`` (the validation loss) when it was fitted with
+        ``early_stopping=True``. A pipeline's final step is looked up.
 
     ax : matplotlib Axes, default=None
         Axes to draw on; None creates a new figure.
@@ -59,6 +62,12 @@ def plot_learning_curve(estimator, ax=None):
     -------
     ax : matplotlib Axes
         The axes drawn on.
+
+    Raises
+    ------
+    TypeError
+        If the estimator has no learning curve (a count-based
+        ``NGramLanguageModel``, a model of another library).
 
     Examples
     --------
@@ -131,7 +140,9 @@ def plot_forecast(
         The forecast. The DataFrame returned by
         :meth:`RNNForecaster.forecast` can be passed as it is: its
         ``lower`` and ``upper`` columns become the interval. An array is
-        placed right after ``history``.
+        placed right after ``history`` when ``history`` is an array or has
+        an integer index; after dated history, pass a Series or DataFrame
+        indexed by the forecast dates.
 
     lower, upper : array-like of shape (n_periods,), default=None
         Bounds of the prediction interval, shaded when both are given.

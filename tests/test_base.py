@@ -208,6 +208,9 @@ def test_layout_parameters_changed_after_fit_are_refused(Estimator, rng):
     if Estimator is RNNClassifier:
         with pytest.raises(ValueError, match=msg):
             emb.set_params(embedding_dim=None).predict_proba(tokens)
+    # Refitted without an embedding, the old vocabulary size goes.
+    emb.set_params(embedding_dim=None).fit(tokens.astype(float), y)
+    assert not hasattr(emb, "vocab_size_")
 
 
 @pytest.mark.parametrize(

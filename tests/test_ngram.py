@@ -582,7 +582,12 @@ def test_callable_tokenizer_must_return_strings(tokenizer, match):
     # also for strings mixed with token lists, and at prediction
     with pytest.raises(TypeError, match=match):
         NGramLanguageModel(order=2, tokenizer=tokenizer).fit(["ab", ["b", "a"]])
-    lm = NGramLanguageModel(order=2).fit(["a b"]).set_params(tokenizer=tokenizer)
+    # (prediction reads text with the tokenizer of fit: one that goes wrong
+    # only on the text predicted)
+    def only_on_ab(text):
+        return tokenizer(text) if text == "ab" else text.split()
+
+    lm = NGramLanguageModel(order=2, tokenizer=only_on_ab).fit(["a b"])
     with pytest.raises(TypeError, match=match):
         lm.predict(["ab"])
     # a generator of strings is fine
@@ -687,3 +692,16 @@ def test_long_orders_and_large_vocabularies():
     lm = NGramLanguageModel(order=8).fit(X)
     np.testing.assert_allclose(lm.predict_proba(X[:5]).sum(axis=1), 1.0)
     assert lm.score(X) > lm.score(rng.randint(0, 10**6, size=(20, 12)))
+
+
+def test_text_is_read_with_the_tokenizer_of_fit(tmp_path):
+    text = ["the cat sat", "the dog sat", "a cat ran"] * 5
+    lm = NGramLanguageModel(order=2).fit(text)
+    proba = lm.predict_proba(["the cat", "a"])
+    # A tokenizer set after fit takes effect at the next fit only, as order.
+    lm.set_params(tokenizer="chars")
+    np.testing.assert_array_equal(lm.predict_proba(["the cat", "a"]), proba)
+    lm.save(tmp_path / "lm.skrnn")
+    loaded = NGramLanguageModel.load(tmp_path / "lm.skrnn")
+    np.testing.assert_array_equal(loaded.predict_proba(["the cat", "a"]), proba)
+    assert "c" in lm.fit(text).classes_

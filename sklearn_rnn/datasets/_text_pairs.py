@@ -36,7 +36,7 @@ def make_addition_pairs(n_samples=50_000, max_digits=3, *, random_state=None):
     ----------
     n_samples : int, default=50_000
         Number of distinct questions.
-    max_digits : int, default=3
+    max_digits : int in [1, 9], default=3
         Largest number of digits of an operand.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator.

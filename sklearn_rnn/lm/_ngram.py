@@ -451,7 +451,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         clipping).
 
     early_stopping : bool, default=False
-        Hold out the last ``validation_fraction`` of the sentences and stop
+        Hold out the last ``validation_fraction`` of the sentences (recurrent
+        backbones) or of the n-grams (``"mlp"``) and stop
         when their loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs; the best epoch's weights are kept.
 
@@ -468,7 +469,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         Torch device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"``.
 
     verbose : int, default=0
-        Print one line per epoch when > 0.
+        Neural backbones only: 0 is silent; 1 shows a progress bar over the
+        epochs (on stderr); 2 or more prints one line of losses per epoch.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout and the order of the
@@ -497,7 +499,7 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     order_ : int or None
         The ``order`` the model was fitted with (None for the recurrent
         backbones, which read the whole prefix). Prediction uses the fitted
-        ``order_``, ``smoothing_`` and ``alpha`` and the fitted backbone:
+        ``order_``, ``smoothing_``, ``alpha``, ``tokenizer`` and backbone:
         changing these parameters with ``set_params`` takes effect at the
         next ``fit`` only.
 
@@ -557,9 +559,10 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
     in text is read as the unknown token (as in the Penn Treebank); ``"<s>"``
     and ``"</s>"`` are reserved and rejected, since padding is added here.
     For :meth:`predict`, :meth:`predict_proba` and :meth:`generate`'s seed a
-    sample is a *context*: the beginning of a sentence, of which the last
-    ``order - 1`` tokens are used; an empty context predicts the first token
-    of a sentence. A 2-D array must have as many columns as the one the
+    sample is a *context*: the beginning of a sentence, of which the n-gram
+    and ``"mlp"`` backbones use the last ``order - 1`` tokens and the
+    recurrent backbones all; an empty context predicts the first token of a
+    sentence. A 2-D array must have as many columns as the one the
     model was fitted on, as everywhere in scikit-learn; pass a list of token
     lists for other lengths.
 
@@ -772,6 +775,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
             )
         if self.tokenizer not in ("whitespace", "chars"):
             _make_tokenizer(self.tokenizer)  # fail early on a bad regex
+        # Prediction reads text with the tokenizer of fit (see order_).
+        self._tokenizer = self.tokenizer
         kind, tokens, lengths, from_array = self._read(X, reset=True)
         if not from_array:
             # validate_data did not run: n_features_in_ would be stale.
@@ -869,14 +874,16 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
                 "X contains no sentences: found 0 sample(s), while a minimum of "
                 "1 is required."
             )
+        # Models saved before _tokenizer existed read the parameter.
+        tokenizer = getattr(self, "_tokenizer", self.tokenizer)
         if _all_of(items, str):
-            tokens, lengths = _tokenize(items, self.tokenizer)
+            tokens, lengths = _tokenize(items, tokenizer)
             return "text", tokens, lengths
         tokenize = None
         lists = []
         for i, item in enumerate(items):
             if isinstance(item, str):
-                tokenize = tokenize or _make_tokenizer(self.tokenizer)
+                tokenize = tokenize or _make_tokenizer(tokenizer)
                 lists.append(tokenize(item))
             elif _is_token_sequence(item):
                 lists.append(item.tolist() if hasattr(item, "tolist") else list(item))
@@ -1347,9 +1354,10 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         ----------
         X : list of str, list of list of tokens, or array-like of shape \
 (n_contexts, n_tokens)
-            Contexts: beginnings of sentences, in the formats of ``fit``. Only
-            the last ``order - 1`` tokens are used; shorter contexts are
-            padded with the start symbol.
+            Contexts: beginnings of sentences, in the formats of ``fit``. With
+            ``backbone="ngram"`` or ``"mlp"`` only the last ``order - 1``
+            tokens are used, shorter contexts being padded with the start
+            symbol; the recurrent backbones read the whole context.
 
         Returns
         -------

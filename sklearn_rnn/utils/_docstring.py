@@ -41,7 +41,8 @@ _FRAGMENTS = {
 
     vocab_size : int, default=None
         Number of token ids when ``embedding_dim`` is set; None learns it from
-        the largest id seen in fit.
+        the largest id seen in fit. (Seq2SeqTransformer: ignored for string or
+        token input, whose vocabulary is learnt in fit.)
 
     return_sequences : bool, default=False
         False is the sequence-to-vector pattern: one target per sequence,
@@ -112,7 +113,8 @@ _FRAGMENTS = {
         ``torch.compile`` (on CPU a C++ compiler).
 
     warm_start : bool, default=False
-        When True and the architecture is unchanged, ``fit`` continues from
+        When True and neither the architecture nor ``optimizer`` has
+        changed, ``fit`` continues from
         the current weights instead of starting afresh, with the current
         training settings (learning rate, epochs, batch size, weight decay,
         gradient clipping, early stopping, verbosity).
@@ -146,13 +148,15 @@ _FRAGMENTS = {
         column names.
 
     n_timesteps_in_ : int or None
-        Length of the training sequences, None when they vary.
+        Length of the training sequences; None when they vary, and for
+        token or vector input (Seq2SeqTransformer).
 
     vocab_size_ : int
         Number of token ids, only when ``embedding_dim`` is set.
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run, in total over warm-started fits;
+        ``loss_curve_`` and ``validation_scores_`` hold one entry for each.
 
     loss_curve_ : list of float
         Training loss at the end of each epoch.
