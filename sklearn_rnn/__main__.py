@@ -201,45 +201,68 @@ def _dates(column, date_format):
         raise SystemExit(f"column {name!r} is not dates: {exc}")
 
 
-# Calendar periods tried, coarsest first, for dates without a pandas
-# frequency: the first that holds one row each says what a row stands for.
-_PERIODS = ("Y", "Q", "M", "W", "B", "D", "h", "min", "s")
+# Calendar periods, each with the least spacing (in days) that reads as
+# one row per period of it: what the dates mostly follow, from their median
+# spacing.
+_CALENDARS = (
+    ("Y", 360),
+    ("Q", 88),
+    ("M", 28),
+    ("W", 7),
+    ("D", 1),
+    ("h", 1 / 24),
+    ("min", 1 / 1440),
+    ("s", 0),
+)
 
 
 def _regular_index(dates, name):
     """The dates as the forecast reads them, or a clear refusal.
 
-    Regular dates (a pandas frequency) are kept. Dates that fill consecutive
-    calendar periods without one, such as the 15th of each month, become a
-    ``PeriodIndex``, which dates the forecast in the same periods. Anything
-    else has a gap, which is named.
+    Regular dates (a pandas frequency) are kept. Dates without one that
+    still fill consecutive calendar periods, one row each, such as the 15th
+    of each month, become a ``PeriodIndex`` of that calendar, which dates the
+    forecast in the same periods (timezone-aware dates are not relabelled:
+    their calendar day depends on the zone). Anything else is refused,
+    naming the first two rows that share a period or the first gap.
     """
     if len(dates) < 3 or infer_freq(dates) is not None:
         return dates
+    days = pd.Series(dates[1:] - dates[:-1]).median() / pd.Timedelta(days=1)
+    freq = next(f for f, least in _CALENDARS if days >= 0.97 * least)
+    if freq == "D" and (dates.dayofweek < 5).all():
+        freq = "B"  # daily without weekends: business days
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # to_period drops a timezone
-        for freq in _PERIODS:
-            periods = dates.to_period(freq)
-            if periods.is_unique:
-                break
-        else:
-            periods = None
-    if periods is None:
-        where = "no calendar period down to the second holds one row each"
-    else:
-        steps = np.diff(periods.asi8)
-        if (steps == 1).all():
-            return periods  # one row per period, e.g. monthly on the 15th
-        gap = int(np.flatnonzero(steps != 1)[0])
+        warnings.simplefilter("ignore")  # to_period drops a timezone; B periods
+        periods = dates.to_period(freq)
+    steps = np.diff(periods.asi8)
+    if (steps == 1).all() and dates.tz is None:
+        if freq == "B":  # pandas is retiring business-day periods
+            first = dates[0].normalize()
+            return pd.bdate_range(first, periods=len(dates), name=dates.name)
+        return periods  # one row per period, e.g. monthly on the 15th
+    if (steps == 1).all():
         where = (
-            f"read as one row per {freq!r} period, {dates[gap]} is followed by "
-            f"{dates[gap + 1]}, {steps[gap]} periods later"
+            f"they are one per {freq!r} period only in UTC, and a timezone-aware "
+            "date's period depends on its zone"
+        )
+    elif (steps == 0).any():
+        at = int(np.flatnonzero(steps == 0)[0])
+        where = (
+            f"read as one row per {freq!r} period, {dates[at]} and "
+            f"{dates[at + 1]} fall in the same period {periods[at]}"
+        )
+    else:
+        at = int(np.flatnonzero(steps != 1)[0])
+        where = (
+            f"read as one row per {freq!r} period, {dates[at]} is followed by "
+            f"{dates[at + 1]}, {steps[at]} periods later"
         )
     raise SystemExit(
         f"the dates in column {name!r} are not regularly spaced: {where} (a "
-        "missing row, holidays, or day and month read the wrong way round: see "
-        "--date-format). The forecast needs one row per period; without "
-        "--date-column the rows are read as consecutive periods."
+        "missing or extra row, holidays, or day and month read the wrong way "
+        "round: see --date-format). The forecast needs one row per period; "
+        "without --date-column the rows are read as consecutive periods."
     )
 
 

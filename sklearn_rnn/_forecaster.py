@@ -851,11 +851,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             else:
                 grid = f"step {_integer_step(train) or 1}"
             if len(index) == 1:
-                given = f"X's row stands for {index[0]}; the nearest is {expected[0]}"
+                given = f"X's row stands for {index[0]}; the one due is {expected[0]}"
             else:
                 given = (
                     f"X's index runs from {index[0]} to {index[-1]} ({len(index)} "
-                    f"rows); the nearest are {expected[0]} to {expected[-1]}"
+                    f"rows); the ones due are {expected[0]} to {expected[-1]}"
                 )
             raise ValueError(
                 f"X's rows must be consecutive periods after the training data "

@@ -319,7 +319,7 @@ def test_integer_index_with_a_constant_step_is_honoured():
     with pytest.raises(ValueError, match=r"consecutive periods.*\(step 2; the first"):
         model.predict(pd.DataFrame(index=[121, 123]))
     # One row off the grid (offset -1 crashed with an IndexError).
-    with pytest.raises(ValueError, match="row stands for 119; the nearest is 120"):
+    with pytest.raises(ValueError, match="row stands for 119; the one due is 120"):
         model.predict(pd.DataFrame(index=[119]))
 
 

@@ -100,6 +100,12 @@ def test_forecast_command_refuses_irregular_or_numeric_dates(tmp_path, capsys):
     frame.drop([29, 30]).to_csv(path, index=False)
     with pytest.raises(SystemExit, match="'M' period, 1951-05-01.*by 1951-08-01"):
         main([*args, "--date-column", "month"])
+    # Two rows in one month are named as such, not as a gap between others.
+    frame.assign(month=dates.where(dates != "1950-03-01", "1950-02-15")).to_csv(
+        path, index=False
+    )
+    with pytest.raises(SystemExit, match="-01 00:00:00 and 1950-02-15.*same period"):
+        main([*args, "--date-column", "month"])
     # The 15th of each month has no pandas frequency, but is one row per
     # month: the forecast is dated by month.
     frame.assign(month=dates + pd.Timedelta(days=14)).to_csv(path, index=False)
@@ -133,3 +139,19 @@ def test_csv_options_need_a_csv(capsys):
     with pytest.raises(SystemExit):
         main(["--target", "sales"])
     assert "--target needs --csv" in capsys.readouterr().err
+
+
+def test_business_days_and_zoned_dates_on_the_command_line(tmp_path):
+    from sklearn_rnn.__main__ import _regular_index
+
+    days = pd.bdate_range("2024-01-01", periods=30)
+    # A holiday is named as the gap, on the business-day calendar.
+    with pytest.raises(SystemExit, match="'B' period, 2024-01-12.*by 2024-01-16"):
+        _regular_index(days.delete(10), "day")
+    # Business days at varying times are business days.
+    timed = days + pd.to_timedelta(range(30), unit="min")
+    pd.testing.assert_index_equal(_regular_index(timed, "day"), days)
+    # UTC times of local midnights are not relabelled with UTC's days.
+    zoned = pd.date_range("2024-03-25", periods=10, freq="D", tz="Europe/Paris")
+    with pytest.raises(SystemExit, match="only in UTC"):
+        _regular_index(zoned.tz_convert("UTC"), "day")

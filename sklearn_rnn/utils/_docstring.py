@@ -131,8 +131,10 @@ _FRAGMENTS = {
         one per process, so a fit whose training draws from it (dropout,
         scheduled sampling) holds it for its whole training: the other fits
         of the process start and end only before or after it. Fits that
-        draw only their initial weights overlap freely. torch's global
-        random state is left untouched either way, also by fits in threads.
+        draw only their initial weights overlap freely. Each fit gives back
+        the state of torch's global generator it found; fits overlapping in
+        threads share that generator, and the state found by the first is
+        back when the last ends.
 """,
     "fitted_attributes": """\
     net_ : skorch.NeuralNet

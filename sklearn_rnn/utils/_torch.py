@@ -88,9 +88,8 @@ def _restore_caller_state(block):
     The newest open block puts its states back, as nested blocks do. A block
     that closes while newer ones are still open (fits in threads that end in
     another order than they began) hands its states to the next newer block
-    instead, which puts them back in its place: what a block restores is
-    always what the generators held before the oldest of the blocks it
-    outlived, never another fit's seeded state.
+    instead, which puts them back in its place: the last block to close
+    restores what the generators held before the oldest open block began.
     """
     at = next(i for i, open_block in enumerate(_open_blocks) if open_block is block)
     del _open_blocks[at]
@@ -118,11 +117,13 @@ def local_torch_seed(seed, device="cpu", exclusive=False):
     Weight initialisation, dropout and scheduled sampling draw from torch's
     global generators (the CPU's, and the CUDA device's on a GPU), so seeding
     them is the only way to make these reproducible. Fitting never moves the
-    caller's random stream: each block saves the state of the generators
-    on opening and puts it back on closing, and a block that closes while a
-    newer one is still open (blocks overlapping in threads) hands its saved
-    state to that one, so blocks closing in any order leave the state their
-    callers had (see ``_restore_caller_state``).
+    caller's random stream when fits run one after another: each block
+    saves the state of the generators on opening and puts it back on
+    closing. Blocks overlapping in threads share the one generator: a block
+    that closes while a newer one is still open hands its saved state to
+    that one (see ``_restore_caller_state``), so whatever the order they
+    close in, the state found by the first is back when the last closes; in
+    between, draws made outside the fits come from a fit's seeded stream.
 
     Threads share the generators. Seeding and drawing the initial weights
     happen under ``global_rng_lock`` (see ``BaseRNN._train_net``), which
