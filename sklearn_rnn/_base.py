@@ -165,25 +165,25 @@ class ThreadRebalance(Callback):
 
 
 def _sequence_column(X):
-    """The sequences of a 1-D container of sequences, as a list, else None.
+    """A 1-D container of sequences as the list of its sequences, else X.
 
     A pandas Series (a DataFrame column such as ``df["seq"]``) or a 1-D
     object array whose elements are all arrays, lists or tuples holds one
     sequence per element, of equal lengths or not; NumPy cannot convert it
     to a numeric array. As a list, it goes through the same validation as a
-    list of sequences. Anything else gives None.
+    list of sequences. Anything else is returned as it is.
     """
     if isinstance(X, np.ndarray):
         if X.dtype != object or X.ndim != 1:
-            return None
+            return X
     elif not (hasattr(X, "iloc") and getattr(X, "ndim", None) == 1):
-        return None
+        return X
     elif X.dtype != object:
-        return None
+        return X
     items = list(X)
     if items and all(isinstance(s, (np.ndarray, list, tuple)) for s in items):
         return items
-    return None
+    return X
 
 
 def _ragged_candidates(X):
@@ -755,9 +755,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         ``(n, L)`` token ids when ``embedding_dim`` is set; ``lengths`` is an
         int64 array of shape ``(n,)`` for variable-length input, else None.
         """
-        column = _sequence_column(X)
-        if column is not None:
-            X = column
+        X = _sequence_column(X)
         items = _ragged_candidates(X)
         if items is not None:
             return self._validate_ragged(items, reset)
@@ -1000,8 +998,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
         of arrays of the sequences' lengths for ragged input.
         """
         if lengths is None:
-            column = _sequence_column(y)
-            y = np.asarray(y if column is None else column)
+            y = np.asarray(_sequence_column(y))
             if y.ndim < 2 or y.shape[1] != n_timesteps:
                 raise ValueError(
                     "With return_sequences=True, y needs one target per time "

@@ -607,9 +607,7 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
-        column = _sequence_column(y)  # a Series of target sequences
-        if column is not None:
-            y = column
+        y = _sequence_column(y)  # a Series of target sequences as a list
         try:
             y = check_array(
                 y,
@@ -914,9 +912,8 @@ of arrays
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
-            column = _sequence_column(y)
             y = check_array(
-                y if column is None else column,
+                _sequence_column(y),
                 ensure_2d=False,
                 allow_nd=True,
                 dtype=np.float64,
