@@ -81,7 +81,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sklearn_rnn.utils._torch import global_rng_lock
+from sklearn_rnn.utils._torch import local_torch_seed
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
@@ -588,10 +588,11 @@ class _Reader:
         params["device"] = device
         net = cls(**params)
         # Initialising draws random weights from torch's global generator,
-        # which must not move; the weights are overwritten just below. Under
-        # the generator lock, so that a fit training in another thread does
-        # not see its random stream rewound.
-        with global_rng_lock, torch.random.fork_rng(devices=[]):
+        # which must not move; the weights are overwritten just below. A
+        # seeded block like a fit's, holding the generator's lock throughout,
+        # so that a fit training in another thread does not see its random
+        # stream rewound.
+        with local_torch_seed(0, exclusive=True):
             net.initialize()
         try:
             net.module_.load_state_dict(self.decode(value["module"]))

@@ -5,6 +5,7 @@ import io
 import json
 import os
 import pickle
+import threading
 import warnings
 import zipfile
 
@@ -166,20 +167,26 @@ def test_loading_leaves_torch_global_rng_alone():
 def test_loading_initialises_the_net_under_the_generator_lock(monkeypatch):
     # A fit training with dropout in another thread holds the lock: loading
     # must not rewind torch's generator under it.
-    import sklearn_rnn.persistence as persistence
+    import sklearn_rnn.utils._torch as torch_utils
 
     entered = []
 
     class Recording:
-        def __enter__(self):
-            entered.append(torch.get_rng_state())
+        """The generator's lock, counting how often it is taken."""
 
-        def __exit__(self, *exc):
-            return False
+        def __init__(self):
+            self.lock = threading.RLock()
+
+        def acquire(self):
+            entered.append(torch.get_rng_state())
+            self.lock.acquire()
+
+        def release(self):
+            self.lock.release()
 
     f = RNNRegressor(hidden_size=3, max_epochs=1, random_state=0)
     raw = _saved(f.fit(np.ones((8, 4, 1)), np.ones(8)))
-    monkeypatch.setattr(persistence, "global_rng_lock", Recording())
+    monkeypatch.setattr(torch_utils, "global_rng_lock", Recording())
     load(io.BytesIO(raw))
     assert len(entered) == 1
 
