@@ -16,6 +16,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_rnn.utils._sklearn_compat import _fit_context
 
+__all__ = ["SequenceScaler"]
+
 _FLOAT_DTYPES = (np.float64, np.float32)
 
 
