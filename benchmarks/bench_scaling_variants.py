@@ -84,6 +84,9 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=["JapaneseVowels"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--variants", nargs="+", default=None)
+    parser.add_argument(
+        "--max-epochs", type=int, default=None, help="default: the estimator's"
+    )
     args = parser.parse_args()
     for name in args.datasets:
         X, y, X_test, y_test = load(name, TASKS[name])
@@ -92,16 +95,20 @@ def main():
         for variant, (Xv, Xv_test) in variants(X, X_test).items():
             if args.variants and variant not in args.variants:
                 continue
-            scores, seconds = [], []
+            scores, seconds, losses = [], [], []
             for seed in args.seeds:
+                clf = RNNClassifier(random_state=seed)
+                if args.max_epochs:
+                    clf.set_params(max_epochs=args.max_epochs)
                 tic = time.perf_counter()
-                clf = RNNClassifier(random_state=seed).fit(Xv, y)
+                clf.fit(Xv, y)
                 seconds.append(time.perf_counter() - tic)
                 scores.append(100 * clf.score(Xv_test, y_test))
+                losses.append(clf.loss_curve_[-1])
             print(
                 f"  {variant:16s} mean {np.mean(scores):5.1f} %  min "
-                f"{min(scores):5.1f}  max {max(scores):5.1f}  "
-                f"({np.mean(seconds):.1f} s per fit)",
+                f"{min(scores):5.1f}  max {max(scores):5.1f}  final training "
+                f"loss {np.mean(losses):.3f}  ({np.mean(seconds):.1f} s per fit)",
                 flush=True,
             )
 
