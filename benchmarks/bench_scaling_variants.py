@@ -87,6 +87,9 @@ def main():
     parser.add_argument(
         "--max-epochs", type=int, default=None, help="default: the estimator's"
     )
+    parser.add_argument(
+        "--lr", type=float, default=None, help="default: the estimator's"
+    )
     args = parser.parse_args()
     for name in args.datasets:
         X, y, X_test, y_test = load(name, TASKS[name])
@@ -100,6 +103,8 @@ def main():
                 clf = RNNClassifier(random_state=seed)
                 if args.max_epochs:
                     clf.set_params(max_epochs=args.max_epochs)
+                if args.lr:
+                    clf.set_params(lr=args.lr)
                 tic = time.perf_counter()
                 clf.fit(Xv, y)
                 seconds.append(time.perf_counter() - tic)
