@@ -9,6 +9,8 @@ accuracy of each way (mean, min, max):
 - ``sequence``: :class:`~sklearn_rnn.preprocessing.SequenceScaler`, one mean
   and standard deviation per feature over every real step of every
   training sequence;
+- ``sequence_std_only``: the same with ``with_mean=False`` (divided by the
+  standard deviation only, so zero stays zero);
 - ``global``: one mean and standard deviation for all features together;
 - ``per_series``: every sequence z-normalised on its own, per feature (the
   UCR archive's convention for univariate series);
@@ -31,7 +33,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_ucr import DATASETS, describe, load
+from bench_ucr import DATASETS, _with_pooling, describe, load
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNClassifier
@@ -59,6 +61,8 @@ def variants(X, X_test):
     out = {"none": (X, X_test)}
     scaler = SequenceScaler().fit(X)
     out["sequence"] = (scaler.transform(X), scaler.transform(X_test))
+    scaler = SequenceScaler(with_mean=False).fit(X)
+    out["sequence_std_only"] = (scaler.transform(X), scaler.transform(X_test))
     mean, std = frames.mean(), frames.std()
     out["global"] = (_scale_each(X, mean, std), _scale_each(X_test, mean, std))
 
@@ -90,6 +94,9 @@ def main():
     parser.add_argument(
         "--lr", type=float, default=None, help="default: the estimator's"
     )
+    parser.add_argument(
+        "--pooling", default="last", choices=["last", "mean", "max", "attention"]
+    )
     args = parser.parse_args()
     for name in args.datasets:
         X, y, X_test, y_test = load(name, TASKS[name])
@@ -100,7 +107,10 @@ def main():
                 continue
             scores, seconds, losses = [], [], []
             for seed in args.seeds:
-                clf = RNNClassifier(random_state=seed)
+                Estimator = RNNClassifier
+                if args.pooling != "last":
+                    Estimator = _with_pooling(RNNClassifier, args.pooling)
+                clf = Estimator(random_state=seed)
                 if args.max_epochs:
                     clf.set_params(max_epochs=args.max_epochs)
                 if args.lr:
