@@ -27,6 +27,28 @@ Run (the data come from sktime's wheel, as in ``bench_ucr.py``)::
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_scaling_variants.py \
         --datasets JapaneseVowels BasicMotions
+
+Findings (seeds 0-2, test accuracy mean (min-max), defaults of the
+estimators at commit b6b3e05: LSTM 32, Adam 1e-3, batch 32, 100 epochs):
+
+- JapaneseVowels (12 LPC coefficients of small and unequal ranges, 7-29
+  frames): none 92.3 % (91.6-93.2), ``sequence`` 95.6 % (95.1-96.2),
+  ``global`` 93.2 % (92.7-94.1). Per-feature scaling helps.
+- BasicMotions (6 accelerometer/gyroscope channels, 100 steps, 40 training
+  series): none 99.2 % (97.5-100), ``sequence`` 78.3 % (72.5-87.5),
+  ``sequence_std_only`` 75.8 %, ``global`` 65.8 %, ``per_series`` 73.3 %,
+  ``padded_stepwise`` 85.0 %. This is the "99 -> 72 %" of issue 16. The
+  set has equal lengths, so padding plays no part, and centring plays none
+  either (``with_mean=False`` loses as much). Scaling is an invertible
+  affine map per feature, so no information is lost: the loss is one of
+  optimisation. The classes differ in amplitude (running and badminton
+  swing +-10 around the mean, standing +-0.3); raw inputs that large
+  saturate the LSTM's gates from the first step, while unit-variance inputs
+  sit in their linear range, and 200 Adam steps (2 batches x 100 epochs)
+  leave the network untrained: its final training loss is 0.43 against
+  0.067 raw. More steps recover part of it (``--max-epochs 400``: 86.7 %,
+  loss 0.18), and so does max pooling over time (``--pooling max``:
+  90.0 %).
 """
 
 import argparse
