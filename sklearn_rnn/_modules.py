@@ -292,6 +292,8 @@ class RecurrentNetwork(nn.Module):
         outputs, summary = self.encoder(X, lengths)
         if self.return_sequences:
             z = outputs
+        elif self.pooling == "last":
+            z = summary
         else:
             mask = step_mask(lengths, outputs.shape[1], outputs.device)
             z = pool_steps(outputs, summary, mask, self.pooling, self.attention)
