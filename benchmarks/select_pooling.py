@@ -12,7 +12,22 @@ of every head: mean, min, max and fit seconds.
 Run from the repository root::
 
     OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/select_pooling.py \
-        --datasets JapaneseVowels OSULeaf
+        --datasets JapaneseVowels OSULeaf Tecator
+
+Validation scores at the defaults of commit b6b3e05 (30 % held out, seeds
+0-2). Mean over the seeds (min-max in the commit message of this table):
+
+==============  =====  =====  =====  =========
+data set        last   mean   max    attention
+==============  =====  =====  =====  =========
+JapaneseVowels  90.9   92.2   93.4   94.2
+OSULeaf         51.7   30.0   60.6   38.9
+Tecator (RMSE)  8.11   11.27  11.13  10.68
+==============  =====  =====  =====  =========
+
+No head wins everywhere: max is first or second on both classification
+sets, last wins the regression set, mean is never first. The default stays
+``"last"``; ``"max"`` is the head to try for classification.
 """
 
 import argparse
