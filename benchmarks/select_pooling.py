@@ -15,7 +15,7 @@ Run from the repository root::
         --datasets JapaneseVowels OSULeaf Tecator
 
 Validation scores at the defaults of commit b6b3e05 (30 % held out, seeds
-0-2). Mean over the seeds (min-max in the commit message of this table):
+0-2), mean over the seeds (the script also prints min and max):
 
 ==============  =====  =====  =====  =========
 data set        last   mean   max    attention
