@@ -202,7 +202,7 @@ def _check_header(header):
     version = header.get("format_version")
     if type(version) is not int:
         raise ValueError(
-            f"The file's format version {str(version)[:40]!r} is not a whole "
+            f"The file's format version {repr(version)[:40]} is not a whole "
             "number: the file is malformed."
         )
     if version not in _READABLE_FORMATS:

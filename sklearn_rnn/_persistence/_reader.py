@@ -295,7 +295,7 @@ class Reader:
                 values[key] = value.build(self.device)
         obj = cls.__new__(cls)
         obj.__dict__.update(values)
-        if hasattr(obj, "_validate_params"):
+        if hasattr(obj, "_parameter_constraints"):
             obj._validate_params()  # parameters edited into invalid values
         if hasattr(obj, "_validate_fitted_state"):
             obj._validate_fitted_state()  # fitted attributes that disagree
@@ -323,7 +323,8 @@ class Reader:
                 value = self.declared(state[name], declared[name], name, context, depth)
             except ValueError as exc:
                 raise ValueError(
-                    f"The fitted state of this {cls.__name__} is invalid: {exc}"
+                    f"The fitted state of this {cls.__name__} is invalid "
+                    f"({name}): {exc}"
                 ) from None
             values[name] = value
             context[name] = value.params if isinstance(value, NetPlan) else value
