@@ -1035,6 +1035,7 @@ class BaseRNN(PersistenceMixin, BaseEstimator, ABC):
     _persisted_state = {
         "_fit_seed": _spec.Int(0),
         "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
         "_predict_params_": _spec.Value(),
         "_fit_layout_": _spec.Value(),
         "_n_step_features": _spec.Int(0),

@@ -991,6 +991,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     # The fitted attributes a saved file holds (sklearn_rnn.persistence).
     _persisted_state = {
         "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
         "log_": _spec.Bool(),
         "_layout": _spec.Value(),
         "input_mean_": _spec.Array((None,), dtype="float64", finite=True),

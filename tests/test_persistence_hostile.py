@@ -536,3 +536,53 @@ def test_persistence_imports_neither_torch_nor_the_estimators():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _configurations():
+    """Fitted estimators in configurations the reliability cases do not
+    cover, each with a function of its predictions."""
+    import pandas as pd
+
+    from sklearn_rnn import RNNForecaster, Seq2SeqTransformer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(16, 4))
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    tiny = dict(hidden_size=2, max_epochs=1, random_state=0)
+    ids = pd.DataFrame(rng.randint(0, 5, size=(20, 3)), columns=["x", "y", "z"])
+    y = pd.Series(np.linspace(1, 30, 40), name="y")
+    covariates = pd.DataFrame({"c": np.sin(np.arange(40.0))})
+    seq = rng.normal(size=(10, 5, 2))
+    return [
+        (RNNRegressor(**tiny).fit(frame, X[:, 0]), lambda e: e.predict(frame)),
+        (
+            RNNRegressor(return_sequences=True, **tiny).fit(seq, seq[:, :, 0]),
+            lambda e: e.predict(seq),
+        ),
+        (
+            RNNClassifier(return_sequences=True, **tiny).fit(seq, seq[:, :, 0] > 0),
+            lambda e: e.predict_proba(seq),
+        ),
+        (NGramLanguageModel(order=2).fit(ids), lambda e: e.predict_proba(ids)),
+        (
+            NGramLanguageModel(order=2, smoothing="add_k").fit(["a b", "b c a"]),
+            lambda e: e.predict_proba(["a b"]),
+        ),
+        (
+            RNNForecaster(RNNRegressor(**tiny), window=4, horizon=2).fit(
+                covariates, y
+            ),
+            lambda e: e.forecast(2, covariates.iloc[:2]).to_numpy(),
+        ),
+        (
+            Seq2SeqTransformer("gru", **tiny).fit(seq, seq[:, :2, :1]),
+            lambda e: e.predict(seq),
+        ),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_other_configurations_declare_their_state_and_round_trip():
+    for est, output in _configurations():
+        loaded = load(io.BytesIO(_saved(est)))
+        np.testing.assert_array_equal(output(loaded), output(est))

@@ -1568,6 +1568,8 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         "unk_token_": _spec.Value(),
         "_bos": _spec.Int(0),
         "n_tokens_": _spec.Int(0),
+        "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
         "count_of_counts_": _spec.Array(("order_", 4), kinds="iu"),
         "discounts_": _spec.Array(("order_", 3), dtype="float64", none=True),
         "_keys": _spec.ListOf(
