@@ -130,8 +130,9 @@ def write(path, header, members):
     if not isinstance(path, (str, os.PathLike)):
         _write_zip(path, header, members)
         return
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    # A symbolic link keeps pointing to the new file: its target is replaced.
+    path = os.path.realpath(os.fspath(path))
+    directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(
         dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
     )
