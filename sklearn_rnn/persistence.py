@@ -113,7 +113,14 @@ __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 FORMAT_VERSION = 2
 _READABLE_FORMATS = {1, 2}
 _MAGIC = "sklearn_rnn.persistence"
-_MALFORMED = (KeyError, TypeError, AttributeError, IndexError, RecursionError)
+_MALFORMED = (
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 
 def save(estimator, path):

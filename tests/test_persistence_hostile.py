@@ -586,3 +586,50 @@ def test_other_configurations_declare_their_state_and_round_trip():
     for est, output in _configurations():
         loaded = load(io.BytesIO(_saved(est)))
         np.testing.assert_array_equal(output(loaded), output(est))
+
+
+def _declaring_classes():
+    """Every concrete class of sklearn_rnn with a declared saved state."""
+    import inspect
+
+    import sklearn_rnn.lm._neural  # noqa: F401 (the private backbones)
+
+    found = set()
+    for name, module in list(sys.modules.items()):
+        if name == "sklearn_rnn" or name.startswith("sklearn_rnn."):
+            for obj in vars(module).values():
+                if (
+                    isinstance(obj, type)
+                    and obj.__module__.startswith("sklearn_rnn")
+                    and hasattr(obj, "_persisted_state")
+                    and not inspect.isabstract(obj)
+                ):
+                    found.add(obj)
+    return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+# The fingerprint of the declarations each format version reads.
+_DECLARATIONS_OF_FORMAT = {2: "e1de5c3e66bdba53"}
+
+
+def test_the_format_version_changes_with_the_declarations():
+    current = _spec.fingerprint(_declaring_classes())
+    assert _DECLARATIONS_OF_FORMAT.get(FORMAT_VERSION) == current, (
+        "The declared saved state (_persisted_state) changed: increase "
+        "sklearn_rnn.persistence.FORMAT_VERSION, make load translate or refuse "
+        "the files of the previous version (tested), and pin "
+        f"{{{FORMAT_VERSION + 1}: {current!r}}} in _DECLARATIONS_OF_FORMAT. "
+        f"Declaring classes: {[c.__name__ for c in _declaring_classes()]}"
+    )
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd", "rmsprop"])
+def test_every_optimizer_is_saved_and_restored(optimizer):
+    # persistence resolves the optimizers by their torch name, without
+    # importing the estimators' table of them.
+    X = np.random.RandomState(0).normal(size=(8, 3))
+    est = RNNRegressor(hidden_size=2, max_epochs=1, optimizer=optimizer)
+    est.fit(X, X[:, 0])
+    loaded = load(io.BytesIO(_saved(est)))
+    assert type(loaded.net_.optimizer_) is type(est.net_.optimizer_)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))

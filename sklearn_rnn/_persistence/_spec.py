@@ -59,7 +59,10 @@ class Entry:
         """Raise a ValueError naming ``name`` if ``value`` does not fit."""
 
     def __repr__(self):
-        return f"{type(self).__name__}()"
+        # Everything that decides what a file may hold: the fingerprint of
+        # the declarations (see fingerprint) is made of these.
+        args = ", ".join(f"{k}={_describe(v)}" for k, v in sorted(vars(self).items()))
+        return f"{type(self).__name__}({args})"
 
 
 class Value(Entry):
@@ -245,6 +248,30 @@ def declaration(cls):
     """The ``_persisted_state`` of ``cls`` (empty when it declares none)."""
     declared = getattr(cls, "_persisted_state", None)
     return {} if declared is None else declared
+
+
+def _describe(value):
+    if isinstance(value, Dim):
+        return f"Dim({value.description!r})"
+    if isinstance(value, (set, frozenset)):
+        return repr(sorted(value))
+    if isinstance(value, tuple):
+        return "(" + "".join(_describe(v) + ", " for v in value) + ")"
+    return repr(value)
+
+
+def fingerprint(classes):
+    """A digest of the declarations of ``classes``: it changes whenever one
+    of them does, and with it the file format's version must."""
+    import hashlib
+
+    # Class names only: moving a class to another module changes no file.
+    lines = sorted(
+        f"{cls.__name__}.{name}: {entry!r}"
+        for cls in classes
+        for name, entry in declaration(cls).items()
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def is_array_entry(entry):
