@@ -120,15 +120,40 @@ def _check_optimizer(node, shapes):
                     )
 
 
+# The weights of recently checked modules, by their class and parameters:
+# building even a "meta" module takes milliseconds.
+_EXPECTED = {}
+_EXPECTED_SIZE = 16
+
+
+def _expected(params):
+    """``({name: (dtype, shape)}, [parameter shapes])`` of the net's module."""
+    kwargs = {k: v for k, v in params.items() if k.startswith("module__")}
+    try:
+        key = (params.get("module"), repr(sorted(kwargs.items())))
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _EXPECTED:
+        return _EXPECTED[key]
+    module = _meta_module(params)
+    expected = (
+        {
+            name: (_numpy_dtype(t.dtype), tuple(t.shape))
+            for name, t in module.state_dict().items()
+        },
+        [tuple(p.shape) for p in module.parameters()],
+    )
+    if key is not None:
+        if len(_EXPECTED) >= _EXPECTED_SIZE:
+            _EXPECTED.pop(next(iter(_EXPECTED)))
+        _EXPECTED[key] = expected
+    return expected
+
+
 def check_net_node(params, node):
     """Raise a ValueError unless the net ``node`` (its parameters decoded as
     ``params``) stores the weights and optimizer state its module implies."""
-    module = _meta_module(params)
-    expected = {
-        name: (_numpy_dtype(t.dtype), tuple(t.shape))
-        for name, t in module.state_dict().items()
-    }
-    _check_module(node.get("module"), expected)
-    _check_optimizer(
-        node.get("optimizer"), [tuple(p.shape) for p in module.parameters()]
-    )
+    weights, shapes = _expected(params)
+    _check_module(node.get("module"), weights)
+    _check_optimizer(node.get("optimizer"), shapes)

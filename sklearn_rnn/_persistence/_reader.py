@@ -9,7 +9,6 @@ nothing), then the nets are built and the estimator assembled.
 """
 
 import hashlib
-import io
 import math
 
 import numpy as np
@@ -123,21 +122,25 @@ class Reader:
         shape = _shape(node.get("shape"), f"The array {key!r}")
         if entry is not None:
             entry.check_meta(dtype, shape, name, context)
-        raw = read_member(self.archive, key, math.prod(shape) * dtype.itemsize)
+        size = math.prod(shape) * dtype.itemsize
+        raw = read_member(self.archive, key, size)
         if hashlib.sha256(raw).hexdigest() != self.digests[key]:
             raise ValueError(
                 f"The array {key!r} does not match its digest: the file is corrupted."
             )
-        stored_dtype, stored_shape, _, _ = npy_header(raw, key)
-        if stored_dtype != dtype or stored_shape != shape:
+        stored_dtype, stored_shape, fortran, offset = npy_header(raw, key)
+        nbytes = len(raw) - offset
+        if stored_dtype != dtype or stored_shape != shape or nbytes != size:
             raise ValueError(
-                f"The array {key!r} holds {stored_dtype} {stored_shape}, but the "
-                f"header says {dtype} {shape}."
+                f"The array {key!r} holds {stored_dtype} {stored_shape} in "
+                f"{nbytes} bytes, but the header says {dtype} {shape}."
             )
-        try:
-            return np.load(io.BytesIO(raw), allow_pickle=False)
-        except ValueError as exc:
-            raise ValueError(f"The array {key!r} is not a plain array: {exc}") from None
+        # The data as they lie after the .npy header, copied (writable): what
+        # numpy.load would return, without parsing the header a second time.
+        if size == 0:
+            return np.empty(shape, dtype=dtype)
+        flat = np.frombuffer(raw, dtype=dtype, offset=offset)
+        return flat.reshape(shape, order="F" if fortran else "C").copy(order="K")
 
     # -- generic values -------------------------------------------------
     def decode(self, value, depth=0):
@@ -176,7 +179,7 @@ class Reader:
     def _tensor(self, node, depth):
         import torch
 
-        return torch.from_numpy(np.array(self.array(node)))
+        return torch.from_numpy(self.array(node))
 
     def _device(self, node, depth):
         import torch
@@ -363,7 +366,7 @@ class Reader:
             if entry.tensor:
                 import torch
 
-                value = torch.from_numpy(np.array(value))
+                value = torch.from_numpy(value)
         else:
             raise ValueError(f"The saved {name} is not an array.")
         entry.check(value, name, context)
