@@ -15,11 +15,19 @@ parameter or attribute, or a :class:`Dim` computed from the parameters and
 the other entries, which load reads first::
 
     _persisted_state = {
-        "classes_": Array((n_outputs,), kinds="biufUO"),
-        "_y_mean": Array((n_outputs,), dtype="float64", finite=True),
+        **BaseRNN._persisted_state,  # what every recurrent estimator saves
+        "classes_": Array((N_OUTPUTS,), kinds="biufUO"),
+        "_y_mean": Array((N_OUTPUTS,), dtype="float64", finite=True),
     }
 
-Nothing here imports torch.
+where ``N_OUTPUTS`` is the ``module__output_size`` parameter of the net
+``net_``, whose weights load compares with that parameter.
+
+Changing a declaration changes the file format: increase
+``sklearn_rnn.persistence.FORMAT_VERSION``, make ``load`` translate (or
+clearly refuse) files of the previous version, and pin the new
+:func:`fingerprint` in ``tests/test_persistence_hostile.py``, which fails
+until then. Nothing here imports torch.
 """
 
 import math
