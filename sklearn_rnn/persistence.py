@@ -228,7 +228,8 @@ def _check_header(header):
         )
     if here is not None and written > here:
         raise ValueError(
-            f"The file was written by sklearn_rnn {header['sklearn_rnn_version']}"
+            f"The file was written by sklearn_rnn "
+            f"{header['sklearn_rnn_version'][:40]}"
             f", newer than the installed {__version__}; upgrade sklearn_rnn to "
             "load it."
         )
