@@ -2,7 +2,6 @@
 """Encoder-decoder estimator: sequences (or vectors) in, sequences out."""
 
 import contextlib
-import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,13 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn._base import (
-    _FLOAT_DTYPES,
-    _INFERENCE_BATCH_SIZE,
-    BaseRNN,
-    _check_finite_output,
-    _sequence_column,
-)
+from sklearn_rnn._base import BaseSequenceEstimator
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
@@ -29,7 +22,18 @@ from sklearn_rnn._modules import (
     beam_search,
     greedy_search,
 )
-from sklearn_rnn.utils._docstring import _FRAGMENTS, fill_doc
+from sklearn_rnn._parameters import (
+    BACKBONE,
+    Param,
+    declare_parameters,
+    store_parameters,
+)
+from sklearn_rnn._training import _INFERENCE_BATCH_SIZE, TrainingTask
+from sklearn_rnn._validation import (
+    FLOAT_DTYPES,
+    check_finite_output,
+    sequence_column,
+)
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
 
 # Target token ids: the decoder starts from _BOS and stops at _EOS; the
@@ -209,204 +213,203 @@ class _Seq2SeqDataset(SequenceDataset):
         return Xi, y
 
 
-# The return_sequences parameter of the shared backbone has no meaning here
-# (a decoder always returns sequences), and the embeddings serve tokens too.
-_BACKBONE_DOC = re.sub(
-    r"\n    return_sequences :.*?(?=\n\Z)",
-    "",
-    _FRAGMENTS["backbone_parameters"],
-    flags=re.S,
-)
-_BACKBONE_DOC = re.sub(
-    r"    embedding_dim :.*?\n\n",
-    """    embedding_dim : int, default=None
-        Size of the token embeddings of the input (token input) and of the
-        decoder (token targets); None uses ``hidden_size``. With numeric
-        ``X`` it means, as in the other estimators, that ``X`` holds integer
-        token ids, and ``predict`` raises a ValueError if it went from None
-        to a size, or back, since ``fit``.
+_OWN_PARAMETERS = {
+    # The embeddings serve token input and token targets too.
+    "embedding_dim": BACKBONE["embedding_dim"]._replace(
+        doc="Size of the token embeddings of the input (token input) and of the "
+        "decoder (token targets); None uses ``hidden_size``. With numeric "
+        "``X`` it means, as in the other estimators, that ``X`` holds integer "
+        "token ids, and ``predict`` raises a ValueError if it went from None "
+        "to a size, or back, since ``fit``."
+    ),
+    "vocab_size": BACKBONE["vocab_size"]._replace(
+        doc=BACKBONE["vocab_size"].doc
+        + " Ignored for string or token input, whose vocabulary is learnt in fit."
+    ),
+    "attention": Param(
+        None,
+        [None, StrOptions({"luong", "bahdanau"})],
+        '{"luong", "bahdanau"} or None',
+        "Attention of the decoder over the encoder's outputs, which removes "
+        'the fixed-size bottleneck on long inputs. ``"luong"`` is '
+        "multiplicative attention read after each decoder step (trained on "
+        'a whole target in one pass); ``"bahdanau"`` is additive attention '
+        "fed into each step (trained step by step, slower).",
+    ),
+    "teacher_forcing_ratio": Param(
+        1.0,
+        [Interval(Real, 0, 1, closed="both")],
+        "float in [0, 1]",
+        "Probability, per sample and step in training, that the decoder is "
+        "fed the true previous target rather than its own previous "
+        "prediction. 1.0 is full teacher forcing; lower values expose the "
+        "decoder to its own mistakes (scheduled sampling, Bengio et al., "
+        "2015) at the cost of step-by-step training.",
+    ),
+    "teacher_forcing_schedule": Param(
+        "constant",
+        [StrOptions({"constant", "linear", "inverse_sigmoid"})],
+        '{"constant", "linear", "inverse_sigmoid"}',
+        "How the ratio changes over the epochs of each call to ``fit``, as "
+        'in scheduled sampling: ``"constant"`` keeps '
+        '``teacher_forcing_ratio``; ``"linear"`` lowers it in equal steps '
+        "from ``teacher_forcing_ratio`` in epoch 1 to 0 in epoch "
+        '``max_epochs``; ``"inverse_sigmoid"`` multiplies it by ``k / (k + '
+        "exp((epoch - 1) / k))`` (epochs counted from 1), with ``k`` set so "
+        "that it halves after ``max_epochs / 2`` epochs: a little below the "
+        "ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs), then a "
+        "quicker fall. With ``max_epochs=1`` both keep the ratio. A warm "
+        "start runs the schedule again over its own epochs, from the "
+        "current ``teacher_forcing_ratio``, and continues from the fitted "
+        "weights when only these two parameters changed.",
+    ),
+    "decoding": Param(
+        "greedy",
+        [StrOptions({"greedy", "beam"})],
+        '{"greedy", "beam"}',
+        "How ``predict`` generates token outputs: the most likely token at "
+        "each step, or beam search over ``beam_width`` prefixes ranked by "
+        "their log-probability (see ``length_penalty``). Numeric outputs "
+        "are always generated step by step from the previous value. The "
+        "decoding parameters, ``max_output_length`` included, are read by "
+        "``predict`` only, so they can be changed after ``fit`` with "
+        "``set_params``.",
+    ),
+    "beam_width": Param(
+        5,
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Number of unfinished prefixes kept per sample when "
+        '``decoding="beam"``, and of finished outputs (those that produced '
+        "the end token) kept aside as candidates until the search ends; 1 "
+        "gives greedy decoding.",
+    ),
+    "length_penalty": Param(
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Length normalisation of beam search: outputs are ranked by ``log P "
+        "/ ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the "
+        "length and ``log P`` including the end token. 0 ranks by ``log "
+        "P``, the most probable output the beam finds, which favours short "
+        "outputs when their length varies; larger values favour longer "
+        "ones. An output cut off at ``max_output_length`` without an end "
+        "token is only returned when none of the beam's outputs ended.",
+    ),
+    "max_output_length": Param(
+        None,
+        [None, Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Maximum number of tokens generated for token outputs; None uses "
+        "the longest training target plus half of it (at least 2). Decoding "
+        "stops earlier once every output has ended. For numeric outputs, "
+        "the number of steps predicted; None uses the training target "
+        "length. The default limit is learnt in ``fit`` "
+        "(``max_output_length_``); this parameter is read by ``predict``.",
+    ),
+    "input_type": Param(
+        "auto",
+        [StrOptions({"auto", "tokens", "sequence", "vector"})],
+        '{"auto", "tokens", "sequence", "vector"}',
+        'What a sample of ``X`` is. ``"auto"``: strings and sequences of '
+        "strings are token sequences, numeric arrays are numeric sequences "
+        "(a 2-D array holds univariate sequences, one per row). "
+        '``"tokens"``: strings or sequences of any hashable tokens. '
+        '``"sequence"``: numeric sequences. ``"vector"``: each row of a 2-D '
+        "numeric ``X`` is one feature vector (vector-to-sequence). "
+        "``predict`` and ``transform`` take ``X`` of the kind seen in fit: "
+        "numbers given to a model fitted on strings (or string tokens), or "
+        "strings given to one fitted on numbers, raise a ValueError.",
+    ),
+    "output_type": Param(
+        "auto",
+        [StrOptions({"auto", "tokens", "sequence"})],
+        '{"auto", "tokens", "sequence"}',
+        'What a target of ``y`` is. ``"auto"``: strings and sequences of '
+        "strings are token sequences, numbers are numeric sequences. "
+        '``"tokens"`` forces token sequences (e.g. integer labels); '
+        '``"sequence"`` numeric ones.',
+    ),
+}
 
-""",
-    _BACKBONE_DOC,
-    flags=re.S,
-)
 
-
-@fill_doc(
-    backbone_parameters=_BACKBONE_DOC,
-    validation_split_options='{"last", "shuffle"}',
-    stratified_doc="",
-)
-class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN):
+@declare_parameters(_OWN_PARAMETERS)
+class Seq2SeqTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSequenceEstimator
+):
     """Encoder-decoder recurrent network (sequence-to-sequence).
 
-        An encoder reads each input and a decoder generates the output
-        sequence one step at a time (Sutskever et al., 2014; Cho et al.,
-        2014), optionally attending over the encoder's outputs (Bahdanau et
-        al., 2015; Luong et al., 2015). Inputs and outputs may be:
+    An encoder reads each input and a decoder generates the output
+    sequence one step at a time (Sutskever et al., 2014; Cho et al.,
+    2014), optionally attending over the encoder's outputs (Bahdanau et
+    al., 2015; Luong et al., 2015). Inputs and outputs may be:
 
-        - strings (character level) or sequences of tokens, mapped to ids by
-          vocabularies learnt in ``fit``; input tokens unseen in ``fit`` map
-          to an unknown token; start and end tokens are handled internally;
-        - numeric sequences (multi-step forecasting by seq2seq), the decoder
-          reading its own previous output;
-        - for the input only, plain feature vectors (``input_type="vector"``,
-          vector-to-sequence): the vector initialises the decoder.
+    - strings (character level) or sequences of tokens, mapped to ids by
+      vocabularies learnt in ``fit``; input tokens unseen in ``fit`` map
+      to an unknown token; start and end tokens are handled internally;
+    - numeric sequences (multi-step forecasting by seq2seq), the decoder
+      reading its own previous output;
+    - for the input only, plain feature vectors (``input_type="vector"``,
+      vector-to-sequence): the vector initialises the decoder.
 
-        ``predict`` returns decoded sequences (strings when trained on
-        strings), ``transform`` the encoder's fixed-length representation, so
-        the estimator also serves as a feature extractor in a Pipeline.
+    ``predict`` returns decoded sequences (strings when trained on
+    strings), ``transform`` the encoder's fixed-length representation, so
+    the estimator also serves as a feature extractor in a Pipeline.
 
-        Parameters
-        ----------
-    {backbone_parameters}
-        attention : {"luong", "bahdanau"} or None, default=None
-            Attention of the decoder over the encoder's outputs, which
-            removes the fixed-size bottleneck on long inputs. ``"luong"`` is
-            multiplicative attention read after each decoder step (trained on
-            a whole target in one pass); ``"bahdanau"`` is additive attention
-            fed into each step (trained step by step, slower).
+    Parameters
+    ----------
+    {parameters}
 
-        teacher_forcing_ratio : float in [0, 1], default=1.0
-            Probability, per sample and step in training, that the decoder is
-            fed the true previous target rather than its own previous
-            prediction. 1.0 is full teacher forcing; lower values expose the
-            decoder to its own mistakes (scheduled sampling, Bengio et al.,
-            2015) at the cost of step-by-step training.
+    Attributes
+    ----------
+    input_vocabulary_ : list or None
+        Input tokens learnt in fit, for token input.
 
-        teacher_forcing_schedule : {"constant", "linear", "inverse_sigmoid"}, \
-default="constant"
-            How the ratio changes over the epochs of each call to ``fit``, as
-            in scheduled sampling: ``"constant"`` keeps
-            ``teacher_forcing_ratio``; ``"linear"`` lowers it in equal steps
-            from ``teacher_forcing_ratio`` in epoch 1 to 0 in epoch
-            ``max_epochs``; ``"inverse_sigmoid"`` multiplies it by ``k / (k +
-            exp((epoch - 1) / k))`` (epochs counted from 1), with ``k`` set so
-            that it halves after ``max_epochs / 2`` epochs: a little below
-            the ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs),
-            then a quicker fall. With ``max_epochs=1`` both keep the ratio.
-            A warm start runs the schedule again over its own epochs, from
-            the current ``teacher_forcing_ratio``, and continues from the
-            fitted weights when only these two parameters changed.
+    output_vocabulary_ : list or None
+        Output tokens learnt in fit, for token targets.
 
-        decoding : {"greedy", "beam"}, default="greedy"
-            How ``predict`` generates token outputs: the most likely token at
-            each step, or beam search over ``beam_width`` prefixes ranked by
-            their log-probability (see ``length_penalty``). Numeric outputs
-            are always generated step by step from the previous value. The
-            decoding parameters, ``max_output_length`` included, are read by
-            ``predict`` only, so they can be changed after ``fit`` with
-            ``set_params``.
+    max_output_length_ : int
+        Output length limit learnt from the training targets (see
+        ``max_output_length``), which ``predict`` uses when
+        ``max_output_length`` is None.
 
-        beam_width : int, default=5
-            Number of unfinished prefixes kept per sample when
-            ``decoding="beam"``, and of finished outputs (those that produced
-            the end token) kept aside as candidates until the search ends; 1
-            gives greedy decoding.
-
-        length_penalty : float, default=0.0
-            Length normalisation of beam search: outputs are ranked by ``log
-            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the
-            length and ``log P`` including the end token. 0 ranks by ``log
-            P``, the most probable output the beam finds, which favours short
-            outputs when their length varies; larger values favour longer
-            ones. An output cut off at ``max_output_length`` without an end
-            token is only returned when none of the beam's outputs ended.
-
-        max_output_length : int, default=None
-            Maximum number of tokens generated for token outputs; None uses
-            the longest training target plus half of it (at least 2).
-            Decoding stops earlier once every output has ended. For numeric
-            outputs, the number of steps predicted; None uses the training
-            target length. The default limit is learnt in ``fit``
-            (``max_output_length_``); this parameter is read by ``predict``.
-
-        input_type : {"auto", "tokens", "sequence", "vector"}, default="auto"
-            What a sample of ``X`` is. ``"auto"``: strings and sequences of
-            strings are token sequences, numeric arrays are numeric sequences
-            (a 2-D array holds univariate sequences, one per row).
-            ``"tokens"``: strings or sequences of any hashable tokens.
-            ``"sequence"``: numeric sequences. ``"vector"``: each row of a
-            2-D numeric ``X`` is one feature vector (vector-to-sequence).
-            ``predict`` and ``transform`` take ``X`` of the kind seen in fit:
-            numbers given to a model fitted on strings (or string tokens),
-            or strings given to one fitted on numbers, raise a ValueError.
-
-        output_type : {"auto", "tokens", "sequence"}, default="auto"
-            What a target of ``y`` is. ``"auto"``: strings and sequences of
-            strings are token sequences, numbers are numeric sequences.
-            ``"tokens"`` forces token sequences (e.g. integer labels);
-            ``"sequence"`` numeric ones.
-
-    {training_parameters}
-        Attributes
-        ----------
-        input_vocabulary_ : list or None
-            Input tokens learnt in fit, for token input.
-
-        output_vocabulary_ : list or None
-            Output tokens learnt in fit, for token targets.
-
-        max_output_length_ : int
-            Output length limit learnt from the training targets (see
-            ``max_output_length``), which ``predict`` uses when
-            ``max_output_length`` is None.
 
     {fitted_attributes}
-        See Also
-        --------
-        RNNRegressor : One target vector per sequence, or synced per-step targets.
-        RNNClassifier : One label per sequence, or synced per-step labels.
+    See Also
+    --------
+    RNNRegressor : One target vector per sequence, or synced per-step targets.
+    RNNClassifier : One label per sequence, or synced per-step labels.
 
-        Notes
-        -----
-        Numeric targets have one length: ``y`` of shape ``(n_samples,
-        n_steps)`` (univariate) or ``(n_samples, n_steps, n_outputs)``. A 1-D
-        numeric ``y`` (one number per sample, as scikit-learn's estimator
-        checks send) is a target sequence of length 1, and ``predict`` then
-        returns shape ``(n_samples,)``. Numeric targets are standardised
-        internally and trained with the mean squared error; token targets
-        with cross-entropy.
+    Notes
+    -----
+    Numeric targets have one length: ``y`` of shape ``(n_samples,
+    n_steps)`` (univariate) or ``(n_samples, n_steps, n_outputs)``. A 1-D
+    numeric ``y`` (one number per sample, as scikit-learn's estimator
+    checks send) is a target sequence of length 1, and ``predict`` then
+    returns shape ``(n_samples,)``. Numeric targets are standardised
+    internally and trained with the mean squared error; token targets
+    with cross-entropy.
 
-        ``score`` is the exact-match accuracy (the share of outputs equal to
-        the target, token for token) for token targets, and for numeric
-        targets R² averaged uniformly over the output values (each step and
-        feature one output, as ``r2_score``'s ``multioutput="uniform_average"``).
+    ``score`` is the exact-match accuracy (the share of outputs equal to
+    the target, token for token) for token targets, and for numeric
+    targets R² averaged uniformly over the output values (each step and
+    feature one output, as ``r2_score``'s ``multioutput="uniform_average"``).
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import Seq2SeqTransformer
-        >>> rng = np.random.RandomState(0)
-        >>> X = ["".join(rng.choice(list("abc"), rng.randint(1, 5)))
-        ...      for _ in range(300)]
-        >>> y = [s[::-1] for s in X]                         # learn to reverse
-        >>> s2s = Seq2SeqTransformer("gru", 32, attention="luong", lr=1e-2,
-        ...                          max_epochs=30, random_state=0).fit(X, y)
-        >>> s2s.predict(["abc", "cab"])
-        array(['cba', 'bac'], dtype=object)
-        >>> s2s.transform(["abc", "cab"]).shape              # encoder features
-        (2, 32)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import Seq2SeqTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = ["".join(rng.choice(list("abc"), rng.randint(1, 5)))
+    ...      for _ in range(300)]
+    >>> y = [s[::-1] for s in X]                         # learn to reverse
+    >>> s2s = Seq2SeqTransformer("gru", 32, attention="luong", lr=1e-2,
+    ...                          max_epochs=30, random_state=0).fit(X, y)
+    >>> s2s.predict(["abc", "cab"])
+    array(['cba', 'bac'], dtype=object)
+    >>> s2s.transform(["abc", "cab"]).shape              # encoder features
+    (2, 32)
     """
-
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in BaseRNN._parameter_constraints.items()
-            if k != "return_sequences"
-        },
-        "attention": [None, StrOptions({"luong", "bahdanau"})],
-        "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
-        "teacher_forcing_schedule": [
-            StrOptions({"constant", "linear", "inverse_sigmoid"})
-        ],
-        "decoding": [StrOptions({"greedy", "beam"})],
-        "beam_width": [Interval(Integral, 1, None, closed="left")],
-        "length_penalty": [Interval(Real, 0, None, closed="left")],
-        "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
-        "input_type": [StrOptions({"auto", "tokens", "sequence", "vector"})],
-        "output_type": [StrOptions({"auto", "tokens", "sequence"})],
-    }
 
     def __init__(
         self,
@@ -447,43 +450,7 @@ default="constant"
         verbose=0,
         random_state=None,
     ):
-        # BaseRNN.__init__ would also set return_sequences, which is not a
-        # parameter here.
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.attention = attention
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.nonlinearity = nonlinearity
-        self.dropout = dropout
-        self.forget_bias = forget_bias
-        self.embedding_dim = embedding_dim
-        self.vocab_size = vocab_size
-        self.teacher_forcing_ratio = teacher_forcing_ratio
-        self.teacher_forcing_schedule = teacher_forcing_schedule
-        self.decoding = decoding
-        self.beam_width = beam_width
-        self.length_penalty = length_penalty
-        self.max_output_length = max_output_length
-        self.input_type = input_type
-        self.output_type = output_type
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.clip_grad_norm = clip_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.validation_split = validation_split
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.precision = precision
-        self.compile = compile
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.random_state = random_state
+        store_parameters(self, locals())
 
     def fit(self, X, y):
         """Fit the encoder-decoder to inputs ``X`` and output sequences ``y``.
@@ -533,7 +500,7 @@ of arrays
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
-            X = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+            X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
             self._check_layout(2, X.shape[1], None, reset)
             return X.astype(np.float32, copy=False), None
         if not reset and _as_token_lists(X, False, "X") is not None:
@@ -572,7 +539,7 @@ of arrays
         # Decoders always return sequences; embedding_dim only decides how
         # numeric X is read (token ids or values), not strings or vectors.
         if getattr(self, "_source_kind_", None) == "sequence":
-            return {"embedding_dim": super()._predict_layout_params()["embedding_dim"]}
+            return super()._predict_layout_params()
         return {}
 
     def _encode_source(self, tokens, reset):
@@ -607,7 +574,7 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
-        y = _sequence_column(y)  # a Series of target sequences as a list
+        y = sequence_column(y)  # a Series of target sequences as a list
         try:
             y = check_array(
                 y,
@@ -649,9 +616,7 @@ of arrays
         index = {
             t: i + _N_TARGET_SPECIALS for i, t in enumerate(self.output_vocabulary_)
         }
-        self._target_lengths = np.fromiter(
-            (len(s) + 1 for s in tokens), dtype=np.int64
-        )
+        self._target_lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
         codes = np.full(
             (len(tokens), self._target_lengths.max()), _IGNORE_INDEX, dtype=np.int64
         )
@@ -662,20 +627,8 @@ of arrays
         self.max_output_length_ = longest + max(2, longest // 2)
         return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
 
-    def _make_dataset(self, X, lengths, y):
-        return _Seq2SeqDataset(
-            to_tensor(X),
-            None if lengths is None else torch.from_numpy(lengths),
-            to_tensor(y),
-            None
-            if self._target_lengths is None
-            else torch.from_numpy(self._target_lengths),
-        )
-
-    def _module_class(self):
-        return Seq2SeqNetwork
-
     def _extra_callbacks(self):
+        """Callbacks of training: the teacher-forcing schedule."""
         # Also for a constant ratio: a warm start may follow a schedule.
         schedule = _TeacherForcingSchedule(
             self.teacher_forcing_ratio,
@@ -684,12 +637,26 @@ of arrays
         )
         return [("teacher_forcing", schedule)]
 
-    def _training_draws_random(self):
-        # Scheduled sampling draws, per step, whether to feed the true
-        # target, in every epoch whose ratio lies strictly between 0 and 1.
-        schedule = dict(self._extra_callbacks())["teacher_forcing"]
-        return super()._training_draws_random() or any(
-            0 < schedule.ratio_at(epoch) < 1 for epoch in range(1, self.max_epochs + 1)
+    def _training_task(self, X, lengths, y, n_outputs):
+        dataset = _Seq2SeqDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            None
+            if self._target_lengths is None
+            else torch.from_numpy(self._target_lengths),
+        )
+        if self._target_kind_ == "tokens":
+            criterion = SequenceCrossEntropyLoss
+        else:
+            criterion = nn.MSELoss
+        return TrainingTask(
+            module=Seq2SeqNetwork,
+            module_params=self._module_params(n_outputs),
+            criterion=criterion,
+            criterion_params={},
+            dataset=dataset,
+            callbacks=self._extra_callbacks(),
         )
 
     def _module_params(self, n_outputs):
@@ -724,11 +691,6 @@ of arrays
         elif self.embedding_dim is not None and self._source_kind_ != "vector":
             params.update(vocab_size=int(self.vocab_size_), embedding_dim=embedding_dim)
         return params
-
-    def _criterion(self):
-        if self._target_kind_ == "tokens":
-            return SequenceCrossEntropyLoss, {}
-        return nn.MSELoss, {}
 
     # ------------------------------------------------------------------
     # Prediction
@@ -877,7 +839,7 @@ of arrays
         codes = self._predict_codes(X)
         if self._target_kind_ == "numeric":
             values = codes * self._y_scale + self._y_mean
-            _check_finite_output(values)
+            check_finite_output(values)
             if self._y_ndim == 3:
                 return values
             values = values[..., 0]
@@ -913,7 +875,7 @@ of arrays
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
             y = check_array(
-                _sequence_column(y),
+                sequence_column(y),
                 ensure_2d=False,
                 allow_nd=True,
                 dtype=np.float64,

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Safe save/load, pickle and joblib round trips, and what skops can do."""
 
+import dataclasses
 import io
 import json
 import os
 import pickle
-import threading
 import warnings
 import zipfile
 
@@ -162,33 +162,6 @@ def test_loading_leaves_torch_global_rng_alone():
     state = torch.get_rng_state()
     load(io.BytesIO(raw))
     assert torch.equal(torch.get_rng_state(), state)
-
-
-def test_loading_initialises_the_net_under_the_generator_lock(monkeypatch):
-    # A fit training with dropout in another thread holds the lock: loading
-    # must not rewind torch's generator under it.
-    import sklearn_rnn.utils._torch as torch_utils
-
-    entered = []
-
-    class Recording:
-        """The generator's lock, counting how often it is taken."""
-
-        def __init__(self):
-            self.lock = threading.RLock()
-
-        def acquire(self):
-            entered.append(torch.get_rng_state())
-            self.lock.acquire()
-
-        def release(self):
-            self.lock.release()
-
-    f = RNNRegressor(hidden_size=3, max_epochs=1, random_state=0)
-    raw = _saved(f.fit(np.ones((8, 4, 1)), np.ones(8)))
-    monkeypatch.setattr(torch_utils, "global_rng_lock", Recording())
-    load(io.BytesIO(raw))
-    assert len(entered) == 1
 
 
 @pytest.mark.parametrize(
@@ -552,10 +525,9 @@ def test_a_new_estimator_with_its_own_module_and_vocabulary(monkeypatch):
             self.index = {t: i for i, t in enumerate(tokens)}
 
     class NewEstimator(RNNRegressor):
-        def _make_net(self, *args, **kwargs):
-            net = super()._make_net(*args, **kwargs)
-            net.set_params(module=ScaledNetwork)
-            return net
+        def _training_task(self, *args, **kwargs):
+            task = super()._training_task(*args, **kwargs)
+            return dataclasses.replace(task, module=ScaledNetwork)
 
         def fit(self, X, y):
             super().fit(X, y)
