@@ -5,7 +5,6 @@ import contextlib
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from scipy.special import lambertw
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -31,7 +30,12 @@ from sklearn_rnn._parameters import (
 from sklearn_rnn._training import _INFERENCE_BATCH_SIZE, TrainingTask
 from sklearn_rnn._validation import (
     FLOAT_DTYPES,
+    as_token_lists,
     check_finite_output,
+    check_numeric_sequences_target,
+    check_token_kind,
+    learn_vocabulary,
+    require_token_lists,
     sequence_column,
 )
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
@@ -44,107 +48,6 @@ _BOS, _EOS, _N_TARGET_SPECIALS = 0, 1, 2
 # sequence of one step.
 _UNK, _SRC_EOS, _N_SOURCE_SPECIALS = 1, 2, 3
 _IGNORE_INDEX = -100  # padding of the targets, ignored by the loss
-
-
-def _as_token_lists(data, force, name):
-    """Return ``data`` as a list of token lists, or None for numeric data.
-
-    Strings are split into characters. Without ``force``, ``data`` is token
-    data only when every sample is a string, or every sample is a sequence
-    whose items are all strings; numeric arrays are left to the numeric
-    validation. With ``force``, every sample is a string or a sequence of
-    hashable tokens.
-    """
-    if isinstance(data, (str, bytes)):
-        raise TypeError(
-            f"{name} must be a list of samples (strings or token sequences), "
-            f"got a single {type(data).__name__}."
-        )
-    if sp.issparse(data) or data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        items = list(data)
-    elif hasattr(data, "iloc") and getattr(data, "ndim", 2) == 1:
-        items = list(data)  # a pandas Series of strings or lists
-    elif isinstance(data, np.ndarray) and (force or data.dtype.kind in "USO"):
-        if data.ndim == 1:
-            items = list(data)
-        elif data.ndim == 2 and (force or data.dtype.kind in "US"):
-            items = [list(row) for row in data]
-        elif data.ndim == 2 and data.dtype.kind == "O":
-            items = list(data)
-        else:
-            return None
-    elif force:
-        items = list(np.asarray(data, dtype=object))
-    else:
-        return None
-    if not items:
-        return None
-    if all(isinstance(s, str) for s in items):
-        return [list(s) for s in items]
-    if force:
-        bad = [
-            i
-            for i, s in enumerate(items)
-            if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0
-        ]
-        if not bad:
-            return [list(s) for s in items]
-        bad = bad[0]
-        raise ValueError(
-            f"{name}[{bad}] is a {type(items[bad]).__name__}; with "
-            f"{'input' if name == 'X' else 'output'}_type='tokens' every sample "
-            "must be a string or a sequence of tokens."
-        )
-    sequences = all(
-        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
-    )
-    if sequences:
-        tokens = [list(s) for s in items]
-        if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
-            return tokens
-    return None
-
-
-def _require_token_lists(data, name):
-    """Return ``data`` as a list of token lists, or raise a ValueError.
-
-    For data that must hold token sequences (``_as_token_lists`` with
-    ``force=True``): None, no samples at all, or a layout that cannot hold
-    token sequences is an error rather than "not token data".
-    """
-    tokens = _as_token_lists(data, True, name)
-    if tokens is not None:
-        return tokens
-    if data is None:
-        raise ValueError(
-            f"{name} is None; expected a list of samples (strings or token sequences)."
-        )
-    if not sp.issparse(data) and len(data) == 0:
-        raise ValueError(
-            f"Found {name} with 0 samples, while a minimum of 1 is required."
-        )
-    shape = getattr(data, "shape", None)
-    raise ValueError(
-        f"{name} must be a list of samples (strings or token sequences), got "
-        f"a {type(data).__name__}" + (f" of shape {shape}." if shape else ".")
-    )
-
-
-def _learn_vocabulary(token_lists, name):
-    """Sorted distinct tokens (in order of appearance if they do not sort)."""
-    seen = {}
-    try:
-        for seq in token_lists:
-            for token in seq:
-                seen.setdefault(token, None)
-    except TypeError as exc:
-        raise TypeError(f"The tokens of {name} must be hashable: {exc}") from None
-    try:
-        return sorted(seen)
-    except TypeError:
-        return list(seen)
 
 
 def _inverse_sigmoid_k(midpoint):
@@ -211,6 +114,172 @@ class _Seq2SeqDataset(SequenceDataset):
             y = y[:, : int(self.y_lengths[idx].max())]
         Xi["target"] = y
         return Xi, y
+
+
+def _decode_batch(
+    module, memory, mask, rep, *, numeric, n_steps, beam_width, length_penalty
+):
+    """Generate the outputs of one encoded batch.
+
+    Numeric outputs: ``n_steps`` values, each fed back. Token outputs: ids
+    of up to ``n_steps`` tokens and the end token, greedy or by beam search
+    over ``beam_width`` prefixes.
+    """
+    state = module.init_state(rep)
+    keys = module.precompute_keys(memory)
+    if numeric:
+        n_out = module.head.out_features
+
+        def feed_back(previous, state):
+            if previous.shape[-1] == n_out:  # an output: add the flag
+                previous = module.next_inputs(previous)
+            return module.step(previous, state, memory, mask, keys)
+
+        start = module.start_inputs(len(rep), rep.device)
+        return greedy_search(feed_back, state, start, n_steps)
+    K = beam_width
+    if K > 1:
+        memory = memory.repeat_interleave(K, dim=0)
+        mask = mask.repeat_interleave(K, dim=0)
+        keys = None if keys is None else keys.repeat_interleave(K, dim=0)
+        state = tuple(s.repeat_interleave(K, dim=0) for s in state)
+
+    def step(previous, state):
+        logits, state = module.step(previous, state, memory, mask, keys)
+        logits[:, _BOS] = float("-inf")  # never generated
+        return torch.log_softmax(logits, dim=-1), state
+
+    start = module.start_inputs(len(rep) * K, rep.device)
+    # One more step than tokens: the end token.
+    if K > 1:
+        tokens, _ = beam_search(
+            step, state, start, n_steps + 1, _EOS, K, length_penalty
+        )
+        return tokens
+    return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
+
+
+def _source_kind(X, input_type):
+    """What the samples of ``X`` are, and their token lists for token input."""
+    tokens = None
+    if input_type == "tokens":
+        tokens = require_token_lists(X, "X")
+    elif input_type == "auto":
+        tokens = as_token_lists(X, False, "X")
+    if tokens is not None:
+        return "tokens", tokens
+    return ("sequence" if input_type == "auto" else input_type), None
+
+
+def _encode_tokens(tokens, index):
+    """Source ids of token lists, each ended by ``_SRC_EOS``; unseen: ``_UNK``."""
+    lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
+    ids = np.zeros((len(tokens), lengths.max()), dtype=np.int64)
+    try:
+        for row, seq in zip(ids, tokens):
+            row[: len(seq)] = [index.get(t, _UNK) for t in seq]
+            row[len(seq)] = _SRC_EOS
+    except TypeError as exc:
+        raise TypeError(f"The tokens of X must be hashable: {exc}") from None
+    return ids, lengths
+
+
+def _encode_token_targets(tokens, vocabulary):
+    """Target ids of token lists, each ended by ``_EOS``; and the lengths."""
+    index = {t: i + _N_TARGET_SPECIALS for i, t in enumerate(vocabulary)}
+    lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
+    codes = np.full((len(tokens), lengths.max()), _IGNORE_INDEX, dtype=np.int64)
+    for row, seq in zip(codes, tokens):
+        row[: len(seq)] = [index[t] for t in seq]
+        row[len(seq)] = _EOS
+    return codes, lengths
+
+
+def _score_numeric(y, y_pred, sample_weight):
+    """R² averaged uniformly over the output values."""
+    y = check_array(
+        sequence_column(y),
+        ensure_2d=False,
+        allow_nd=True,
+        dtype=np.float64,
+        input_name="y",
+    )
+    if y.shape[1:] != y_pred.shape[1:]:
+        raise ValueError(
+            f"y has shape {y.shape}, but the predictions have shape {y_pred.shape}."
+        )
+    return r2_score(
+        y.reshape(len(y), -1),
+        y_pred.reshape(len(y_pred), -1),
+        sample_weight=sample_weight,
+    )
+
+
+def _score_tokens(y, y_pred, sample_weight):
+    """Share of outputs equal to their target, token for token."""
+    tokens = require_token_lists(y, "y")
+    if len(tokens) != len(y_pred):
+        raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
+    matches = [list(p) == t for p, t in zip(y_pred, tokens)]
+    return float(np.average(matches, weights=sample_weight))
+
+
+def _encoded_batches(net, n_samples, batches):
+    """Yield ``(module, n_rows, memory, mask, representation)`` batches.
+
+    Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
+    is padded), so a sample's output does not depend on the batch (up to
+    float rounding for inputs of different lengths, which the encoder
+    packs: see ``BatchIterator``).
+    """
+    module = net.module_
+    module.eval()
+    starts = range(0, n_samples, _INFERENCE_BATCH_SIZE)
+    with torch.no_grad():
+        for start, (Xb, _) in zip(starts, batches):
+            n = min(_INFERENCE_BATCH_SIZE, n_samples - start)
+            lb = None
+            if isinstance(Xb, dict):
+                Xb, lb = Xb["X"], Xb["lengths"]
+            memory, mask, rep = module.encode(Xb.to(net.device), lb)
+            yield module, n, memory, mask, rep
+
+
+def _fitted_precision(net):
+    """Autocast for encoding and decoding, as in training.
+
+    With ``precision="bfloat16"`` the decoder's steps at predict time run
+    in the precision its training forward passes ran in. The precision
+    is the fitted one, which the module holds, not the parameter's
+    current value: as in RNNRegressor and RNNClassifier, whose modules
+    autocast their own forward pass, ``precision`` is a setting of
+    training, and the model predicts the way it was trained until it is
+    fitted again.
+    """
+    dtype = net.module_.autocast_dtype
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(net.device).type, dtype=dtype)
+
+
+def _token_outputs(codes, vocabulary, as_strings):
+    """Decoded token ids as strings or token lists, in an object array."""
+    out = np.empty(len(codes), dtype=object)
+    for i, row in enumerate(codes):
+        seq = [vocabulary[c - _N_TARGET_SPECIALS] for c in row]
+        out[i] = "".join(seq) if as_strings else seq
+    return out
+
+
+def _numeric_outputs(values, y_ndim):
+    """``(n, steps, outputs)`` values in the layout of the training ``y``."""
+    check_finite_output(values)
+    if y_ndim == 3:
+        return values
+    values = values[..., 0]
+    if y_ndim == 1 and values.shape[1] == 1:
+        return values[:, 0]
+    return values
 
 
 _OWN_PARAMETERS = {
@@ -480,60 +549,26 @@ of arrays
     # ------------------------------------------------------------------
     def _validate_sequences(self, X, reset):
         if reset:
-            kind = self.input_type
-            tokens = None
-            if kind == "tokens":
-                tokens = _require_token_lists(X, "X")
-            elif kind == "auto":
-                tokens = _as_token_lists(X, False, "X")
-            if tokens is not None:
-                kind = "tokens"
-            elif kind == "auto":
-                kind = "sequence"
+            kind, tokens = _source_kind(X, self.input_type)
             self._source_kind_ = kind
         else:
             check_is_fitted(self)
             kind = self._source_kind_
             if kind == "tokens":
-                tokens = _require_token_lists(X, "X")
-                self._check_token_kind(tokens)
+                tokens = require_token_lists(X, "X")
+                check_token_kind(tokens, self.input_vocabulary_, type(self).__name__)
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
             X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
             self._check_layout(2, X.shape[1], None, reset)
             return X.astype(np.float32, copy=False), None
-        if not reset and _as_token_lists(X, False, "X") is not None:
+        if not reset and as_token_lists(X, False, "X") is not None:
             raise ValueError(
                 "X holds strings or token sequences, but this "
                 f"{type(self).__name__} was fitted on numeric input."
             )
         return super()._validate_sequences(X, reset)
-
-    def _check_token_kind(self, tokens):
-        """Refuse numbers where the model learnt string tokens.
-
-        A numeric array passes for a list of samples of number tokens, none
-        of which can be a string token of the vocabulary: every one would be
-        read as the unknown token. Samples mixing strings and other tokens
-        keep the documented mapping of unseen tokens.
-        """
-        vocabulary = self.input_vocabulary_
-        if not vocabulary or not all(isinstance(t, str) for t in vocabulary):
-            return
-        found = False
-        for seq in tokens:
-            for token in seq:
-                if isinstance(token, str):
-                    return
-                found = True
-        if found:
-            raise ValueError(
-                "X holds numbers, but this "
-                f"{type(self).__name__} was fitted on strings or sequences of "
-                "string tokens; pass the inputs as strings (or token "
-                "sequences), or fit on numeric input."
-            )
 
     def _predict_layout_params(self):
         # Decoders always return sequences; embedding_dim only decides how
@@ -544,21 +579,12 @@ of arrays
 
     def _encode_source(self, tokens, reset):
         if reset:
-            self.input_vocabulary_ = _learn_vocabulary(tokens, "X")
+            self.input_vocabulary_ = learn_vocabulary(tokens, "X")
             self._input_index = {
                 t: i + _N_SOURCE_SPECIALS for i, t in enumerate(self.input_vocabulary_)
             }
             self._check_layout("tokens", 1, None, reset=True)
-        lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
-        ids = np.zeros((len(tokens), lengths.max()), dtype=np.int64)
-        index = self._input_index
-        try:
-            for row, seq in zip(ids, tokens):
-                row[: len(seq)] = [index.get(t, _UNK) for t in seq]
-                row[len(seq)] = _SRC_EOS
-        except TypeError as exc:
-            raise TypeError(f"The tokens of X must be hashable: {exc}") from None
-        return ids, lengths
+        return _encode_tokens(tokens, self._input_index)
 
     # ------------------------------------------------------------------
     # Targets
@@ -566,7 +592,7 @@ of arrays
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         tokens = None
         if self.output_type in ("auto", "tokens"):
-            tokens = _as_token_lists(y, self.output_type == "tokens", "y")
+            tokens = as_token_lists(y, self.output_type == "tokens", "y")
         self.input_vocabulary_ = getattr(self, "input_vocabulary_", None)
         if self._source_kind_ != "tokens":
             self.input_vocabulary_ = self._input_index = None
@@ -574,32 +600,9 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
-        y = sequence_column(y)  # a Series of target sequences as a list
-        try:
-            y = check_array(
-                y,
-                ensure_2d=False,
-                allow_nd=True,
-                dtype=np.float64,
-                input_name="y",
-                estimator=self,
-            )
-        except ValueError as exc:
-            if "inhomogeneous" not in str(exc):
-                raise
-            raise ValueError(
-                "Numeric target sequences must all have the same length; "
-                "pad them or use token targets (output_type='tokens')."
-            ) from None
-        if y.ndim > 3:
-            raise ValueError(
-                "Numeric y must be of shape (n_samples,), (n_samples, n_steps) "
-                f"or (n_samples, n_steps, n_outputs); got {y.shape}."
-            )
+        y = check_numeric_sequences_target(y, self)
         self._y_ndim = y.ndim
         y3 = y.reshape(n_samples, -1, 1) if y.ndim < 3 else y
-        if y3.shape[1] == 0:
-            raise ValueError("y has target sequences of length 0.")
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
@@ -612,17 +615,10 @@ of arrays
     def _encode_token_target(self, y, tokens):
         self._target_kind_ = "tokens"
         self._target_is_str = all(isinstance(s, str) for s in y)
-        self.output_vocabulary_ = _learn_vocabulary(tokens, "y")
-        index = {
-            t: i + _N_TARGET_SPECIALS for i, t in enumerate(self.output_vocabulary_)
-        }
-        self._target_lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
-        codes = np.full(
-            (len(tokens), self._target_lengths.max()), _IGNORE_INDEX, dtype=np.int64
+        self.output_vocabulary_ = learn_vocabulary(tokens, "y")
+        codes, self._target_lengths = _encode_token_targets(
+            tokens, self.output_vocabulary_
         )
-        for row, seq in zip(codes, tokens):
-            row[: len(seq)] = [index[t] for t in seq]
-            row[len(seq)] = _EOS
         longest = int(self._target_lengths.max()) - 1
         self.max_output_length_ = longest + max(2, longest // 2)
         return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
@@ -696,26 +692,9 @@ of arrays
     # Prediction
     # ------------------------------------------------------------------
     def _batches(self, X):
-        """Yield ``(module, n_rows, memory, mask, representation)`` batches.
-
-        Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
-        is padded), so a sample's output does not depend on the batch (up to
-        float rounding for inputs of different lengths, which the encoder
-        packs: see ``BatchIterator``).
-        """
+        """Yield ``(module, n_rows, memory, mask, representation)`` batches."""
         n_samples, _, batches = self._inference_batches(X)
-        module = self.net_.module_
-        module.eval()
-        device = self.net_.device
-        starts = range(0, n_samples, _INFERENCE_BATCH_SIZE)
-        with torch.no_grad():
-            for start, (Xb, _) in zip(starts, batches):
-                n = min(_INFERENCE_BATCH_SIZE, n_samples - start)
-                lb = None
-                if isinstance(Xb, dict):
-                    Xb, lb = Xb["X"], Xb["lengths"]
-                memory, mask, rep = module.encode(Xb.to(device), lb)
-                yield module, n, memory, mask, rep
+        return _encoded_batches(self.net_, n_samples, batches)
 
     def transform(self, X):
         """Return the encoder's fixed-length representation of each input.
@@ -742,20 +721,8 @@ of arrays
         return np.concatenate(out).astype(np.float64)
 
     def _inference_precision(self):
-        """Autocast for encoding and decoding, as in training.
-
-        With ``precision="bfloat16"`` the decoder's steps at predict time run
-        in the precision its training forward passes ran in. The precision
-        is the fitted one, which the module holds, not the parameter's
-        current value: as in RNNRegressor and RNNClassifier, whose modules
-        autocast their own forward pass, ``precision`` is a setting of
-        training, and the model predicts the way it was trained until it is
-        fitted again.
-        """
-        dtype = self.net_.module_.autocast_dtype
-        if dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(torch.device(self.net_.device).type, dtype=dtype)
+        """Autocast for encoding and decoding, as in training."""
+        return _fitted_precision(self.net_)
 
     @property
     def _n_features_out(self):
@@ -768,47 +735,22 @@ of arrays
             return self.max_output_length_
         return self.max_output_length
 
-    def _decode_batch(self, module, memory, mask, rep):
-        state = module.init_state(rep)
-        keys = module.precompute_keys(memory)
-        n_steps = self._output_length()
-        if self._target_kind_ == "numeric":
-            n_out = module.head.out_features
-
-            def feed_back(previous, state):
-                if previous.shape[-1] == n_out:  # an output: add the flag
-                    previous = module.next_inputs(previous)
-                return module.step(previous, state, memory, mask, keys)
-
-            start = module.start_inputs(len(rep), rep.device)
-            return greedy_search(feed_back, state, start, n_steps)
-        K = self.beam_width if self.decoding == "beam" else 1
-        if K > 1:
-            memory = memory.repeat_interleave(K, dim=0)
-            mask = mask.repeat_interleave(K, dim=0)
-            keys = None if keys is None else keys.repeat_interleave(K, dim=0)
-            state = tuple(s.repeat_interleave(K, dim=0) for s in state)
-
-        def step(previous, state):
-            logits, state = module.step(previous, state, memory, mask, keys)
-            logits[:, _BOS] = float("-inf")  # never generated
-            return torch.log_softmax(logits, dim=-1), state
-
-        start = module.start_inputs(len(rep) * K, rep.device)
-        # One more step than tokens: the end token.
-        if K > 1:
-            tokens, _ = beam_search(
-                step, state, start, n_steps + 1, _EOS, K, self.length_penalty
-            )
-            return tokens
-        return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
-
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
         outs = []
         with self._inference_precision():
             for module, n, memory, mask, rep in self._batches(X):
-                outs.append(self._decode_batch(module, memory, mask, rep)[:n].cpu())
+                out = _decode_batch(
+                    module,
+                    memory,
+                    mask,
+                    rep,
+                    numeric=self._target_kind_ == "numeric",
+                    n_steps=self._output_length(),
+                    beam_width=self.beam_width if self.decoding == "beam" else 1,
+                    length_penalty=self.length_penalty,
+                )
+                outs.append(out[:n].cpu())
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
         codes = []
@@ -838,20 +780,8 @@ of arrays
         check_is_fitted(self)
         codes = self._predict_codes(X)
         if self._target_kind_ == "numeric":
-            values = codes * self._y_scale + self._y_mean
-            check_finite_output(values)
-            if self._y_ndim == 3:
-                return values
-            values = values[..., 0]
-            if self._y_ndim == 1 and values.shape[1] == 1:
-                return values[:, 0]
-            return values
-        vocab = self.output_vocabulary_
-        out = np.empty(len(codes), dtype=object)
-        for i, row in enumerate(codes):
-            seq = [vocab[c - _N_TARGET_SPECIALS] for c in row]
-            out[i] = "".join(seq) if self._target_is_str else seq
-        return out
+            return _numeric_outputs(codes * self._y_scale + self._y_mean, self._y_ndim)
+        return _token_outputs(codes, self.output_vocabulary_, self._target_is_str)
 
     def score(self, X, y, sample_weight=None):
         """Exact-match accuracy (token targets) or R² (numeric targets).
@@ -874,31 +804,8 @@ of arrays
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
-            y = check_array(
-                sequence_column(y),
-                ensure_2d=False,
-                allow_nd=True,
-                dtype=np.float64,
-                input_name="y",
-            )
-            if y.shape[1:] != y_pred.shape[1:]:
-                raise ValueError(
-                    f"y has shape {y.shape}, but the predictions have shape "
-                    f"{y_pred.shape}."
-                )
-            return r2_score(
-                y.reshape(len(y), -1),
-                y_pred.reshape(len(y_pred), -1),
-                sample_weight=sample_weight,
-            )
-        tokens = _require_token_lists(y, "y")
-        if len(tokens) != len(y_pred):
-            raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
-        matches = [
-            list(p if not self._target_is_str else list(p)) == t
-            for p, t in zip(y_pred, tokens)
-        ]
-        return float(np.average(matches, weights=sample_weight))
+            return _score_numeric(y, y_pred, sample_weight)
+        return _score_tokens(y, y_pred, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

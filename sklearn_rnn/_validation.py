@@ -227,3 +227,163 @@ def check_finite_output(out):
             f"(X[i] for i in {bad[:5].tolist()}{', ...' if len(bad) > 5 else ''})"
             ": their values overflow the network; scale X like the training data."
         )
+
+
+# ----------------------------------------------------------------------
+# Token input (strings or sequences of tokens)
+# ----------------------------------------------------------------------
+def _sample_items(data, force):
+    """The samples of ``data`` as a list, or None where it holds no tokens."""
+    if isinstance(data, (list, tuple)):
+        return list(data)
+    if hasattr(data, "iloc") and getattr(data, "ndim", 2) == 1:
+        return list(data)  # a pandas Series of strings or lists
+    if isinstance(data, np.ndarray) and (force or data.dtype.kind in "USO"):
+        if data.ndim == 1:
+            return list(data)
+        if data.ndim == 2 and (force or data.dtype.kind in "US"):
+            return [list(row) for row in data]
+        if data.ndim == 2 and data.dtype.kind == "O":
+            return list(data)
+        return None
+    if force:
+        return list(np.asarray(data, dtype=object))
+    return None
+
+
+def _forced_token_lists(items, name):
+    """Every sample as a token list, or a ValueError naming the first bad one."""
+    for i, s in enumerate(items):
+        if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0:
+            raise ValueError(
+                f"{name}[{i}] is a {type(s).__name__}; with "
+                f"{'input' if name == 'X' else 'output'}_type='tokens' every "
+                "sample must be a string or a sequence of tokens."
+            )
+    return [list(s) for s in items]
+
+
+def as_token_lists(data, force, name):
+    """Return ``data`` as a list of token lists, or None for numeric data.
+
+    Strings are split into characters. Without ``force``, ``data`` is token
+    data only when every sample is a string, or every sample is a sequence
+    whose items are all strings; numeric arrays are left to the numeric
+    validation. With ``force``, every sample is a string or a sequence of
+    hashable tokens.
+    """
+    if isinstance(data, (str, bytes)):
+        raise TypeError(
+            f"{name} must be a list of samples (strings or token sequences), "
+            f"got a single {type(data).__name__}."
+        )
+    if sp.issparse(data) or data is None:
+        return None
+    items = _sample_items(data, force)
+    if not items:
+        return None
+    if all(isinstance(s, str) for s in items):
+        return [list(s) for s in items]
+    if force:
+        return _forced_token_lists(items, name)
+    sequences = all(
+        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
+    )
+    if sequences:
+        tokens = [list(s) for s in items]
+        if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
+            return tokens
+    return None
+
+
+def require_token_lists(data, name):
+    """Return ``data`` as a list of token lists, or raise a ValueError.
+
+    For data that must hold token sequences (``as_token_lists`` with
+    ``force=True``): None, no samples at all, or a layout that cannot hold
+    token sequences is an error rather than "not token data".
+    """
+    tokens = as_token_lists(data, True, name)
+    if tokens is not None:
+        return tokens
+    if data is None:
+        raise ValueError(
+            f"{name} is None; expected a list of samples (strings or token sequences)."
+        )
+    if not sp.issparse(data) and len(data) == 0:
+        raise ValueError(
+            f"Found {name} with 0 samples, while a minimum of 1 is required."
+        )
+    shape = getattr(data, "shape", None)
+    raise ValueError(
+        f"{name} must be a list of samples (strings or token sequences), got "
+        f"a {type(data).__name__}" + (f" of shape {shape}." if shape else ".")
+    )
+
+
+def learn_vocabulary(token_lists, name):
+    """Sorted distinct tokens (in order of appearance if they do not sort)."""
+    seen = {}
+    try:
+        for seq in token_lists:
+            for token in seq:
+                seen.setdefault(token, None)
+    except TypeError as exc:
+        raise TypeError(f"The tokens of {name} must be hashable: {exc}") from None
+    try:
+        return sorted(seen)
+    except TypeError:
+        return list(seen)
+
+
+def check_token_kind(tokens, vocabulary, estimator_name):
+    """Refuse numbers where the model learnt string tokens.
+
+    A numeric array passes for a list of samples of number tokens, none
+    of which can be a string token of the vocabulary: every one would be
+    read as the unknown token. Samples mixing strings and other tokens
+    keep the documented mapping of unseen tokens.
+    """
+    if not vocabulary or not all(isinstance(t, str) for t in vocabulary):
+        return
+    found = False
+    for seq in tokens:
+        for token in seq:
+            if isinstance(token, str):
+                return
+            found = True
+    if found:
+        raise ValueError(
+            f"X holds numbers, but this {estimator_name} was fitted on strings "
+            "or sequences of string tokens; pass the inputs as strings (or "
+            "token sequences), or fit on numeric input."
+        )
+
+
+def check_numeric_sequences_target(y, estimator):
+    """Validate numeric target sequences: ``(n,)``, ``(n, steps[, outputs])``."""
+    y = sequence_column(y)  # a Series of target sequences as a list
+    try:
+        y = check_array(
+            y,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=np.float64,
+            input_name="y",
+            estimator=estimator,
+        )
+    except ValueError as exc:
+        if "inhomogeneous" not in str(exc):
+            raise
+        raise ValueError(
+            "Numeric target sequences must all have the same length; "
+            "pad them or use token targets (output_type='tokens')."
+        ) from None
+    if y.ndim > 3:
+        raise ValueError(
+            "Numeric y must be of shape (n_samples,), (n_samples, n_steps) "
+            f"or (n_samples, n_steps, n_outputs); got {y.shape}."
+        )
+    if y.ndim > 1 and y.shape[1] == 0:
+        raise ValueError("y has target sequences of length 0.")
+    return y
