@@ -10,6 +10,7 @@ module over the validated input in fixed-size batches.
 classifier (one output per sequence or per step).
 """
 
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -53,7 +54,11 @@ from sklearn_rnn._validation import (
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
-from sklearn_rnn.utils._torch import draw_seed
+from sklearn_rnn.utils._torch import (
+    draw_seed,
+    lstm_supports_bfloat16,
+    resolve_device,
+)
 
 
 def _is_set(value):
@@ -144,6 +149,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
             # The seed of this fit, drawn first: it fixes the validation
             # split, which target scaling must leave out (_training_rows).
             self._fit_seed = draw_seed(self.random_state)
+            self._check_precision()
             X, lengths = self._validate_sequences(X, reset=True)
             check_consistent_length(X, y)
             y, n_outputs = self._encode_target(y, X.shape[0], lengths, X.shape[1])
@@ -209,7 +215,26 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
 
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""
-        return None if self.precision == "float32" else torch.bfloat16
+        if self.precision == "float32" or not self._bfloat16_available():
+            return None
+        return torch.bfloat16
+
+    def _bfloat16_available(self):
+        """Whether the backbone can train in bfloat16 on this machine."""
+        device = torch.device(resolve_device(self.device)).type
+        return self.cell != "lstm" or lstm_supports_bfloat16(device)
+
+    def _check_precision(self):
+        """Warn at the start of fit when bfloat16 falls back to float32."""
+        if self.precision == "bfloat16" and not self._bfloat16_available():
+            warnings.warn(
+                "precision='bfloat16' cannot train an LSTM on this machine's "
+                f"{torch.device(resolve_device(self.device)).type} (oneDNN has "
+                "no bfloat16 LSTM kernel on CPUs without AVX-512 or AMX); "
+                "training in float32 instead.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")

@@ -6,6 +6,7 @@ import pickle
 import signal
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -15,11 +16,16 @@ from sklearn.base import clone
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, Seq2SeqTransformer
 from sklearn_rnn._data import BatchIterator, SequenceDataset
-from sklearn_rnn.utils._torch import seeded_torch
+from sklearn_rnn.utils._torch import lstm_supports_bfloat16, seeded_torch
 
 FAST = dict(hidden_size=8, max_epochs=3, random_state=0)
 needs_cuda = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="needs a CUDA device"
+)
+# An AVX2-only x86-64 CPU has no bfloat16 LSTM kernel: fit falls back to
+# float32 there (tested below with the probe's answer forced).
+needs_bfloat16_lstm = pytest.mark.skipif(
+    not lstm_supports_bfloat16("cpu"), reason="no bfloat16 LSTM kernel on this CPU"
 )
 
 
@@ -92,7 +98,9 @@ def test_loky_workers_use_cpu_count_over_n_jobs_threads(rng):
 # ----------------------------------------------------------------------
 # Mixed precision and torch.compile
 # ----------------------------------------------------------------------
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize(
+    "cell", [pytest.param("lstm", marks=needs_bfloat16_lstm), "gru"]
+)
 def test_bfloat16_autocast_trains_and_predicts_float64(rng, cell):
     X, y = _xy(rng, n=200, T=8)
     kw = dict(hidden_size=16, max_epochs=20, lr=1e-2, random_state=0, cell=cell)
@@ -112,6 +120,7 @@ def test_bfloat16_autocast_trains_and_predicts_float64(rng, cell):
     assert out.dtype == torch.float32
 
 
+@needs_bfloat16_lstm
 def test_bfloat16_autocast_trains_the_encoder_decoder():
     from sklearn_rnn import Seq2SeqTransformer
 
@@ -128,6 +137,7 @@ def test_bfloat16_autocast_trains_the_encoder_decoder():
     assert np.all(np.isfinite(mixed.loss_curve_))
 
 
+@needs_bfloat16_lstm
 @pytest.mark.parametrize("decoding", ["greedy", "beam"])
 def test_bfloat16_decoding_runs_under_autocast(monkeypatch, decoding):
     from sklearn_rnn import Seq2SeqTransformer
@@ -161,6 +171,33 @@ def test_bfloat16_decoding_runs_under_autocast(monkeypatch, decoding):
     est = Seq2SeqTransformer(precision="bfloat16", **kw).fit(X, X[:, ::-1])
     out = est.predict(X)
     assert out.dtype == np.float64 and out.shape == X.shape
+
+
+def test_bfloat16_probe_leaves_the_generator_alone():
+    torch.manual_seed(3)
+    state = torch.get_rng_state()
+    lstm_supports_bfloat16.cache_clear()
+    assert lstm_supports_bfloat16("cpu") in (True, False)
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_bfloat16_lstm_falls_back_to_float32_where_unsupported(rng, monkeypatch):
+    # What an AVX2-only CPU answers; GRU has no oneDNN bfloat16 kernel to miss.
+    from sklearn_rnn import _base
+
+    monkeypatch.setattr(_base, "lstm_supports_bfloat16", lambda device: False)
+    X, y = _xy(rng)
+    with pytest.warns(UserWarning, match="training in float32 instead"):
+        reg = RNNRegressor(precision="bfloat16", **FAST).fit(X, y)
+    assert reg.module_.autocast_dtype is None
+    plain = RNNRegressor(**FAST).fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), plain.predict(X))
+    with pytest.warns(UserWarning, match="float32 instead"):
+        Seq2SeqTransformer(precision="bfloat16", **FAST).fit(X, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gru = RNNRegressor("gru", precision="bfloat16", **FAST).fit(X, y)
+    assert gru.module_.autocast_dtype is torch.bfloat16
 
 
 def test_compile_reaches_skorch(rng, monkeypatch):

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Small torch helpers: device resolution and seeded blocks."""
+"""Small torch helpers: device resolution, seeded blocks, bfloat16 probe."""
 
 import contextlib
+import functools
 
 import numpy as np
 import torch
@@ -29,6 +30,28 @@ def resolve_device(device):
             "machine; use device='cpu' or device='auto'."
         )
     return device
+
+
+@functools.cache
+def lstm_supports_bfloat16(device_type):
+    """Whether an LSTM trains under bfloat16 autocast on ``device_type``.
+
+    oneDNN, which runs torch's LSTM on CPUs, has a bfloat16 LSTM kernel only
+    on CPUs with AVX-512 (BF16) or AMX: on an AVX2-only x86-64 CPU the
+    forward pass raises a RuntimeError. Probed once per device type with a
+    forward and backward pass of a tiny LSTM; torch's generator is left as
+    it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        layer = torch.nn.LSTM(2, 2, batch_first=True)
+    layer = layer.to(device_type)
+    try:
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            out, _ = layer(torch.zeros(1, 2, 2, device=device_type))
+        out.float().sum().backward()
+    except RuntimeError:
+        return False
+    return True
 
 
 def draw_seed(random_state):
