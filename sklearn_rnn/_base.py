@@ -35,7 +35,6 @@ from sklearn_rnn._parameters import declare_parameters, store_parameters
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     _INFERENCE_BATCH_SIZE,
-    _OPTIMIZERS,  # noqa: F401 (persistence.py reads it here for now)
     TrainingSettings,
     TrainingTask,
     train,
