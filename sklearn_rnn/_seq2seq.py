@@ -263,6 +263,16 @@ def _fitted_precision(net):
     return torch.autocast(torch.device(net.device).type, dtype=dtype)
 
 
+def _token_codes(outs, n_steps):
+    """Each decoded row's token ids, up to the end token or ``n_steps``."""
+    codes = []
+    for batch in outs:
+        for row in batch.tolist():
+            end = row.index(_EOS) if _EOS in row else n_steps
+            codes.append(row[: min(end, n_steps)])
+    return codes
+
+
 def _token_outputs(codes, vocabulary, as_strings):
     """Decoded token ids as strings or token lists, in an object array."""
     out = np.empty(len(codes), dtype=object)
@@ -715,15 +725,11 @@ of arrays
             The representations, float64.
         """
         check_is_fitted(self)
-        with self._inference_precision():
+        with _fitted_precision(self.net_):
             out = [
                 rep[:n].float().cpu().numpy() for _, n, _, _, rep in self._batches(X)
             ]
         return np.concatenate(out).astype(np.float64)
-
-    def _inference_precision(self):
-        """Autocast for encoding and decoding, as in training."""
-        return _fitted_precision(self.net_)
 
     @property
     def _n_features_out(self):
@@ -738,29 +744,21 @@ of arrays
 
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
-        outs = []
-        with self._inference_precision():
-            for module, n, memory, mask, rep in self._batches(X):
-                out = _decode_batch(
-                    module,
-                    memory,
-                    mask,
-                    rep,
-                    numeric=self._target_kind_ == "numeric",
-                    n_steps=self._output_length(),
-                    beam_width=self.beam_width if self.decoding == "beam" else 1,
-                    length_penalty=self.length_penalty,
-                )
-                outs.append(out[:n].cpu())
+        n_steps = self._output_length()
+        decode = dict(
+            numeric=self._target_kind_ == "numeric",
+            n_steps=n_steps,
+            beam_width=self.beam_width if self.decoding == "beam" else 1,
+            length_penalty=self.length_penalty,
+        )
+        with _fitted_precision(self.net_):
+            outs = [
+                _decode_batch(module, memory, mask, rep, **decode)[:n].cpu()
+                for module, n, memory, mask, rep in self._batches(X)
+            ]
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
-        codes = []
-        n_steps = self._output_length()
-        for batch in outs:
-            for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else n_steps
-                codes.append(row[: min(end, n_steps)])
-        return codes
+        return _token_codes(outs, n_steps)
 
     def predict(self, X):
         """Generate the output sequence of each input.
