@@ -24,6 +24,7 @@ FAST = {
     "RNNClassifier": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "RNNRegressor": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "SlidingWindowTransformer": dict(window=3),
+    "SequenceScaler": dict(),  # no training: the defaults are fast
     # A transformer: the checks need no score, only determinism and shapes.
     "Seq2SeqTransformer": dict(hidden_size=8, max_epochs=3, random_state=0),
     "RNNForecaster": dict(

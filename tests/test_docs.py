@@ -19,6 +19,7 @@ PUBLIC_MODULES = [
     "sklearn_rnn.datasets",
     "sklearn_rnn.lm",
     "sklearn_rnn.plotting",
+    "sklearn_rnn.preprocessing",
     "sklearn_rnn.windowing",
 ]
 
