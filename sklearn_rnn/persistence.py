@@ -150,7 +150,9 @@ def _register_defaults():
     from torch import nn
 
     from sklearn_rnn import _base
+    from sklearn_rnn.utils.discovery import all_estimators
 
+    all_estimators()  # imports the estimators' modules (a lazy package)
     for obj in (
         skorch.NeuralNet,
         skorch.dataset.Dataset,

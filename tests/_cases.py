@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sklearn_rnn import (
+    NeuralLanguageModel,
     NGramLanguageModel,
     RNNClassifier,
     RNNForecaster,
@@ -172,8 +173,8 @@ CASES = [
         seeded=False,
     ),
     Case(
-        "NGramLanguageModel-lstm",
-        lambda rs: NGramLanguageModel(
+        "NeuralLanguageModel-lstm",
+        lambda rs: NeuralLanguageModel(
             backbone="lstm", hidden_size=8, embedding_dim=4, max_epochs=2,
             random_state=rs,
         ),
@@ -181,8 +182,8 @@ CASES = [
         lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
     ),
     Case(
-        "NGramLanguageModel-mlp",
-        lambda rs: NGramLanguageModel(
+        "NeuralLanguageModel-mlp",
+        lambda rs: NeuralLanguageModel(
             backbone="mlp", hidden_size=8, embedding_dim=4, max_epochs=2,
             random_state=rs,
         ),

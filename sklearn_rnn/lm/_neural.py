@@ -38,7 +38,7 @@ from sklearn_rnn._modules import (
     SequenceCrossEntropyLoss,
     WindowLanguageModel,
 )
-from sklearn_rnn.lm._ngram import _sample
+from sklearn_rnn.lm._text import sample as _sample
 from sklearn_rnn.utils._torch import resolve_device
 
 _IGNORE_INDEX = -100
