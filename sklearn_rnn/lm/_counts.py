@@ -348,6 +348,8 @@ class NGramTables:
     def log_probs(self, ids, lengths, eos):
         """Log-probability of every token and end symbol of the sentences."""
         n, bos = self.order, self.n_classes
+        if len(lengths) == 1 and self.smoothing != "stupid_backoff":
+            return self._sentence_log_probs(ids, eos)
         stream, pos = pad(ids, lengths, n, bos, eos)
         events = np.flatnonzero(stream != bos)
         ranks = self._stream_ranks(stream, pos, n)
@@ -356,6 +358,38 @@ class NGramTables:
         grams = [None] + [ranks[j][events] for j in range(1, n + 1)]
         with np.errstate(divide="ignore"):
             return np.log(self._pointwise(contexts, grams))
+
+    def _sentence_log_probs(self, ids, eos):
+        """``log_probs`` of one sentence with as few numpy calls as possible.
+
+        Scoring one sentence per call is dominated by the fixed cost of each
+        numpy call: positions are slices here (no index arrays), and an
+        n-gram whose context is unseen gets a negative key, never found.
+        """
+        n, n_ids = self.order, self.n_ids
+        stream = np.empty(len(ids) + n, dtype=np.int64)
+        stream[: n - 1] = self.n_classes  # <s>
+        stream[n - 1 : -1] = ids
+        stream[-1] = eos
+        events = stream[n - 1 :]
+        orders = self._orders()
+        p = np.full(len(events), 1.0 / self.n_classes)
+        if 1 in orders:
+            p = self.alphas[1][events] + self.gammas[0][0] * p
+        prev = stream  # ranks of the (j-1)-grams ending at each position
+        for j in range(2, n + 1):
+            table = self.keys[j]
+            key = prev[:-1] * n_ids + stream[1:]  # j-grams ending at 1, 2, ...
+            rank = np.full(len(stream), -1, dtype=np.int64)
+            if len(table):
+                idx = table.searchsorted(key)
+                rank[1:] = np.where(table.take(idx, mode="clip") == key, idx, -1)
+            if j in orders:
+                gamma = self.gammas[j - 1][prev[n - 2 : -1]]
+                p = self.alphas[j][rank[n - 1 :]] + gamma * p
+            prev = rank
+        with np.errstate(divide="ignore"):
+            return np.log(p)
 
     def context_ranks(self, ids, lengths):
         """Context ranks (levels 0..order-1) of the end of each token run."""

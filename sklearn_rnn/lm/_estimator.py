@@ -5,6 +5,7 @@ the prediction API (``predict_proba``, ``score``, ``perplexity``, ``generate``
 imports torch."""
 
 import warnings
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,9 @@ from sklearn_rnn.lm._text import (
     read_corpus,
 )
 from sklearn_rnn.utils._sklearn_compat import _fit_context
+
+# The Vocabulary of each fitted estimator, see BaseLanguageModel._vocabulary.
+_VOCABULARIES = weakref.WeakKeyDictionary()
 
 
 class LazyPersistenceMixin:
@@ -146,11 +150,29 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             fitted_kind=None if reset else self._kind,
         )
 
+    def _vocabulary(self):
+        """The fitted Vocabulary, built once per fit (it caches a hash table).
+
+        It is kept outside the estimator's ``__dict__``: what is pickled or
+        saved stays the fitted attributes, and a refit (a new ``classes_``)
+        or an edited file gets a new one.
+        """
+        cached = _VOCABULARIES.get(self)
+        if cached is None or cached.classes is not self.classes_:
+            cached = Vocabulary(self.classes_, self._kind, self._eos, self._unk)
+            _VOCABULARIES[self] = cached
+        return cached
+
     def _encoded(self, X):
         """Internal ids of the tokens of ``X`` and the length of each sample."""
         kind, tokens, lengths, _ = self._read(X, reset=False)
-        vocabulary = Vocabulary(self.classes_, self._kind, self._eos, self._unk)
-        return vocabulary.encode(kind, tokens), lengths
+        return self._vocabulary().encode(kind, tokens), lengths
+
+    def _check_is_fitted(self):
+        # check_is_fitted scans every attribute: too slow for one-sentence
+        # calls, and classes_ is the first fitted attribute a fit sets.
+        if "classes_" not in self.__dict__:
+            check_is_fitted(self)
 
     # ------------------------------------------------------------------
     # Checking a loaded model
@@ -235,7 +257,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             scores instead. The array is dense: with a large vocabulary, ask
             for a few thousand contexts at a time.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         return np.concatenate(list(self._distributions(*self._encoded(X))), axis=0)
 
     def predict_log_proba(self, X):
@@ -272,7 +294,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             the first in ``classes_``). It may be ``eos_token_`` or
             ``unk_token_``.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         rows = self._distributions(*self._encoded(X))
         return self.classes_[np.concatenate([r.argmax(axis=1) for r in rows])]
 
@@ -292,7 +314,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             the log-probabilities of its tokens and of the end symbol. Unknown
             tokens are scored as ``<unk>``.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         self._warn_unnormalised("score_samples")
         ids, lengths = self._encoded(X)
         log_p = self._log_probs(ids, lengths)
@@ -320,7 +342,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             sentence's end symbol included: ``-log(perplexity(X))``. Can be
             ``-inf`` with ``smoothing="mle"``.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         self._warn_unnormalised("score")
         return float(self._log_probs(*self._encoded(X)).mean())
 
@@ -339,7 +361,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             ``exp(-score(X))``, the inverse geometric mean of the token
             probabilities, each sentence's end symbol included.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         if self._unnormalised():
             raise ValueError(
                 "Perplexity is undefined with smoothing='stupid_backoff': its "
@@ -380,7 +402,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
             The generated tokens, ``eos_token_`` included where a sentence
             ends.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         check_scalar(n_tokens, "n_tokens", Integral, min_val=0)
         check_scalar(temperature, "temperature", Real, min_val=0)
         if not np.isfinite(temperature):

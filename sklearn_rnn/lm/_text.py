@@ -178,6 +178,10 @@ def read_corpus(estimator, X, *, reset, tokenizer, fitted_kind=None):
     ``n_features_in_`` on ``estimator``). ``fitted_kind`` is the kind of an
     empty corpus outside fit.
     """
+    if type(X) is list and len(X) == 1 and type(X[0]) is str:
+        # One sentence, the most frequent call when scoring: no inspection.
+        tokens, _ = tokenize(X, tokenizer)
+        return "text", tokens, np.array([len(tokens)]), False
     if isinstance(X, (str, bytes)):
         raise ValueError(
             "X must be a collection of sentences (a list of strings, a list "
@@ -187,17 +191,7 @@ def read_corpus(estimator, X, *, reset, tokenizer, fitted_kind=None):
     ndim = None if sp.issparse(X) else getattr(X, "ndim", None)
     items = None
     if ndim is not None:
-        values = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if values.dtype.kind == "S":
-            _refuse_bytes("sentences")
-        if ndim == 2 and values.shape[1] == 1 and _holds_strings(values):
-            # One column of text (a DataFrame column, as ColumnTransformer
-            # passes it): one sentence per row, tokenized by `tokenizer`.
-            items = values[:, 0].tolist()
-        elif ndim == 2 and _holds_strings(values):
-            items = values.tolist()
-        elif ndim == 1 and values.dtype.kind in "UO":
-            items = list(values)
+        items = _array_items(X, ndim)
     elif not sp.issparse(X) and hasattr(X, "__iter__"):
         listed = list(X)
         if not listed or any(
@@ -209,6 +203,22 @@ def read_corpus(estimator, X, *, reset, tokenizer, fitted_kind=None):
     if items is not None:
         return (*_read_items(items, tokenizer, fitted_kind), False)
     return (*_read_id_array(estimator, X, reset), True)
+
+
+def _array_items(X, ndim):
+    """The sentences of an array of text, or None for an array of ids."""
+    values = X if isinstance(X, np.ndarray) else np.asarray(X)
+    if values.dtype.kind == "S":
+        _refuse_bytes("sentences")
+    if ndim == 2 and values.shape[1] == 1 and _holds_strings(values):
+        # One column of text (a DataFrame column, as ColumnTransformer
+        # passes it): one sentence per row, tokenized by `tokenizer`.
+        return values[:, 0].tolist()
+    if ndim == 2 and _holds_strings(values):
+        return values.tolist()
+    if ndim == 1 and values.dtype.kind in "UO":
+        return list(values)
+    return None
 
 
 def _read_items(items, tokenizer, fitted_kind):
@@ -310,6 +320,7 @@ class Vocabulary:
         self.kind = kind
         self.eos = eos
         self.unk = unk
+        self._index = None  # token -> id, built at the first text lookup
 
     @property
     def bos(self):
@@ -365,18 +376,27 @@ class Vocabulary:
         return self._lookup(uniques)[codes]
 
     def _lookup(self, tokens):
-        classes = self.classes
         if self.kind == "text":
-            _check_reserved(tokens)
-            _check_encodable(tokens)
-        # classes is sorted (strings compare as str): a binary search per
-        # token, no hash table to build.
+            return self._lookup_text(tokens)
+        classes = self.classes
+        # classes is sorted: a binary search per token.
         idx = np.searchsorted(classes, tokens)
         idx[idx == len(classes)] = 0
-        found = classes[idx] == tokens
-        if self.kind == "ids":
-            found &= idx != self.eos
+        found = (classes[idx] == tokens) & (idx != self.eos)
         return np.where(found, idx, self.unk)
+
+    def _lookup_text(self, tokens):
+        if self._index is None:
+            # The reserved symbols map to -1, which no token id is.
+            index = dict(zip(self.classes.tolist(), range(len(self.classes))))
+            index[BOS_TOKEN] = index[EOS_TOKEN] = -1
+            self._index = index
+        get, unk = self._index.get, self.unk
+        ids = np.fromiter([get(t, unk) for t in tokens], np.int64, len(tokens))
+        if ids.min() < 0:
+            _check_reserved(np.asarray(tokens, dtype=object))
+        _check_encodable(tokens)
+        return ids
 
 
 def _check_reserved(tokens):
