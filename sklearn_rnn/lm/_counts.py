@@ -34,6 +34,10 @@ _FALLBACK_DISCOUNTS = (0.5, 1.0, 1.5)
 # (32 MiB): dense next-token distributions are built in chunks of rows.
 _CELLS_PER_CHUNK = 2**22
 
+# Keys counted with a table of flags rather than sorted when they lie below
+# this bound (or below twice their number): 32 MiB of flags at most.
+_DENSE_BOUND = 2**25
+
 # Queries below this size are looked up without sorting them first.
 _SORT_QUERIES_ABOVE = 256
 
@@ -62,7 +66,19 @@ def _sort_with_order(keys, bound):
 
 
 def _unique_inverse(keys, bound, dtype):
-    """``np.unique(keys, return_inverse=True)``, faster (see above)."""
+    """``np.unique(keys, return_inverse=True)``, faster (see above).
+
+    Keys below a small ``bound`` (character n-grams) are not sorted: a table
+    of ``bound`` flags marks those present, and its running count ranks them.
+    """
+    if bound <= max(_DENSE_BOUND, 2 * len(keys)) and bound < 2**31:
+        present = np.zeros(int(bound), dtype=bool)
+        present[keys] = True
+        uniq = np.flatnonzero(present)
+        rank = np.cumsum(present, dtype=np.int32 if len(uniq) < 2**31 else np.int64)
+        del present
+        rank -= 1
+        return uniq, rank[keys].astype(dtype, copy=False)
     sorted_keys, order = _sort_with_order(keys, bound)
     new = np.empty(len(keys), dtype=bool)
     new[:1] = True
