@@ -150,26 +150,32 @@ def _count_keys(stream, pos, order, n_ids, bos):
     rank in ``keys[j]`` of the j-gram ending at each predicted position, and
     those positions' offsets in their padded sentences.
     """
-    events = np.flatnonzero(stream != bos)  # positions predicted
+    # Boolean masks rather than index arrays, and in-place arithmetic: a
+    # character corpus has millions of positions.
+    is_event = stream != bos  # positions predicted
     keys, sizes = [None, None], [1, n_ids]
     ranks = stream
-    event_ranks = [None, stream[events]]
+    event_ranks = [None, stream[is_event]]
     for j in range(2, order + 1):
         if sizes[j - 1] >= np.iinfo(np.int64).max // n_ids:
             raise ValueError(
                 f"order={order} n-grams over {n_ids} token ids exceed the int64 keys."
             )
-        q = np.flatnonzero(pos >= j - 1)
-        key = ranks[q - 1].astype(np.int64) * n_ids + stream[q]
+        # The j-gram ending at position i + 1: its context ends at i.
+        key = ranks[:-1].astype(np.int64)
+        key *= n_ids
+        key += stream[1:]
+        valid = pos[1:] >= j - 1
+        key = key[valid]
         uniq, inv = _unique_inverse(key, sizes[j - 1] * n_ids, stream.dtype)
         del key
         ranks = np.full(len(stream), -1, dtype=stream.dtype)
-        ranks[q] = inv
-        del q, inv
+        ranks[1:][valid] = inv
+        del valid, inv
         keys.append(uniq)
         sizes.append(len(uniq))
-        event_ranks.append(ranks[events])
-    return keys, sizes, event_ranks, pos[events]
+        event_ranks.append(ranks[is_event])
+    return keys, sizes, event_ranks, pos[is_event]
 
 
 def _smoothing_counts(event_ranks, event_pos, sizes, order, smoothing):

@@ -124,11 +124,23 @@ def tokenize(sentences, tokenizer):
             return flat[~is_sep], np.diff(bounds) - 1
     if tokenizer == "chars":
         lengths = np.fromiter(map(len, sentences), np.int64, len(sentences))
-        return object_array(list("".join(sentences))), lengths
+        return code_points("".join(sentences)), lengths
     split = make_tokenizer(tokenizer)
     lists = [split(s) for s in sentences]
     lengths = np.fromiter(map(len, lists), np.int64, len(lists))
     return object_array(list(chain.from_iterable(lists))), lengths
+
+
+def code_points(text):
+    """The characters of ``text`` as a uint32 array of code points.
+
+    The "chars" tokenizer gives these instead of an object array of
+    one-character strings: no Python object per character.
+    """
+    try:
+        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError as exc:
+        _refuse_surrogates(exc)
 
 
 def _check_id_range(low, high):
@@ -321,6 +333,7 @@ class Vocabulary:
         self.eos = eos
         self.unk = unk
         self._index = None  # token -> id, built at the first text lookup
+        self._char_ids = None  # code point -> id, for the "chars" tokenizer
 
     @property
     def bos(self):
@@ -329,7 +342,13 @@ class Vocabulary:
 
     @classmethod
     def fit(cls, kind, tokens, min_count):
-        """Learn the vocabulary of ``tokens``; return it and the tokens' ids."""
+        """Learn the vocabulary of ``tokens``; return it and the tokens' ids.
+
+        ``tokens`` is an object array of str or int64 ids, or for characters
+        a uint32 array of code points (see :func:`code_points`).
+        """
+        if tokens.dtype == np.uint32:
+            return cls._fit_characters(tokens, min_count)
         codes, uniques = _factorize(tokens)
         counts = np.bincount(codes, minlength=len(uniques))
         frequent = counts >= min_count
@@ -354,6 +373,34 @@ class Vocabulary:
         lut[lut < 0] = unk
         return cls(classes, kind, eos, unk), lut[codes]
 
+    @classmethod
+    def _fit_characters(cls, points, min_count):
+        counts = np.bincount(points)
+        seen = np.flatnonzero(counts)
+        chars = object_array([chr(c) for c in seen[counts[seen] >= min_count]])
+        specials = np.array([EOS_TOKEN, UNK_TOKEN], dtype=object)
+        classes = np.sort(np.concatenate([chars, specials]))
+        position = dict(zip(classes.tolist(), range(len(classes))))
+        vocabulary = cls(
+            classes, "text", position[EOS_TOKEN], position[UNK_TOKEN]
+        )
+        return vocabulary, vocabulary._encode_characters(points)
+
+    def _encode_characters(self, points):
+        """Internal ids of code points, through a table indexed by them."""
+        if getattr(self, "_char_ids", None) is None:
+            chars = [c for c in self.classes.tolist() if len(c) == 1]
+            table = np.full(max(map(ord, chars), default=0) + 1, self.unk)
+            table[[ord(c) for c in chars]] = [self._position(c) for c in chars]
+            self._char_ids = table
+        table = self._char_ids
+        ids = table.take(points, mode="clip")
+        ids[points >= len(table)] = self.unk
+        return ids
+
+    def _position(self, token):
+        return int(np.searchsorted(self.classes, token))
+
     @property
     def eos_token(self):
         return int(self.classes[self.eos]) if self.kind == "ids" else EOS_TOKEN
@@ -370,6 +417,8 @@ class Vocabulary:
             fitted = "text" if self.kind == "text" else "integer token ids"
             got = "text" if kind == "text" else "integer token ids"
             raise ValueError(f"This model was fitted on {fitted}; got {got}.")
+        if tokens.dtype == np.uint32:
+            return self._encode_characters(tokens)
         if len(tokens) <= _FACTORIZE_ABOVE:
             return self._lookup(tokens)
         codes, uniques = _factorize(tokens)
@@ -431,10 +480,17 @@ def pad(ids, lengths, order, bos, eos):
     total = int(padded.sum())
     dtype = np.int32 if max(total, bos) < 2**31 else np.int64
     stream = np.full(total, bos, dtype=dtype)
-    sentence = np.repeat(np.arange(len(lengths)), lengths)
-    stream[np.arange(len(ids)) + (order - 1) + order * sentence] = ids
-    stream[starts + padded - 1] = eos
-    pos = np.arange(total, dtype=dtype) - np.repeat(starts, padded).astype(dtype)
+    # Flags rather than index arrays: a byte per position, not eight.
+    is_token = np.ones(total, dtype=bool)
+    for k in range(order - 1):
+        is_token[starts + k] = False
+    ends = starts + padded - 1
+    is_token[ends] = False
+    stream[is_token] = ids
+    del is_token
+    stream[ends] = eos
+    pos = np.arange(total, dtype=dtype)
+    pos -= np.repeat(starts.astype(dtype), padded)
     return stream, pos
 
 
