@@ -827,3 +827,19 @@ def test_modified_kneser_ney_perplexity_matches_kenlm(tokenizer, order):
     assert lm.perplexity(test) == pytest.approx(
         KENLM_PERPLEXITY[tokenizer, order], rel=rtol
     )
+
+
+@pytest.mark.parametrize("smoothing", SMOOTHINGS)
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_one_sentence_calls_agree_with_whole_corpus_calls(smoothing, order):
+    # One sentence per call takes a path of its own (fewer numpy calls).
+    sentences = _corpus()
+    lm = _fit(sentences, order=order, smoothing=smoothing, min_count=2)
+    test = _corpus(20, seed=7) + [["unseen", "words", "the"], []]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # stupid backoff
+        whole = lm.score_samples(test)
+        one = [lm.score_samples([s])[0] for s in test]
+        text = [lm.score_samples([" ".join(s)])[0] for s in test]
+    np.testing.assert_allclose(one, whole, rtol=1e-12)
+    np.testing.assert_allclose(text, whole, rtol=1e-12)

@@ -262,6 +262,7 @@ class NGramTables:
         self.smoothing = smoothing
         self.n_classes = n_classes
         self.n_ids = n_classes + 1
+        self._bos_padding = np.full(max(order - 1, 0), n_classes, dtype=np.int64)
 
     # ------------------------------------------------------------------
     # Counting
@@ -389,27 +390,31 @@ class NGramTables:
         n-gram whose context is unseen gets a negative key, never found.
         """
         n, n_ids = self.order, self.n_ids
-        stream = np.empty(len(ids) + n, dtype=np.int64)
-        stream[: n - 1] = self.n_classes  # <s>
-        stream[n - 1 : -1] = ids
-        stream[-1] = eos
+        stream = np.concatenate([self._bos_padding[: n - 1], ids, [eos]])
         events = stream[n - 1 :]
         orders = self._orders()
-        p = np.full(len(events), 1.0 / self.n_classes)
-        if 1 in orders:
-            p = self.alphas[1][events] + self.gammas[0][0] * p
-        prev = stream  # ranks of the (j-1)-grams ending at each position
+        if 1 in orders:  # the unigram level over the uniform distribution
+            p = self.alphas[1][events]
+            p += self.gammas[0][0] / self.n_classes
+        else:
+            p = np.full(len(events), 1.0 / self.n_classes)
+        # rank: the ranks of the j-grams ending at positions j - 1, j, ...
+        # (prev: of the (j-1)-grams, from position j - 2 on).
+        prev = stream
         for j in range(2, n + 1):
             table = self.keys[j]
-            key = prev[:-1] * n_ids + stream[1:]  # j-grams ending at 1, 2, ...
-            rank = np.full(len(stream), -1, dtype=np.int64)
-            if len(table):
-                idx = table.searchsorted(key)
-                rank[1:] = np.where(table.take(idx, mode="clip") == key, idx, -1)
+            # An unseen context (rank -1) gives a negative key, never found.
+            key = prev[:-1] * n_ids
+            key += stream[j - 1 :]
+            idx = table.searchsorted(key)
+            rank = np.where(table.take(idx, mode="clip") == key, idx, -1)
             if j in orders:
-                gamma = self.gammas[j - 1][prev[n - 2 : -1]]
-                p = self.alphas[j][rank[n - 1 :]] + gamma * p
+                # events: positions n - 1, ...; their contexts end one before
+                p *= self.gammas[j - 1][prev[n - j : -1]]
+                p += self.alphas[j][rank[n - j :]]
             prev = rank
+        if p.all():
+            return np.log(p)
         with np.errstate(divide="ignore"):
             return np.log(p)
 

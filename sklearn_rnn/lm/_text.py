@@ -441,11 +441,11 @@ class Vocabulary:
             index[BOS_TOKEN] = index[EOS_TOKEN] = -1
             self._index = index
         get, unk = self._index.get, self.unk
-        ids = np.fromiter([get(t, unk) for t in tokens], np.int64, len(tokens))
-        if ids.min() < 0:
+        ids = [get(t, unk) for t in tokens]
+        if -1 in ids:
             _check_reserved(np.asarray(tokens, dtype=object))
         _check_encodable(tokens)
-        return ids
+        return np.array(ids, dtype=np.int64)
 
 
 def _check_reserved(tokens):
