@@ -10,6 +10,7 @@ an ``NGramLanguageModel`` loads neither torch nor skorch).
 
 import inspect
 import warnings
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -44,6 +45,9 @@ _FORMER_NEURAL_DEFAULTS = dict(
     random_state=None,
 )
 _COUNTING_ONLY = ("smoothing", "discount", "k", "alpha")
+
+# The NGramTables of each fitted model, see NGramLanguageModel._tables.
+_TABLES = weakref.WeakKeyDictionary()
 
 
 def _deprecated_neural_model(args, kwargs):
@@ -391,14 +395,16 @@ class NGramLanguageModel(LazyPersistenceMixin, BaseLanguageModel):
         )
 
     def _tables(self):
-        return NGramTables(
-            self._keys,
-            self._alphas,
-            self._gammas,
-            self.order_,
-            self.smoothing_,
-            len(self.classes_),
-        )
+        """The NGramTables view of the fitted arrays, cached like the
+        vocabulary (outside ``__dict__``, renewed when they change)."""
+        cached = _TABLES.get(self)
+        state = (self._keys, self._alphas, self._gammas)
+        if cached is None or cached[0] != tuple(map(id, state)):
+            tables = NGramTables(
+                *state, self.order_, self.smoothing_, len(self.classes_)
+            )
+            cached = _TABLES[self] = (tuple(map(id, state)), tables)
+        return cached[1]
 
     def _log_probs(self, ids, lengths):
         return self._tables().log_probs(ids, lengths, self._eos)
