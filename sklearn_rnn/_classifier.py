@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.utils._docstring import fill_doc
 from sklearn_rnn.utils._sklearn_compat import StrOptions
 
@@ -292,3 +293,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
         return self._score_per_step(X, y, accuracy_score, sample_weight)
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "classes_": _spec.Array((_spec.N_OUTPUTS,), kinds="biufUO"),
+        "_class_weights": _spec.Array(
+            (_spec.N_OUTPUTS,), dtype="float64", finite=True, none=True
+        ),
+    }

@@ -10,6 +10,7 @@ from torch import nn
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.utils._docstring import fill_doc
 
 
@@ -161,3 +162,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "_y_ndim": _spec.Int(1, 3),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

@@ -29,6 +29,7 @@ from sklearn_rnn._modules import (
     beam_search,
     greedy_search,
 )
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.utils._docstring import _FRAGMENTS, fill_doc
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
 
@@ -942,3 +943,20 @@ of arrays
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "_source_kind_": _spec.Str({"tokens", "sequence"}),
+        "input_vocabulary_": _spec.Value(),
+        "_input_index": _spec.Value(),
+        "_target_kind_": _spec.Str({"tokens", "numeric"}),
+        "_target_is_str": _spec.Bool(),
+        "output_vocabulary_": _spec.Value(),
+        "_target_lengths": _spec.Array((None,), kinds="iu", none=True),
+        "max_output_length_": _spec.Int(0),
+        "_y_ndim": _spec.Int(1, 3),
+        "_n_target_steps": _spec.Int(0),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

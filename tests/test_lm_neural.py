@@ -409,3 +409,28 @@ def test_deprecated_backbone_ngram_warns_at_fit():
         lm.fit(["a b"])
     with pytest.raises(TypeError, match="unexpected arguments"):
         NGramLanguageModel(backbone="lstm", bogus=1)
+
+
+def test_version_2_files_of_the_former_model_load_as_the_split_models():
+    # Written by NGramLanguageModel(backbone=...) before the split
+    # (tests/data/make_v2_lm_fixtures.txt): a counting model stays an
+    # NGramLanguageModel, a network becomes a NeuralLanguageModel.
+    import json
+    from pathlib import Path
+
+    from sklearn_rnn.persistence import load
+
+    data = Path(__file__).parent / "data"
+    expected = json.loads((data / "v2_lm_expected.json").read_text())
+    contexts = ["a b", "c"]
+    ngram = load(data / "v2_ngram.skrnn")
+    assert type(ngram) is NGramLanguageModel and ngram.k == 0.5
+    np.testing.assert_allclose(
+        ngram.predict_proba(contexts), expected["ngram"], rtol=1e-12
+    )
+    ngram.fit(["a b"])  # no FutureWarning: backbone is back to its default
+    lstm = load(data / "v2_ngram_lstm.skrnn")
+    assert type(lstm) is NeuralLanguageModel and lstm.hidden_size == 3
+    assert "smoothing" not in lstm.get_params()
+    proba = lstm.predict_proba(contexts)
+    np.testing.assert_allclose(proba, expected["lstm"], rtol=1e-6)

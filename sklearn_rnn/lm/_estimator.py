@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._text import (
     EOS_TOKEN,
     UNK_TOKEN,
@@ -26,50 +27,6 @@ from sklearn_rnn.utils._sklearn_compat import _fit_context
 _VOCABULARIES = weakref.WeakKeyDictionary()
 
 
-class LazyPersistenceMixin:
-    """``save`` and ``load`` importing :mod:`sklearn_rnn.persistence` (and so
-    torch) only when called: the counting model runs without torch."""
-
-    def save(self, path):
-        """Save the estimator in sklearn_rnn's safe (pickle-free) format.
-
-        See :mod:`sklearn_rnn.persistence` for what the file holds.
-
-        Parameters
-        ----------
-        path : str, path-like or binary file object
-            Where to write the file.
-        """
-        from sklearn_rnn.persistence import save
-
-        save(self, path)
-
-    @classmethod
-    def load(cls, path, *, device=None):
-        """Load an estimator of this class saved with :meth:`save`.
-
-        Parameters
-        ----------
-        path : str, path-like or binary file object
-            A file written by :meth:`save`.
-        device : str, default=None
-            Device for network weights, see :func:`sklearn_rnn.persistence.load`.
-
-        Returns
-        -------
-        estimator : estimator
-            The loaded estimator.
-        """
-        from sklearn_rnn.persistence import load
-
-        est = load(path, device=device)
-        if not isinstance(est, cls):
-            raise ValueError(
-                f"The file holds a {type(est).__name__}, not a {cls.__name__}."
-            )
-        return est
-
-
 class BaseLanguageModel(DensityMixin, BaseEstimator):
     """Template of the language models (internal).
 
@@ -79,6 +36,22 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
     """
 
     _MODEL_ATTRIBUTES = ()
+
+    # The fitted attributes of the vocabulary a saved file holds
+    # (sklearn_rnn.persistence); each model adds its own.
+    _persisted_state = {
+        "_tokenizer": _spec.Value(),
+        "_kind": _spec.Str({"text", "ids"}),
+        "classes_": _spec.Array((None,), kinds="iuUO"),
+        "_eos": _spec.Int(0),
+        "_unk": _spec.Int(0),
+        "eos_token_": _spec.Value(),
+        "unk_token_": _spec.Value(),
+        "_bos": _spec.Int(0),
+        "n_tokens_": _spec.Int(0),
+        "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+    }
 
     # ------------------------------------------------------------------
     # Fitting

@@ -38,6 +38,7 @@ from sklearn_rnn._modules import (
     SequenceCrossEntropyLoss,
     WindowLanguageModel,
 )
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._text import sample as _sample
 from sklearn_rnn.utils._torch import resolve_device
 
@@ -247,6 +248,14 @@ class _NeuralBackbone(BaseRNN):
     @property
     def _device(self):
         return resolve_device(self.device)
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "n_classes_": _spec.Int(1),
+        "width_": _spec.Int(1),
+        "_eos": _spec.Int(0),
+    }
 
 
 class RecurrentBackbone(_NeuralBackbone):

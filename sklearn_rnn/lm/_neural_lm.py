@@ -4,6 +4,7 @@
 
 from numbers import Integral, Real
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._estimator import BaseLanguageModel
 from sklearn_rnn.lm._neural import RecurrentBackbone, WindowBackbone
 from sklearn_rnn.lm._text import histories
@@ -203,6 +204,19 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "device": [str],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+    }
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseLanguageModel._persisted_state,
+        "_backbone": _spec.Str(set(_BACKBONES)),
+        "order_": _spec.Int(1, none=True),
+        "_network": _spec.Estimator(),
+        "net_": _spec.Net(),
+        "n_iter_": _spec.Int(0),
+        "loss_curve_": _spec.ListOf(_spec.Float(finite=False)),
+        "validation_scores_": _spec.ListOf(_spec.Float(finite=False), none=True),
+        "best_loss_": _spec.Float(finite=False),
     }
 
     _MODEL_ATTRIBUTES = (

@@ -15,9 +15,11 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._counts import SMOOTHINGS, NGramTables
-from sklearn_rnn.lm._estimator import BaseLanguageModel, LazyPersistenceMixin
+from sklearn_rnn.lm._estimator import BaseLanguageModel
 from sklearn_rnn.lm._text import sample
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
 
 __all__ = ["NGramLanguageModel"]
@@ -83,7 +85,7 @@ def _deprecated_neural_model(args, kwargs):
     )
 
 
-class NGramLanguageModel(LazyPersistenceMixin, BaseLanguageModel):
+class NGramLanguageModel(PersistenceMixin, BaseLanguageModel):
     """N-gram language model: counted n-grams with classic smoothings.
 
     The model estimates ``P(w | h)``, the probability of the next token ``w``
@@ -326,6 +328,28 @@ class NGramLanguageModel(LazyPersistenceMixin, BaseLanguageModel):
         "_gammas",
     )
 
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseLanguageModel._persisted_state,
+        "_backbone": _spec.Str({"ngram"}),
+        "order_": _spec.Int(1),
+        "smoothing_": _spec.Str(set(SMOOTHINGS)),
+        "count_of_counts_": _spec.Array(("order_", 4), kinds="iu"),
+        "discounts_": _spec.Array(("order_", 3), dtype="float64", none=True),
+        "_keys": _spec.ListOf(
+            _spec.Array((None,), kinds="iu", none=True),
+            length=_spec.Dim(lambda c: c["order_"] + 1, "order_ + 1"),
+        ),
+        "_alphas": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            length=_spec.Dim(lambda c: c["order_"] + 1, "order_ + 1"),
+        ),
+        "_gammas": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            length="order_",
+        ),
+    }
+
     def __new__(cls, *args, **kwargs):
         # The deprecated NGramLanguageModel(backbone="lstm", ...) builds the
         # model that now has the networks; __init__ is then not called.
@@ -455,3 +479,4 @@ NGramLanguageModel.__signature__ = inspect.signature(
         1:
     ]
 )
+
