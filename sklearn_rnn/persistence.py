@@ -273,20 +273,64 @@ def _translate_v1(header, archive):
 
 def _refuse_retired_backbones(header):
     """Refuse a file of version 1 or 2 that holds a neural language model."""
-    stack = [header["estimator"]]
+    for node in _nodes(header["estimator"]):
+        if node.get("~") == "estimator" and node.get("cls") in _RETIRED_IN_3:
+            raise ValueError(
+                "The file holds a language model with a neural backbone "
+                f"saved in format version {header['format_version']}, which "
+                "this version of sklearn_rnn cannot read: fit the model "
+                "again and save it."
+            )
+
+
+# Version 3 split NGramLanguageModel (whose ``backbone`` parameter chose
+# counts or a network) into a counting NGramLanguageModel and the
+# NeuralLanguageModel: the parameters each no longer has.
+_NGRAM = "sklearn_rnn.lm._ngram.NGramLanguageModel"
+_NEURAL_LM = "sklearn_rnn.lm._neural_lm.NeuralLanguageModel"
+_NGRAM_COUNTING_ONLY = ("smoothing", "discount", "k", "alpha", "smoothing_")
+_NGRAM_NETWORK_ONLY = (
+    "embedding_dim", "hidden_size", "num_layers", "dropout", "bptt", "lr",
+    "batch_size", "max_epochs", "clip_grad_norm", "early_stopping",
+    "validation_fraction", "n_iter_no_change", "tol", "device", "verbose",
+    "random_state",
+)  # fmt: skip
+
+
+def _nodes(tree):
+    """Every dict of a decoded header, depth first."""
+    stack = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            if node.get("~") == "estimator" and node.get("cls") in _RETIRED_IN_3:
-                raise ValueError(
-                    "The file holds a language model with a neural backbone "
-                    f"saved in format version {header['format_version']}, which "
-                    "this version of sklearn_rnn cannot read: fit the model "
-                    "again and save it."
-                )
+            yield node
             stack.extend(node.values())
+
+
+def _translate_v2(header):
+    """Give a version-2 NGramLanguageModel the class and parameters of v3.
+
+    A counted model drops the network parameters (its ``backbone`` becomes
+    the deprecated default); an unfitted network becomes a
+    NeuralLanguageModel without the counting parameters. (A fitted network
+    holds a retired backbone and was refused by
+    :func:`_refuse_retired_backbones` before this runs.) Every attribute is
+    then checked as usual.
+    """
+    for node in _nodes(header["estimator"]):
+        if node.get("cls") == _NGRAM and isinstance(node.get("v"), dict):
+            state = node["v"]
+            if state.get("backbone", "ngram") == "ngram":
+                drop = _NGRAM_NETWORK_ONLY
+                state["backbone"] = "deprecated"
+            else:  # an unfitted network model: no backbone to refuse
+                drop = _NGRAM_COUNTING_ONLY
+                node["cls"] = _NEURAL_LM
+            for name in drop:
+                state.pop(name, None)
+    header["format_version"] = 3
 
 
 def load(path, *, device=None):
@@ -328,6 +372,8 @@ def load(path, *, device=None):
                 _translate_v1(header, archive)
             if header["format_version"] < 3:
                 _refuse_retired_backbones(header)
+            if header["format_version"] == 2:
+                _translate_v2(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

@@ -18,6 +18,7 @@ from _cases import CASES
 from sklearn.base import clone
 
 from sklearn_rnn import (
+    NeuralLanguageModel,
     NGramLanguageModel,
     RNNClassifier,
     RNNForecaster,
@@ -106,7 +107,7 @@ def test_random_state_instance_round_trips():
     rs = np.random.RandomState(0)
     rs.random_sample(7)
     rs.standard_normal()  # leaves a cached Gaussian (has_gauss=1)
-    lm = NGramLanguageModel(order=2, random_state=rs).fit(["a b", "b a"])
+    lm = NeuralLanguageModel("mlp", order=2, random_state=rs)  # unfitted
     raw = _saved(lm)
     loaded = load(io.BytesIO(raw))
     assert isinstance(loaded.random_state, np.random.RandomState)
@@ -121,7 +122,7 @@ def test_random_state_instance_round_trips():
     # a network fitted from the loaded generator is the one fitted from a
     # copy of the saved generator
     params = dict(backbone="mlp", order=2, hidden_size=4, embedding_dim=3)
-    mlp = NGramLanguageModel(**params, max_epochs=1, random_state=rs)
+    mlp = NeuralLanguageModel(**params, max_epochs=1, random_state=rs)
     twin = load(io.BytesIO(_saved(mlp)))
     corpus = ["a b c", "b c a"] * 3
     np.testing.assert_array_equal(
@@ -134,7 +135,7 @@ def test_random_state_instance_round_trips():
     [("pos", 10**6), ("pos", -1), ("has_gauss", 7), ("gauss", "x"), ("pos", 1.5)],
 )
 def test_tampered_random_state_is_refused(field, value):
-    raw = _saved(NGramLanguageModel(random_state=np.random.RandomState(0)))
+    raw = _saved(NeuralLanguageModel(random_state=np.random.RandomState(0)))
 
     def edit(header):
         header["estimator"]["v"]["random_state"][field] = value
@@ -339,9 +340,9 @@ def _case(name):
         ("NGramLanguageModel", "_eos", 3),
         ("NGramLanguageModel", "_unk", 99),
         ("NGramLanguageModel", "_backbone", "lstm"),
-        ("NGramLanguageModel-mlp", "order_", 5),
-        ("NGramLanguageModel-mlp", "_eos", 2),
-        ("NGramLanguageModel-lstm", "_backbone", "ngram"),
+        ("NeuralLanguageModel-mlp", "order_", 5),
+        ("NeuralLanguageModel-mlp", "_eos", 2),
+        ("NeuralLanguageModel-lstm", "_backbone", "ngram"),
     ],
 )
 def test_inconsistent_fitted_state_is_refused(case_name, attribute, value):
@@ -352,7 +353,8 @@ def test_inconsistent_fitted_state_is_refused(case_name, attribute, value):
     def edit(header):
         header["estimator"]["v"][attribute] = value
 
-    with pytest.raises(ValueError, match="fitted state of this NGramLanguageModel"):
+    name = case_name.split("-")[0]  # NGramLanguageModel or NeuralLanguageModel
+    with pytest.raises(ValueError, match=f"fitted state of this {name}"):
         load(io.BytesIO(_rewrite(raw, edit_header=edit)))
 
 

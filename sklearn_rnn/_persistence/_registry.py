@@ -9,7 +9,10 @@ estimators use are registered the first time a name under ``torch``,
 torch-free estimator never imports torch.
 """
 
+import importlib
 import sys
+
+from sklearn_rnn.utils._lazy import PUBLIC_NAMES
 
 _REGISTRY = {}
 _DEFAULTS = []  # becomes [True] once the defaults are registered
@@ -101,13 +104,19 @@ def _ensure_defaults(name):
 def _package_class(name):
     """The class ``name`` if sklearn_rnn defines it in an imported module.
 
-    Nothing is imported: only modules of the package that are already loaded
-    are searched, and only for a class defined there.
+    Only modules of the package are searched, and only for a class defined
+    there; the one import is of a public estimator's module (see below).
     """
     module_name, _, attr = name.rpartition(".")
     if module_name != "sklearn_rnn" and not module_name.startswith("sklearn_rnn."):
         return None
-    obj = getattr(sys.modules.get(module_name), attr, None)
+    module = sys.modules.get(module_name)
+    if module is None:
+        # The package imports its estimators lazily: the module of a public
+        # estimator (a fixed table, not a name from the file) is imported.
+        if module_name in PUBLIC_NAMES.values():
+            module = importlib.import_module(module_name)
+    obj = getattr(module, attr, None)
     if isinstance(obj, type) and obj.__module__ == module_name:
         return obj
     return None

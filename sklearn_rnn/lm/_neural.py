@@ -47,7 +47,7 @@ from sklearn_rnn._training import (
     train,
     training_history,
 )
-from sklearn_rnn.lm._ngram import _sample
+from sklearn_rnn.lm._text import sample as _sample
 from sklearn_rnn.utils._sklearn_compat import Interval
 from sklearn_rnn.utils._torch import draw_seed, resolve_device
 
