@@ -592,3 +592,19 @@ def test_every_public_estimator_has_a_reliability_case():
         f"Add a Case for {sorted(missing)} to tests/_cases.py (how to build, "
         "fit and read the output of a small example)."
     )
+
+
+def test_saving_twice_writes_the_same_bytes(monkeypatch):
+    # The zip members carry a fixed date, not the clock's: two saves of one
+    # model at different times are identical files.
+    import time
+
+    X, y = np.random.RandomState(0).normal(size=(20, 5)), np.arange(20.0)
+    est = RNNRegressor(hidden_size=3, max_epochs=1, random_state=0).fit(X, y)
+    first = io.BytesIO()
+    save(est, first)
+    later = time.time() + 3 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    second = io.BytesIO()
+    save(est, second)
+    assert first.getvalue() == second.getvalue()
