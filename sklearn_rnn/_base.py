@@ -10,6 +10,8 @@ module over the validated input in fixed-size batches.
 classifier (one output per sequence or per step).
 """
 
+import copy
+import functools
 import warnings
 from abc import ABC, abstractmethod
 
@@ -72,6 +74,30 @@ def _plain(value):
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     return int(value)
+
+
+def _working_copy(estimator):
+    """A new instance sharing ``estimator``'s attributes (none copied)."""
+    work = object.__new__(type(estimator))
+    work.__dict__ = estimator.__dict__.copy()
+    return work
+
+
+def _whole_model(method):
+    """Run ``method`` on one consistent state of the estimator.
+
+    ``fit`` publishes all its fitted attributes in a single assignment of
+    the instance dictionary; a method that reads several of them (the net,
+    then the target scaling) reads them from one copy of that dictionary,
+    taken at once, so a refit in another thread cannot hand it the new net
+    and the old scaling.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        return method(_working_copy(self), *args, **kwargs)
+
+    return wrapper
 
 
 class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
@@ -141,23 +167,21 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        # A fit that fails (bad input, diverging loss, ...) leaves the
-        # estimator exactly as it was: fitted attributes are replaced, never
-        # mutated, so restoring the attribute dictionary is enough.
-        state = self.__dict__.copy()
-        try:
-            # The seed of this fit, drawn first: it fixes the validation
-            # split, which target scaling must leave out (_training_rows).
-            self._fit_seed = draw_seed(self.random_state)
-            self._check_precision()
-            X, lengths = self._validate_sequences(X, reset=True)
-            check_consistent_length(X, y)
-            y, n_outputs = self._encode_target(y, X.shape[0], lengths, X.shape[1])
-            self._fit_net(X, lengths, y, n_outputs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
+        # Every fitted attribute is built on a working copy and published
+        # in one assignment at the end: a fit that fails (bad input,
+        # diverging loss, Ctrl-C) leaves the estimator exactly as it was, and
+        # a predict in another thread sees the old model or the new one,
+        # never a mix (see _whole_model).
+        work = _working_copy(self)
+        # The seed of this fit, drawn first: it fixes the validation split,
+        # which target scaling must leave out (_training_rows).
+        work._fit_seed = draw_seed(self.random_state)
+        work._check_precision()
+        X, lengths = work._validate_sequences(X, reset=True)
+        check_consistent_length(X, y)
+        y, n_outputs = work._encode_target(y, X.shape[0], lengths, X.shape[1])
+        work._fit_net(X, lengths, y, n_outputs)
+        self.__dict__ = work.__dict__
         return self
 
     def _fit_net(self, X, lengths, y, n_outputs):
@@ -167,7 +191,9 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         settings = TrainingSettings.from_params(
             self.get_params(deep=False), name=type(self).__name__
         )
-        self.net_ = train(task, settings, self._fit_seed, self.net_ if warm else None)
+        # A warm fit trains a copy: the published net keeps predicting.
+        warm_net = copy.deepcopy(self.net_) if warm else None
+        self.net_ = train(task, settings, self._fit_seed, warm_net)
         self._fitted_module_params_ = (task.module_params, self.optimizer)
         for name, value in training_history(self.net_, self.early_stopping).items():
             setattr(self, name, value)

@@ -11,7 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, _whole_model
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
 from sklearn_rnn._parameters import (
     TRAINING,
@@ -208,6 +208,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         return None
 
+    @_whole_model
     def predict_proba(self, X):
         """Return the class probabilities of each sequence (or time step).
 
@@ -230,6 +231,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return proba
         return [row[:n] for row, n in zip(proba, lengths)]
 
+    @_whole_model
     def predict(self, X):
         """Predict the label of each sequence (or each time step).
 

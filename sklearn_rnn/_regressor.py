@@ -7,7 +7,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, _whole_model
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss
 from sklearn_rnn._parameters import declare_parameters
@@ -103,6 +103,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             return MaskedMSELoss, {}
         return nn.MSELoss, {}
 
+    @_whole_model
     def predict(self, X):
         """Predict targets for the sequences in ``X``.
 

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn._base import BaseSequenceEstimator
+from sklearn_rnn._base import BaseSequenceEstimator, _whole_model
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
@@ -696,6 +696,7 @@ of arrays
         n_samples, _, batches = self._inference_batches(X)
         return _encoded_batches(self.net_, n_samples, batches)
 
+    @_whole_model
     def transform(self, X):
         """Return the encoder's fixed-length representation of each input.
 
@@ -761,6 +762,7 @@ of arrays
                 codes.append(row[: min(end, n_steps)])
         return codes
 
+    @_whole_model
     def predict(self, X):
         """Generate the output sequence of each input.
 
@@ -783,6 +785,7 @@ of arrays
             return _numeric_outputs(codes * self._y_scale + self._y_mean, self._y_ndim)
         return _token_outputs(codes, self.output_vocabulary_, self._target_is_str)
 
+    @_whole_model
     def score(self, X, y, sample_weight=None):
         """Exact-match accuracy (token targets) or R² (numeric targets).
 
