@@ -328,6 +328,9 @@ def _update_net(net, task, settings, seed):
     # weight decay it was built with) for any criterion argument, so only
     # when they changed.
     changed = _changed_params(net, "criterion", task.criterion_params)
+    if net.criterion is not task.criterion:
+        # Weighted and plain losses take the same arguments.
+        changed["criterion"] = task.criterion
     if changed:
         net.set_params(**changed)
     # Then the training settings: skorch sets a new lr and weight decay on
