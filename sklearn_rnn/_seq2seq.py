@@ -18,6 +18,8 @@ from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
     SequenceCrossEntropyLoss,
+    WeightedCrossEntropy,
+    WeightedSquaredError,
     beam_search,
     greedy_search,
 )
@@ -98,8 +100,8 @@ class _Seq2SeqDataset(SequenceDataset):
     teacher forcing, and ``y`` to the loss.
     """
 
-    def __init__(self, X, lengths, y, y_lengths=None):
-        super().__init__(X, lengths, y)
+    def __init__(self, X, lengths, y, y_lengths=None, sample_weight=None):
+        super().__init__(X, lengths, y, sample_weight=sample_weight)
         self.y_lengths = y_lengths
 
     def batch(self, idx):
@@ -113,7 +115,7 @@ class _Seq2SeqDataset(SequenceDataset):
         if self.y_lengths is not None:
             y = y[:, : int(self.y_lengths[idx].max())]
         Xi["target"] = y
-        return Xi, y
+        return Xi, self.weighted(y, idx)
 
 
 def _decode_batch(
@@ -521,7 +523,7 @@ class Seq2SeqTransformer(
     ):
         store_parameters(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the encoder-decoder to inputs ``X`` and output sequences ``y``.
 
         Parameters
@@ -537,12 +539,17 @@ of arrays
 (n_samples,), (n_samples, n_steps) or (n_samples, n_steps, n_outputs)
             Output sequences (see ``output_type`` and the Notes).
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the (input, output) pairs: each weighs its terms of
+            the loss (training and validation) and of the standardisation
+            of numeric targets. A zero weight removes a pair's influence.
+
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------
     # Inputs
@@ -606,8 +613,9 @@ of arrays
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
-        flat = y3[self._training_rows(n_samples)].reshape(-1, y3.shape[-1])
-        self._learn_target_scaling(flat)
+        rows = self._training_rows(n_samples)
+        flat = y3[rows].reshape(-1, y3.shape[-1])
+        self._learn_target_scaling(flat, self._training_weights(rows, y3.shape[1]))
         y3 = (y3 - self._y_mean) / self._y_scale
         self._target_lengths = None
         return y3.astype(np.float32), y3.shape[-1]
@@ -641,11 +649,13 @@ of arrays
             None
             if self._target_lengths is None
             else torch.from_numpy(self._target_lengths),
+            sample_weight=self._sample_weight_tensor(),
         )
+        weighted = self._sample_weight_tensor() is not None
         if self._target_kind_ == "tokens":
-            criterion = SequenceCrossEntropyLoss
+            criterion = WeightedCrossEntropy if weighted else SequenceCrossEntropyLoss
         else:
-            criterion = nn.MSELoss
+            criterion = WeightedSquaredError if weighted else nn.MSELoss
         return TrainingTask(
             module=Seq2SeqNetwork,
             module_params=self._module_params(n_outputs),
