@@ -293,12 +293,19 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         """
         if self._continues_training(flat.shape[1]):
             return
-        if weights is None:
-            self._y_mean = np.nanmean(flat, axis=0)
-            scale = np.nanstd(flat, axis=0)
-        else:
-            self._y_mean, scale = _weighted_moments(flat, weights)
+        # Overflow (values near the float64 limit) is reported below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if weights is None:
+                self._y_mean = np.nanmean(flat, axis=0)
+                scale = np.nanstd(flat, axis=0)
+            else:
+                self._y_mean, scale = _weighted_moments(flat, weights)
         self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
+            raise ValueError(
+                "y has values too large to standardise in float64 (their mean "
+                "or standard deviation overflows); scale y first."
+            )
 
     def _sample_weight_tensor(self):
         """The sample weights of this fit for the dataset, or None."""
