@@ -204,3 +204,15 @@ def test_metadata_routing_through_pipeline_and_grid_search():
         plain = Pipeline([("rnn", RNNRegressor(**FULL_BATCH))])
         with pytest.raises(ValueError, match="sample_weight"):
             plain.fit(X, y, sample_weight=w)
+
+
+def test_model_fitted_with_weights_saves_and_loads(tmp_path):
+    from sklearn_rnn.persistence import load, save
+
+    X, y = _data()
+    w, _ = _zero_two()
+    for est, target in [(RNNRegressor, y), (RNNClassifier, y > 0)]:
+        model = est(**dict(FULL_BATCH, max_epochs=2)).fit(X, target, sample_weight=w)
+        path = tmp_path / f"{est.__name__}.skrnn"
+        save(model, path)
+        np.testing.assert_array_equal(load(path).predict(X), model.predict(X))
