@@ -173,6 +173,13 @@ def _source_kind(X, input_type):
     return ("sequence" if input_type == "auto" else input_type), None
 
 
+def _criterion(target_kind, weighted):
+    """The loss of token or numeric targets, with sample weights or not."""
+    if target_kind == "tokens":
+        return WeightedCrossEntropy if weighted else SequenceCrossEntropyLoss
+    return WeightedSquaredError if weighted else nn.MSELoss
+
+
 def _encode_tokens(tokens, index):
     """Source ids of token lists, each ended by ``_SRC_EOS``; unseen: ``_UNK``."""
     lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
@@ -540,9 +547,7 @@ of arrays
             Output sequences (see ``output_type`` and the Notes).
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the (input, output) pairs: each weighs its terms of
-            the loss (training and validation) and of the standardisation
-            of numeric targets. A zero weight removes a pair's influence.
+            Weights of the (input, output) pairs, as in ``RNNRegressor.fit``.
 
         Returns
         -------
@@ -614,8 +619,8 @@ of arrays
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
         rows = self._training_rows(n_samples)
-        flat = y3[rows].reshape(-1, y3.shape[-1])
-        self._learn_target_scaling(flat, self._training_weights(rows, y3.shape[1]))
+        weights = self._training_weights(rows, y3.shape[1])
+        self._learn_target_scaling(y3[rows].reshape(-1, y3.shape[-1]), weights)
         y3 = (y3 - self._y_mean) / self._y_scale
         self._target_lengths = None
         return y3.astype(np.float32), y3.shape[-1]
@@ -651,15 +656,10 @@ of arrays
             else torch.from_numpy(self._target_lengths),
             sample_weight=self._sample_weight_tensor(),
         )
-        weighted = self._sample_weight_tensor() is not None
-        if self._target_kind_ == "tokens":
-            criterion = WeightedCrossEntropy if weighted else SequenceCrossEntropyLoss
-        else:
-            criterion = WeightedSquaredError if weighted else nn.MSELoss
         return TrainingTask(
             module=Seq2SeqNetwork,
             module_params=self._module_params(n_outputs),
-            criterion=criterion,
+            criterion=_criterion(self._target_kind_, dataset.sample_weight is not None),
             criterion_params={},
             dataset=dataset,
             callbacks=self._extra_callbacks(),
