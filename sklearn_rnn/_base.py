@@ -85,9 +85,8 @@ def _effective_weights(sample_weight, X):
     """
     if sample_weight is None:
         return None
+    # Refuses NaN, inf, negative and all-zero weights and a wrong length.
     weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-    if not np.isfinite(weights).all():
-        raise ValueError("sample_weight must be finite.")
     if np.all(weights == weights[0]):
         return None
     return weights.astype(np.float64, copy=False)

@@ -167,6 +167,7 @@ def test_warm_start_switches_between_weighted_and_plain_losses():
         (-np.ones(40), "Negative values in data passed to `sample_weight`"),
         (np.zeros(40), "zero"),
         (np.r_[np.nan, np.ones(39)], "NaN"),
+        (np.r_[np.inf, np.ones(39)], "infinity"),
     ],
 )
 def test_bad_weights_are_refused(weights, message):
@@ -175,6 +176,14 @@ def test_bad_weights_are_refused(weights, message):
     with pytest.raises(ValueError, match=message):
         reg.fit(X, y, sample_weight=weights)
     assert not hasattr(reg, "net_")
+
+
+def test_weights_only_on_the_validation_split_are_refused():
+    X, y = _data()
+    w = np.r_[np.zeros(30), np.ones(10)]  # "last" holds out the final 10
+    reg = RNNRegressor(**FULL_BATCH, early_stopping=True, validation_fraction=0.25)
+    with pytest.raises(ValueError, match="zero for every sample the model trains"):
+        reg.fit(X, y, sample_weight=w)
 
 
 def test_weights_are_not_mutated():
