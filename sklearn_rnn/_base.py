@@ -35,9 +35,9 @@ from sklearn_rnn._data import (
 )
 from sklearn_rnn._modules import RecurrentNetwork
 from sklearn_rnn._parameters import declare_parameters, store_parameters
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     _INFERENCE_BATCH_SIZE,
-    _OPTIMIZERS,  # noqa: F401 (persistence.py reads it here for now)
     TrainingSettings,
     TrainingTask,
     train,
@@ -495,6 +495,24 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "_fit_seed": _spec.Int(0),
+        "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+        "_predict_params_": _spec.Value(),
+        "_fit_layout_": _spec.Value(),
+        "_n_step_features": _spec.Int(0),
+        "n_timesteps_in_": _spec.Int(0, none=True),
+        "vocab_size_": _spec.Int(1),
+        "net_": _spec.Net(),
+        "_fitted_module_params_": _spec.Value(),
+        "loss_curve_": _spec.ListOf(_spec.Float(finite=False)),
+        "n_iter_": _spec.Int(0),
+        "validation_scores_": _spec.ListOf(_spec.Float(finite=False), none=True),
+        "best_loss_": _spec.Float(finite=False),
+    }
 
 
 @declare_parameters()

@@ -19,6 +19,7 @@ from sklearn_rnn._parameters import (
     declare_parameters,
     store_parameters,
 )
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.utils._sklearn_compat import StrOptions
 
 _IGNORE_INDEX = -100  # CrossEntropyLoss' default for "no label here"
@@ -284,3 +285,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
         return self._score_per_step(X, y, accuracy_score, sample_weight)
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "classes_": _spec.Array((_spec.N_OUTPUTS,), kinds="biufUO"),
+        "_class_weights": _spec.Array(
+            (_spec.N_OUTPUTS,), dtype="float64", finite=True, none=True
+        ),
+    }

@@ -11,6 +11,7 @@ from sklearn_rnn._base import BaseRNN, _whole_model
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss, WeightedSquaredError
 from sklearn_rnn._parameters import declare_parameters
+from sklearn_rnn._persistence import _spec
 
 
 @declare_parameters()
@@ -158,3 +159,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "_y_ndim": _spec.Int(1, 3),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

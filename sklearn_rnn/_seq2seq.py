@@ -29,6 +29,7 @@ from sklearn_rnn._parameters import (
     declare_parameters,
     store_parameters,
 )
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import _INFERENCE_BATCH_SIZE, TrainingTask
 from sklearn_rnn._validation import (
     FLOAT_DTYPES,
@@ -269,6 +270,16 @@ def _fitted_precision(net):
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(torch.device(net.device).type, dtype=dtype)
+
+
+def _token_codes(outs, n_steps):
+    """Each decoded row's token ids, up to the end token or ``n_steps``."""
+    codes = []
+    for batch in outs:
+        for row in batch.tolist():
+            end = row.index(_EOS) if _EOS in row else n_steps
+            codes.append(row[: min(end, n_steps)])
+    return codes
 
 
 def _token_outputs(codes, vocabulary, as_strings):
@@ -725,15 +736,11 @@ of arrays
             The representations, float64.
         """
         check_is_fitted(self)
-        with self._inference_precision():
+        with _fitted_precision(self.net_):
             out = [
                 rep[:n].float().cpu().numpy() for _, n, _, _, rep in self._batches(X)
             ]
         return np.concatenate(out).astype(np.float64)
-
-    def _inference_precision(self):
-        """Autocast for encoding and decoding, as in training."""
-        return _fitted_precision(self.net_)
 
     @property
     def _n_features_out(self):
@@ -748,29 +755,21 @@ of arrays
 
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
-        outs = []
-        with self._inference_precision():
-            for module, n, memory, mask, rep in self._batches(X):
-                out = _decode_batch(
-                    module,
-                    memory,
-                    mask,
-                    rep,
-                    numeric=self._target_kind_ == "numeric",
-                    n_steps=self._output_length(),
-                    beam_width=self.beam_width if self.decoding == "beam" else 1,
-                    length_penalty=self.length_penalty,
-                )
-                outs.append(out[:n].cpu())
+        n_steps = self._output_length()
+        decode = dict(
+            numeric=self._target_kind_ == "numeric",
+            n_steps=n_steps,
+            beam_width=self.beam_width if self.decoding == "beam" else 1,
+            length_penalty=self.length_penalty,
+        )
+        with _fitted_precision(self.net_):
+            outs = [
+                _decode_batch(module, memory, mask, rep, **decode)[:n].cpu()
+                for module, n, memory, mask, rep in self._batches(X)
+            ]
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
-        codes = []
-        n_steps = self._output_length()
-        for batch in outs:
-            for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else n_steps
-                codes.append(row[: min(end, n_steps)])
-        return codes
+        return _token_codes(outs, n_steps)
 
     @_whole_model
     def predict(self, X):
@@ -824,3 +823,20 @@ of arrays
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseSequenceEstimator._persisted_state,
+        "_source_kind_": _spec.Str({"tokens", "sequence"}),
+        "input_vocabulary_": _spec.Value(),
+        "_input_index": _spec.Value(),
+        "_target_kind_": _spec.Str({"tokens", "numeric"}),
+        "_target_is_str": _spec.Bool(),
+        "output_vocabulary_": _spec.Value(),
+        "_target_lengths": _spec.Array((None,), kinds="iu", none=True),
+        "max_output_length_": _spec.Int(0),
+        "_y_ndim": _spec.Int(1, 3),
+        "_n_target_steps": _spec.Int(0),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

@@ -24,6 +24,7 @@ from sklearn_rnn import (
     RNNRegressor,
     SlidingWindowTransformer,
 )
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.persistence import load, register_safe_type, save
 
 _FITTED = {}
@@ -429,10 +430,12 @@ def test_values_that_cannot_be_stored_safely():
         save(Ridge(), io.BytesIO())
 
 
-def test_register_safe_type_lets_a_new_module_class_through():
+def test_register_safe_type_lets_a_new_module_class_through(monkeypatch):
     class Custom:
         pass
 
+    declared = {**SlidingWindowTransformer._persisted_state, "extra_": _spec.Value()}
+    monkeypatch.setattr(SlidingWindowTransformer, "_persisted_state", declared)
     est = SlidingWindowTransformer(2)
     est.extra_ = Custom
     with pytest.raises(TypeError, match="cannot be saved safely"):
@@ -525,6 +528,13 @@ def test_a_new_estimator_with_its_own_module_and_vocabulary(monkeypatch):
             self.index = {t: i for i, t in enumerate(tokens)}
 
     class NewEstimator(RNNRegressor):
+        # What it adds to the fitted state of an RNNRegressor.
+        _persisted_state = {
+            **RNNRegressor._persisted_state,
+            "vocabulary_": _spec.Value(),
+            "helper_": _spec.Value(),
+        }
+
         def _training_task(self, *args, **kwargs):
             task = super()._training_task(*args, **kwargs)
             return dataclasses.replace(task, module=ScaledNetwork)

@@ -26,9 +26,11 @@ it is a unigram model.
 """
 
 import copy
+from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from torch.utils.data import Dataset
 
 from sklearn_rnn._data import BatchIterator, SequenceDataset, to_tensor
@@ -37,6 +39,8 @@ from sklearn_rnn._modules import (
     SequenceCrossEntropyLoss,
     WindowLanguageModel,
 )
+from sklearn_rnn._parameters import Param, declare_parameters, store_parameters
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     TrainingSettings,
     TrainingTask,
@@ -44,6 +48,7 @@ from sklearn_rnn._training import (
     training_history,
 )
 from sklearn_rnn.lm._ngram import _sample
+from sklearn_rnn.utils._sklearn_compat import Interval
 from sklearn_rnn.utils._torch import draw_seed, resolve_device
 
 _IGNORE_INDEX = -100
@@ -212,32 +217,13 @@ class LaneIterator(BatchIterator):
             yield {"X": X, "lengths": lengths, "lanes": lanes, "carry": carry}, y
 
 
-class _NeuralBackbone:
+class _NeuralBackbone(BaseEstimator):
     """Trains a next-token module with the training engine (internal).
 
-    Parameters
-    ----------
-    embedding_dim, hidden_size : int
-        Sizes of the token embeddings and of the hidden layer(s).
-    dropout : float, default=0.0
-        Dropout of the network.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the training (see ``sklearn_rnn._training.train``).
-    **training
-        The :class:`~sklearn_rnn._training.TrainingSettings` (``lr``,
-        ``max_epochs``, ``early_stopping``, ``device``, ...).
-
+    The parameters are those of the other estimators (see
+    ``sklearn_rnn._parameters``) that the network and its training read;
     ``fit_tokens`` takes the corpus encoded by the estimator.
     """
-
-    def __init__(
-        self, *, embedding_dim, hidden_size, dropout=0.0, random_state=None, **training
-    ):
-        self.embedding_dim = embedding_dim
-        self.hidden_size = hidden_size
-        self.dropout = dropout
-        self.random_state = random_state
-        self.settings = TrainingSettings(name=type(self).__name__, **training)
 
     def fit_tokens(self, ids, lengths, n_classes, width, eos):
         """Train on sentences of internal ids (``ids`` concatenated).
@@ -248,6 +234,9 @@ class _NeuralBackbone:
         self.n_classes_ = n_classes
         self.width_ = width
         self._eos = eos
+        settings = TrainingSettings.from_params(
+            self.get_params(), name=type(self).__name__
+        )
         task = TrainingTask(
             module=self._module_class,
             module_params=self._module_params(n_classes),
@@ -256,10 +245,8 @@ class _NeuralBackbone:
             dataset=self._training_dataset(ids, lengths),
             iterator=self._iterator_class,
         )
-        self.net_ = train(task, self.settings, draw_seed(self.random_state))
-        for name, value in training_history(
-            self.net_, self.settings.early_stopping
-        ).items():
+        self.net_ = train(task, settings, draw_seed(self.random_state))
+        for name, value in training_history(self.net_, self.early_stopping).items():
             setattr(self, name, value)
         return self
 
@@ -276,24 +263,54 @@ class _NeuralBackbone:
 
     @property
     def _device(self):
-        return resolve_device(self.settings.device)
+        return resolve_device(self.device)
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "n_classes_": _spec.Int(1),
+        "width_": _spec.Int(0),
+        "_eos": _spec.Int(0),
+        "net_": _spec.Net(),
+        "loss_curve_": _spec.ListOf(_spec.Float(finite=False)),
+        "n_iter_": _spec.Int(0),
+        "validation_scores_": _spec.ListOf(_spec.Float(finite=False), none=True),
+        "best_loss_": _spec.Float(finite=False),
+    }
 
 
+@declare_parameters()
 class RecurrentBackbone(_NeuralBackbone):
     """LSTM, GRU or Elman network over the whole sentence prefix.
 
-    ``cell`` is ``"lstm"``, ``"gru"`` or ``"rnn"`` (tanh), and
-    ``num_layers`` the number of stacked recurrent layers; the other
-    parameters are those of :class:`_NeuralBackbone`.
+    Parameters
+    ----------
+    {parameters}
     """
 
     _module_class = RecurrentLanguageModel
     _iterator_class = LaneIterator
 
-    def __init__(self, cell="lstm", *, num_layers=1, **params):
-        super().__init__(**params)
-        self.cell = cell
-        self.num_layers = num_layers
+    def __init__(
+        self,
+        cell="lstm",
+        *,
+        embedding_dim=None,
+        hidden_size=32,
+        num_layers=1,
+        dropout=0.0,
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        store_parameters(self, locals())
 
     def _training_dataset(self, ids, lengths):
         return self._make_dataset(ids, lengths)
@@ -416,20 +433,51 @@ class RecurrentBackbone(_NeuralBackbone):
         return out
 
 
+@declare_parameters(
+    {
+        "num_layers": Param(
+            1,
+            [Interval(Integral, 1, None, closed="left")],
+            "int",
+            "Ignored: the window network has one hidden layer (the estimator "
+            "passes its ``num_layers`` to every backbone).",
+        )
+    }
+)
 class WindowBackbone(_NeuralBackbone):
     """Bengio's feed-forward network over the previous ``order - 1`` tokens.
 
     ``width_`` is ``order - 1``; with 0 the module still gets one input
-    column, always ``<s>`` (see :meth:`_inputs`). The network has one hidden
-    layer: ``num_layers``, which the estimator passes to every backbone, is
-    ignored, as the estimator documents.
+    column, always ``<s>`` (see :meth:`_inputs`).
+
+    Parameters
+    ----------
+    {parameters}
     """
 
     _module_class = WindowLanguageModel
     _iterator_class = BatchIterator
 
-    def __init__(self, *, num_layers=None, **params):
-        super().__init__(**params)
+    def __init__(
+        self,
+        *,
+        embedding_dim=None,
+        hidden_size=32,
+        num_layers=1,
+        dropout=0.0,
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        store_parameters(self, locals())
 
     def _inputs(self, histories):
         """The module's input for ``(n, width_)`` histories of token ids."""

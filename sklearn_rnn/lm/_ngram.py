@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
@@ -1552,3 +1553,41 @@ class NGramLanguageModel(PersistenceMixin, DensityMixin, BaseEstimator):
         # input: for scikit-learn it also promises that an object array holding
         # arbitrary objects (a dict) is accepted, and a dict is not a token.
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "_tokenizer": _spec.Value(),
+        "_kind": _spec.Str({"text", "ids"}),
+        "_backbone": _spec.Str(),
+        "order_": _spec.Int(1, none=True),
+        "smoothing_": _spec.Str(none=True),
+        "classes_": _spec.Array((None,), kinds="iuUO"),
+        "_eos": _spec.Int(0),
+        "_unk": _spec.Int(0),
+        "eos_token_": _spec.Value(),
+        "unk_token_": _spec.Value(),
+        "_bos": _spec.Int(0),
+        "n_tokens_": _spec.Int(0),
+        "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+        "count_of_counts_": _spec.Array(("order_", 4), kinds="iu"),
+        "discounts_": _spec.Array(("order_", 3), dtype="float64", none=True),
+        "_keys": _spec.ListOf(
+            _spec.Array((None,), kinds="iu", none=True),
+            length=_spec.Dim(lambda c: c["order_"] + 1, "order_ + 1"),
+        ),
+        "_alphas": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            length=_spec.Dim(lambda c: c["order_"] + 1, "order_ + 1"),
+        ),
+        "_gammas": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            length="order_",
+        ),
+        "_network": _spec.Estimator(),
+        "net_": _spec.Net(),
+        "n_iter_": _spec.Int(0),
+        "loss_curve_": _spec.ListOf(_spec.Float(finite=False)),
+        "validation_scores_": _spec.ListOf(_spec.Float(finite=False), none=True),
+        "best_loss_": _spec.Float(finite=False),
+    }

@@ -94,11 +94,3 @@ def seeded_torch(seed, device="cpu"):
                 torch.cuda.manual_seed(seed)
         yield
 
-
-def local_torch_seed(seed, device="cpu", exclusive=False):
-    """The former name of :func:`seeded_torch`, kept for ``persistence.py``.
-
-    ``exclusive`` is accepted and ignored: no lock is held any more (see
-    :func:`seeded_torch` for fits in threads).
-    """
-    return seeded_torch(seed, device)
