@@ -378,20 +378,20 @@ def _run(net, task, settings):
 
 
 def _divergence_message(exc, settings):
+    phase = "training" if exc.training else "validation"
     if exc.start is None:
-        what = f"became {exc.loss}"
+        what = f"the {phase} loss became {exc.loss}"
     elif math.isnan(exc.loss):
-        what = "left non-finite weights"
+        what = "the weights stopped being finite"
     else:
         what = (
-            f"exploded to {exc.loss:.4g}, {exc.loss / exc.start:.3g} times "
-            f"its start ({exc.start:.4g})"
+            f"the {phase} loss exploded to {exc.loss:.4g}, from {exc.start:.4g} "
+            "in the first batch"
         )
     return (
-        f"Training diverged in epoch {exc.epoch}: the "
-        f"{'training' if exc.training else 'validation'} loss {what}. "
-        f"Try a smaller learning rate (lr={settings.lr:g}), gradient "
-        "clipping (clip_grad_norm=1.0) or scaling X."
+        f"Training diverged in epoch {exc.epoch}: {what}. Try a smaller "
+        f"learning rate (lr={settings.lr:g}), gradient clipping "
+        "(clip_grad_norm=1.0) or scaling X."
     )
 
 

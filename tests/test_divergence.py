@@ -106,3 +106,18 @@ def test_guard_fires_on_explosion_and_on_non_finite_weights():
     guard.on_batch_end(_Net(1.0), training=False, loss=torch.tensor(1e-9))
     guard.on_batch_end(_Net(1.0), training=True, loss=torch.tensor(1.0))
     guard.on_epoch_end(_Net(10.0))
+
+
+def test_messages_name_the_loss_or_the_weights():
+    from sklearn_rnn._training import TrainingSettings, _divergence_message
+
+    settings = TrainingSettings(lr=0.5)
+    exploded = _divergence_message(TrainingDiverged(3, 2e6, True, 0.0), settings)
+    assert exploded.startswith("Training diverged in epoch 3: the training loss ")
+    assert "exploded to 2e+06, from 0 in the first batch" in exploded
+    weights = _divergence_message(
+        TrainingDiverged(4, float("nan"), True, 1.0), settings
+    )
+    assert "epoch 4: the weights stopped being finite" in weights
+    for msg in (exploded, weights):
+        assert "smaller learning rate (lr=0.5)" in msg and "clip_grad_norm" in msg
