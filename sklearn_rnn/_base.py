@@ -10,6 +10,8 @@ module over the validated input in fixed-size batches.
 classifier (one output per sequence or per step).
 """
 
+import copy
+import functools
 import warnings
 from abc import ABC, abstractmethod
 
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -74,6 +77,65 @@ def _plain(value):
     return int(value)
 
 
+def _effective_weights(sample_weight, X):
+    """Validated ``sample_weight`` as float64, or None when all are equal.
+
+    Equal weights train exactly as no weights do: the losses are weighted
+    means, in which a common factor cancels.
+    """
+    if sample_weight is None:
+        return None
+    # Refuses NaN, inf, negative and all-zero weights and a wrong length.
+    weights = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+    if np.all(weights == weights[0]):
+        return None
+    return weights.astype(np.float64, copy=False)
+
+
+def _weighted_moments(flat, weights):
+    """Weighted mean and standard deviation of the columns of ``flat``.
+
+    Rows are weighted by ``weights``; NaN entries (padding) are ignored.
+    """
+    missing = np.isnan(flat)
+    w = np.where(missing, 0.0, weights[:, None])
+    values = np.where(missing, 0.0, flat)
+    total = w.sum(axis=0)
+    if np.any(total <= 0):
+        raise ValueError(
+            "sample_weight is zero for every sample the model trains on "
+            "(the validation split of early stopping excluded); give some "
+            "of them a positive weight."
+        )
+    mean = (w * values).sum(axis=0) / total
+    var = (w * (values - mean) ** 2).sum(axis=0) / total
+    return mean, np.sqrt(var)
+
+
+def _working_copy(estimator):
+    """A new instance sharing ``estimator``'s attributes (none copied)."""
+    work = object.__new__(type(estimator))
+    work.__dict__ = estimator.__dict__.copy()
+    return work
+
+
+def _whole_model(method):
+    """Run ``method`` on one consistent state of the estimator.
+
+    ``fit`` publishes all its fitted attributes in a single assignment of
+    the instance dictionary; a method that reads several of them (the net,
+    then the target scaling) reads them from one copy of that dictionary,
+    taken at once, so a refit in another thread cannot hand it the new net
+    and the old scaling.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        return method(_working_copy(self), *args, **kwargs)
+
+    return wrapper
+
+
 class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     """Template of the neural sequence estimators. Not to be used directly.
 
@@ -113,7 +175,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # Fitting
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences ``X`` and targets ``y``.
 
         Parameters
@@ -131,6 +193,13 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         y : array-like
             Targets, see the class documentation for the accepted shapes.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences: each weighs its terms of the loss
+            (training and validation) and of the target standardisation.
+            A zero weight removes a sequence's influence; an integer weight
+            acts like repeating the sequence, as far as training on shuffled
+            mini-batches allows. Equal weights are the same as None.
+
         Returns
         -------
         self : object
@@ -141,23 +210,24 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
                 f"This {type(self).__name__} estimator requires y to be passed, "
                 "but the target y is None."
             )
-        # A fit that fails (bad input, diverging loss, ...) leaves the
-        # estimator exactly as it was: fitted attributes are replaced, never
-        # mutated, so restoring the attribute dictionary is enough.
-        state = self.__dict__.copy()
-        try:
-            # The seed of this fit, drawn first: it fixes the validation
-            # split, which target scaling must leave out (_training_rows).
-            self._fit_seed = draw_seed(self.random_state)
-            self._check_precision()
-            X, lengths = self._validate_sequences(X, reset=True)
-            check_consistent_length(X, y)
-            y, n_outputs = self._encode_target(y, X.shape[0], lengths, X.shape[1])
-            self._fit_net(X, lengths, y, n_outputs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
+        # Every fitted attribute is built on a working copy and published
+        # in one assignment at the end: a fit that fails (bad input,
+        # diverging loss, Ctrl-C) leaves the estimator exactly as it was, and
+        # a predict in another thread sees the old model or the new one,
+        # never a mix (see _whole_model).
+        work = _working_copy(self)
+        # The seed of this fit, drawn first: it fixes the validation split,
+        # which target scaling must leave out (_training_rows).
+        work._fit_seed = draw_seed(self.random_state)
+        work._check_precision()
+        X, lengths = work._validate_sequences(X, reset=True)
+        check_consistent_length(X, y)
+        # Only for the time of fitting: read by the hooks, never published.
+        work._fit_sample_weight = _effective_weights(sample_weight, X)
+        y, n_outputs = work._encode_target(y, X.shape[0], lengths, X.shape[1])
+        work._fit_net(X, lengths, y, n_outputs)
+        del work._fit_sample_weight
+        self.__dict__ = work.__dict__
         return self
 
     def _fit_net(self, X, lengths, y, n_outputs):
@@ -167,7 +237,9 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         settings = TrainingSettings.from_params(
             self.get_params(deep=False), name=type(self).__name__
         )
-        self.net_ = train(task, settings, self._fit_seed, self.net_ if warm else None)
+        # A warm fit trains a copy: the published net keeps predicting.
+        warm_net = copy.deepcopy(self.net_) if warm else None
+        self.net_ = train(task, settings, self._fit_seed, warm_net)
         self._fitted_module_params_ = (task.module_params, self.optimizer)
         for name, value in training_history(self.net_, self.early_stopping).items():
             setattr(self, name, value)
@@ -198,10 +270,21 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         )
         return split.indices(n_samples)[0]
 
-    def _learn_target_scaling(self, flat):
+    def _training_weights(self, rows, n_steps=1):
+        """The sample weights of the training ``rows``, each ``n_steps`` times.
+
+        None when the fit has no (or equal) sample weights.
+        """
+        weights = getattr(self, "_fit_sample_weight", None)
+        if weights is None:
+            return None
+        return np.repeat(weights[rows], n_steps)
+
+    def _learn_target_scaling(self, flat, weights=None):
         """Set ``_y_mean`` and ``_y_scale`` from the training targets ``flat``.
 
-        ``flat`` holds one row per target value (NaN padding ignored). A warm
+        ``flat`` holds one row per target value (NaN padding ignored),
+        ``weights`` (from ``_training_weights``) their sample weights. A warm
         fit keeps the standardisation its network was trained in: new data
         at another level would otherwise move every prediction before any
         training. A fit that starts afresh (another architecture) learns it
@@ -209,9 +292,26 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         """
         if self._continues_training(flat.shape[1]):
             return
-        self._y_mean = np.nanmean(flat, axis=0)
-        scale = np.nanstd(flat, axis=0)
+        # Overflow (values near the float64 limit) is reported below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if weights is None:
+                self._y_mean = np.nanmean(flat, axis=0)
+                scale = np.nanstd(flat, axis=0)
+            else:
+                self._y_mean, scale = _weighted_moments(flat, weights)
         self._y_scale = np.where(scale > np.finfo(np.float64).eps, scale, 1.0)
+        if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
+            raise ValueError(
+                "y has values too large to standardise in float64 (their mean "
+                "or standard deviation overflows); scale y first."
+            )
+
+    def _sample_weight_tensor(self):
+        """The sample weights of this fit for the dataset, or None."""
+        weights = getattr(self, "_fit_sample_weight", None)
+        if weights is None:
+            return None
+        return torch.from_numpy(weights.astype(np.float32))
 
     def _autocast_dtype(self):
         """The lower precision of mixed-precision training, or None."""
@@ -499,6 +599,7 @@ class BaseRNN(BaseSequenceEstimator):
             None if lengths is None else torch.from_numpy(lengths),
             to_tensor(y),
             y_per_step=self.return_sequences,
+            sample_weight=self._sample_weight_tensor(),
         )
         return TrainingTask(
             module=RecurrentNetwork,

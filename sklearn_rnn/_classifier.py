@@ -11,8 +11,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from sklearn_rnn._base import BaseRNN
-from sklearn_rnn._modules import SequenceCrossEntropyLoss
+from sklearn_rnn._base import BaseRNN, _whole_model
+from sklearn_rnn._modules import SequenceCrossEntropyLoss, WeightedCrossEntropy
 from sklearn_rnn._parameters import (
     TRAINING,
     Param,
@@ -166,7 +166,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"{self.classes_[0]!r}."
             )
         codes = encoder.transform(labels)
-        self._class_weights = self._compute_class_weight(codes)
+        weights = getattr(self, "_fit_sample_weight", None)
+        if weights is not None and self.return_sequences:
+            weights = np.repeat(weights, [len(t) for t in steps])
+        self._class_weights = self._compute_class_weight(codes, weights)
         if not self.return_sequences:
             return codes.astype(np.int64), len(self.classes_)
         width = n_timesteps
@@ -177,12 +180,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             start += len(t)
         return target, len(self.classes_)
 
-    def _compute_class_weight(self, codes):
+    def _compute_class_weight(self, codes, sample_weight=None):
         if self.class_weight is None:
             return None
         if self.class_weight == "balanced":
+            # Weighted class frequencies, as in scikit-learn.
             return compute_class_weight(
-                "balanced", classes=np.arange(len(self.classes_)), y=codes
+                "balanced",
+                classes=np.arange(len(self.classes_)),
+                y=codes,
+                sample_weight=sample_weight,
             )
         unknown = set(self.class_weight) - set(self.classes_.tolist())
         if unknown:
@@ -197,6 +204,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         weight = None
         if self._class_weights is not None:
             weight = torch.tensor(self._class_weights, dtype=torch.float32)
+        if self._sample_weight_tensor() is not None:
+            return WeightedCrossEntropy, {"weight": weight}
         return SequenceCrossEntropyLoss, {"weight": weight}
 
     def _validation_labels(self, y):
@@ -209,6 +218,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         return None
 
+    @_whole_model
     def predict_proba(self, X):
         """Return the class probabilities of each sequence (or time step).
 
@@ -231,6 +241,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return proba
         return [row[:n] for row, n in zip(proba, lengths)]
 
+    @_whole_model
     def predict(self, X):
         """Predict the label of each sequence (or each time step).
 

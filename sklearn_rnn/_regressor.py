@@ -7,9 +7,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, _whole_model
 from sklearn_rnn._data import pad_sequences
-from sklearn_rnn._modules import MaskedMSELoss
+from sklearn_rnn._modules import MaskedMSELoss, WeightedSquaredError
 from sklearn_rnn._parameters import declare_parameters
 from sklearn_rnn._persistence import _spec
 
@@ -75,6 +75,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             # Statistics of the training rows, not of the validation split.
             rows = self._training_rows(n_samples)
             flat = y2[rows].reshape(-1, y2.shape[-1])
+            weights = self._training_weights(rows, y2.shape[1])
         else:
             y = check_array(
                 y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
@@ -89,21 +90,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 )
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)
-            flat = y2[self._training_rows(n_samples)]
-        self._learn_target_scaling(flat)
-        if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
-            raise ValueError(
-                "y has values too large to standardise in float64 (their mean "
-                "or standard deviation overflows); scale y first."
-            )
+            rows = self._training_rows(n_samples)
+            flat, weights = y2[rows], self._training_weights(rows)
+        self._learn_target_scaling(flat, weights)
         y2 = (y2 - self._y_mean) / self._y_scale
         return y2.astype(np.float32), y2.shape[-1]
 
     def _criterion(self):
+        if self._sample_weight_tensor() is not None:
+            return WeightedSquaredError, {}
         if self.return_sequences:
             return MaskedMSELoss, {}
         return nn.MSELoss, {}
 
+    @_whole_model
     def predict(self, X):
         """Predict targets for the sequences in ``X``.
 

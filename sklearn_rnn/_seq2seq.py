@@ -13,11 +13,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn._base import BaseSequenceEstimator
+from sklearn_rnn._base import BaseSequenceEstimator, _whole_model
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
     SequenceCrossEntropyLoss,
+    WeightedCrossEntropy,
+    WeightedSquaredError,
     beam_search,
     greedy_search,
 )
@@ -99,8 +101,8 @@ class _Seq2SeqDataset(SequenceDataset):
     teacher forcing, and ``y`` to the loss.
     """
 
-    def __init__(self, X, lengths, y, y_lengths=None):
-        super().__init__(X, lengths, y)
+    def __init__(self, X, lengths, y, y_lengths=None, sample_weight=None):
+        super().__init__(X, lengths, y, sample_weight=sample_weight)
         self.y_lengths = y_lengths
 
     def batch(self, idx):
@@ -114,7 +116,7 @@ class _Seq2SeqDataset(SequenceDataset):
         if self.y_lengths is not None:
             y = y[:, : int(self.y_lengths[idx].max())]
         Xi["target"] = y
-        return Xi, y
+        return Xi, self.weighted(y, idx)
 
 
 def _decode_batch(
@@ -170,6 +172,13 @@ def _source_kind(X, input_type):
     if tokens is not None:
         return "tokens", tokens
     return ("sequence" if input_type == "auto" else input_type), None
+
+
+def _criterion(target_kind, weighted):
+    """The loss of token or numeric targets, with sample weights or not."""
+    if target_kind == "tokens":
+        return WeightedCrossEntropy if weighted else SequenceCrossEntropyLoss
+    return WeightedSquaredError if weighted else nn.MSELoss
 
 
 def _encode_tokens(tokens, index):
@@ -532,7 +541,7 @@ class Seq2SeqTransformer(
     ):
         store_parameters(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the encoder-decoder to inputs ``X`` and output sequences ``y``.
 
         Parameters
@@ -548,12 +557,15 @@ of arrays
 (n_samples,), (n_samples, n_steps) or (n_samples, n_steps, n_outputs)
             Output sequences (see ``output_type`` and the Notes).
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the (input, output) pairs, as in ``RNNRegressor.fit``.
+
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        return super().fit(X, y)
+        return super().fit(X, y, sample_weight=sample_weight)
 
     # ------------------------------------------------------------------
     # Inputs
@@ -617,8 +629,9 @@ of arrays
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
-        flat = y3[self._training_rows(n_samples)].reshape(-1, y3.shape[-1])
-        self._learn_target_scaling(flat)
+        rows = self._training_rows(n_samples)
+        weights = self._training_weights(rows, y3.shape[1])
+        self._learn_target_scaling(y3[rows].reshape(-1, y3.shape[-1]), weights)
         y3 = (y3 - self._y_mean) / self._y_scale
         self._target_lengths = None
         return y3.astype(np.float32), y3.shape[-1]
@@ -652,15 +665,12 @@ of arrays
             None
             if self._target_lengths is None
             else torch.from_numpy(self._target_lengths),
+            sample_weight=self._sample_weight_tensor(),
         )
-        if self._target_kind_ == "tokens":
-            criterion = SequenceCrossEntropyLoss
-        else:
-            criterion = nn.MSELoss
         return TrainingTask(
             module=Seq2SeqNetwork,
             module_params=self._module_params(n_outputs),
-            criterion=criterion,
+            criterion=_criterion(self._target_kind_, dataset.sample_weight is not None),
             criterion_params={},
             dataset=dataset,
             callbacks=self._extra_callbacks(),
@@ -707,6 +717,7 @@ of arrays
         n_samples, _, batches = self._inference_batches(X)
         return _encoded_batches(self.net_, n_samples, batches)
 
+    @_whole_model
     def transform(self, X):
         """Return the encoder's fixed-length representation of each input.
 
@@ -760,6 +771,7 @@ of arrays
             return torch.cat(outs).float().numpy().astype(np.float64)
         return _token_codes(outs, n_steps)
 
+    @_whole_model
     def predict(self, X):
         """Generate the output sequence of each input.
 
@@ -782,6 +794,7 @@ of arrays
             return _numeric_outputs(codes * self._y_scale + self._y_mean, self._y_ndim)
         return _token_outputs(codes, self.output_vocabulary_, self._target_is_str)
 
+    @_whole_model
     def score(self, X, y, sample_weight=None):
         """Exact-match accuracy (token targets) or R² (numeric targets).
 

@@ -42,25 +42,59 @@ _OPTIMIZERS = {
 _INFERENCE_BATCH_SIZE = 512
 
 
-class TrainingDiverged(Exception):
-    """Raised inside the training loop when the loss stops being finite."""
+# An epoch whose mean training loss exceeds this many times the loss of the
+# first batch (the untrained model's) has diverged even when every loss is
+# still finite: Adam at lr=1e6 takes a standardised regression loss from ~1 to
+# ~1e12 in one epoch, while healthy fits end far below where they start.
+_EXPLOSION_FACTOR = 1e4
+# The reference loss is at least this, so a first batch that is already fit
+# almost exactly does not make every later ripple look like an explosion.
+_MIN_REFERENCE_LOSS = 1e-2
 
-    def __init__(self, epoch, loss, training):
-        super().__init__(epoch, loss, training)
+
+class TrainingDiverged(Exception):
+    """Raised inside the training loop when the loss stops being finite.
+
+    Also raised when the loss explodes relative to its start (``start`` is
+    then the first batch's loss) or the weights stop being finite.
+    """
+
+    def __init__(self, epoch, loss, training, start=None):
+        super().__init__(epoch, loss, training, start)
         self.epoch, self.loss, self.training = epoch, loss, training
+        self.start = start
 
 
 class DivergenceGuard(Callback):
-    """Stop training at the first batch whose loss is NaN or infinite.
+    """Stop training when the loss diverges.
 
-    An exploding recurrent network otherwise trains on to the last epoch and
-    returns weights that predict NaN.
+    At the first batch whose loss is NaN or infinite, and at the end of an
+    epoch whose mean training loss is more than ``_EXPLOSION_FACTOR`` times
+    the loss of this training's first batch, or whose weights are no
+    longer finite. An exploding recurrent network otherwise trains on to
+    the last epoch and returns weights that predict NaN or nonsense.
     """
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = None
 
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         value = loss.item()
         if not math.isfinite(value):
             raise TrainingDiverged(len(net.history), value, training)
+        if training and getattr(self, "start_", None) is None:
+            self.start_ = value
+
+    def on_epoch_end(self, net, **kwargs):
+        value = net.history[-1].get("train_loss")
+        start = getattr(self, "start_", None)
+        if value is None or start is None:
+            return
+        if value > _EXPLOSION_FACTOR * max(start, _MIN_REFERENCE_LOSS):
+            raise TrainingDiverged(len(net.history), value, True, start)
+        weights = net.module_.parameters()
+        if not all(bool(torch.isfinite(w).all()) for w in weights):
+            raise TrainingDiverged(len(net.history), math.nan, True, start)
 
 
 class EpochProgressBar(Callback):
@@ -294,6 +328,9 @@ def _update_net(net, task, settings, seed):
     # weight decay it was built with) for any criterion argument, so only
     # when they changed.
     changed = _changed_params(net, "criterion", task.criterion_params)
+    if net.criterion is not task.criterion:
+        # Weighted and plain losses take the same arguments.
+        changed["criterion"] = task.criterion
     if changed:
         net.set_params(**changed)
     # Then the training settings: skorch sets a new lr and weight decay on
@@ -332,17 +369,30 @@ def _run(net, task, settings):
             raise KeyboardInterrupt
     except TrainingDiverged as exc:
         # Never leave a model behind that would predict NaN.
-        raise ValueError(
-            f"Training diverged in epoch {exc.epoch}: the "
-            f"{'training' if exc.training else 'validation'} loss became "
-            f"{exc.loss}. Try a smaller learning rate (lr={settings.lr:g}), "
-            "gradient clipping (clip_grad_norm=1.0) or scaling X."
-        ) from None
+        raise ValueError(_divergence_message(exc, settings)) from None
     finally:
         progress = dict(net.callbacks_).get("progress")
         if progress is not None:
             progress.close()
     _warn_if_interrupted(net, _n_epochs(net) - epochs_before, settings.max_epochs)
+
+
+def _divergence_message(exc, settings):
+    phase = "training" if exc.training else "validation"
+    if exc.start is None:
+        what = f"the {phase} loss became {exc.loss}"
+    elif math.isnan(exc.loss):
+        what = "the weights stopped being finite"
+    else:
+        what = (
+            f"the {phase} loss exploded to {exc.loss:.4g}, from {exc.start:.4g} "
+            "in the first batch"
+        )
+    return (
+        f"Training diverged in epoch {exc.epoch}: {what}. Try a smaller "
+        f"learning rate (lr={settings.lr:g}), gradient clipping "
+        "(clip_grad_norm=1.0) or scaling X."
+    )
 
 
 def _warn_if_interrupted(net, n_epochs, max_epochs):

@@ -286,6 +286,7 @@ def as_token_lists(data, force, name):
         return [list(s) for s in items]
     if force:
         return _forced_token_lists(items, name)
+    _refuse_strings_among_others(items, name, "sample")
     sequences = all(
         isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
     )
@@ -293,7 +294,32 @@ def as_token_lists(data, force, name):
         tokens = [list(s) for s in items]
         if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
             return tokens
+        if any(isinstance(t, str) for seq in tokens for t in seq):
+            for i, seq in enumerate(tokens):
+                _refuse_strings_among_others(seq, f"{name}[{i}]", "token", True)
     return None
+
+
+def _refuse_strings_among_others(values, name, what, strings_elsewhere=False):
+    """A ValueError when ``values`` mix strings with other values (None, NaN).
+
+    Such data is neither text nor numbers: without this, the numeric
+    validation that follows reports "could not convert string to float".
+    ``strings_elsewhere``: other samples hold strings, so any non-string
+    here is wrong.
+    """
+    if not (strings_elsewhere or any(isinstance(v, str) for v in values)):
+        return
+    bad = [(i, v) for i, v in enumerate(values) if not isinstance(v, str)]
+    if not bad:
+        return
+    i, value = bad[0]
+    raise ValueError(
+        f"{name}[{i}] is {value!r} (a {type(value).__name__}), but other "
+        f"{what}s are strings: every {what} must be a string. "
+        "Missing values (None, NaN) are not supported: drop those samples "
+        "or replace them with a string."
+    )
 
 
 def require_token_lists(data, name):
