@@ -42,14 +42,21 @@ class SequenceDataset(Dataset):
     rows : torch.Tensor of shape (n_rows,) or None
         The rows of ``X`` (and ``lengths``, ``y``) this dataset holds, in
         order; None means all of them.
+    sample_weight : torch.Tensor of shape (n,) or None
+        Weights of the samples; a batch's target is then the dict
+        ``{"target": y, "sample_weight": w}`` that the weighted losses of
+        ``_modules.py`` read.
     """
 
-    def __init__(self, X, lengths=None, y=None, y_per_step=False, rows=None):
+    def __init__(
+        self, X, lengths=None, y=None, y_per_step=False, rows=None, sample_weight=None
+    ):
         self.X = X
         self.lengths = lengths
         self.y = y
         self.y_per_step = y_per_step
         self.rows = rows
+        self.sample_weight = sample_weight
 
     def __len__(self):
         return len(self.X) if self.rows is None else len(self.rows)
@@ -78,20 +85,26 @@ class SequenceDataset(Dataset):
             X = X.to(torch.float32).contiguous()
         return X
 
+    def weighted(self, y, rows):
+        """The target ``y`` of ``rows``, with their weights when there are any."""
+        if self.sample_weight is None or y is None:
+            return y
+        return {"target": y, "sample_weight": self.sample_weight[rows]}
+
     def batch(self, idx):
         """Return ``(Xi, yi)`` for the samples ``idx`` (a slice or index tensor)."""
         idx = self._rows(idx)
         X = self._inputs(idx)
         y = None if self.y is None else self.y[idx]
         if self.lengths is None:
-            return X, y
+            return X, self.weighted(y, idx)
         lengths = self.lengths[idx]
         # Drop the padding that no sequence of this batch needs.
         width = int(lengths.max())
         X = X[:, :width]
         if y is not None and self.y_per_step:
             y = y[:, :width]
-        return {"X": X, "lengths": lengths}, y
+        return {"X": X, "lengths": lengths}, self.weighted(y, idx)
 
 
 class BatchIterator:

@@ -326,6 +326,63 @@ class SequenceCrossEntropyLoss(nn.CrossEntropyLoss):
         return super().forward(logits, target)
 
 
+def _weighted_mean(losses, entry_weights, sample_weight):
+    """Mean of ``losses`` weighted by entry and by sample (``sample_weight``).
+
+    ``losses`` and ``entry_weights`` have the shape of the targets, samples
+    first; each sample's weight multiplies all its entries (time steps,
+    outputs). A batch whose weights are all zero has a loss of 0.
+    """
+    shape = (-1,) + (1,) * (losses.dim() - 1)
+    weights = entry_weights * sample_weight.reshape(shape).to(losses.dtype)
+    total = weights.sum().clamp_min(torch.finfo(weights.dtype).tiny)
+    return (weights * losses).sum() / total
+
+
+class WeightedSquaredError(nn.Module):
+    """Mean squared error weighted per sample; NaN targets do not count.
+
+    The targets are a dict ``{"target": y, "sample_weight": w}`` (see
+    ``SequenceDataset``); the loss is ``sum(w_i * e_ij) / sum(w_i)`` over
+    the entries ``j`` (outputs, time steps) of each sample ``i``: with
+    equal weights, :class:`MaskedMSELoss`.
+    """
+
+    def forward(self, y_pred, y_true):
+        target = y_true["target"]
+        mask = ~torch.isnan(target)
+        diff = torch.where(mask, y_pred - target, 0.0)
+        return _weighted_mean(diff * diff, mask.to(diff.dtype), y_true["sample_weight"])
+
+
+class WeightedCrossEntropy(nn.Module):
+    """Cross-entropy weighted per sample and per class (``sample_weight``).
+
+    Takes ``(N, C)`` or per-step ``(N, L, C)`` logits and the dict targets of
+    :class:`WeightedSquaredError`; each term counts with the product of its
+    sample's weight and its class's ``weight``, as ``class_weight`` and
+    ``sample_weight`` combine in scikit-learn. Steps labelled -100 do not
+    count.
+    """
+
+    def __init__(self, weight=None):
+        super().__init__()
+        self.weight = weight
+
+    def forward(self, logits, y_true):
+        target = y_true["target"]
+        if logits.dim() == 3:
+            logits = logits.transpose(1, 2)  # (N, C, L), as torch expects
+        losses = nn.functional.cross_entropy(
+            logits, target, ignore_index=-100, reduction="none"
+        )
+        entry = (target != -100).to(losses.dtype)
+        if self.weight is not None:
+            weight = self.weight.to(device=logits.device, dtype=losses.dtype)
+            entry = entry * weight[target.clamp_min(0)]
+        return _weighted_mean(losses, entry, y_true["sample_weight"])
+
+
 # ----------------------------------------------------------------------
 # Encoder-decoder (Seq2SeqTransformer)
 # ----------------------------------------------------------------------

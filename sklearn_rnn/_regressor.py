@@ -7,61 +7,58 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, _whole_model
 from sklearn_rnn._data import pad_sequences
-from sklearn_rnn._modules import MaskedMSELoss
+from sklearn_rnn._modules import MaskedMSELoss, WeightedSquaredError
+from sklearn_rnn._parameters import declare_parameters
 from sklearn_rnn._persistence import _spec
-from sklearn_rnn.utils._docstring import fill_doc
 
 
-@fill_doc(validation_split_options='{"last", "shuffle"}', stratified_doc="")
+@declare_parameters()
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
-        Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
-        vector (several outputs, e.g. a multi-step forecast). With
-        ``return_sequences=True`` each time step gets a target (synced
-        sequence-to-sequence). Targets are standardised internally and
-        predictions are returned in the original units and shape of ``y``.
+    Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
+    vector (several outputs, e.g. a multi-step forecast). With
+    ``return_sequences=True`` each time step gets a target (synced
+    sequence-to-sequence). Targets are standardised internally and
+    predictions are returned in the original units and shape of ``y``.
 
-        Parameters
-        ----------
-    {backbone_parameters}
-    {training_parameters}
-        Attributes
-        ----------
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
     {fitted_attributes}
-        See Also
-        --------
-        RNNClassifier : The classifier with the same backbone.
-        sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
 
-        Notes
-        -----
-        ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
-        with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
-        ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
-        matching a variable-length ``X``. ``predict`` returns the same layout.
+    See Also
+    --------
+    RNNClassifier : The classifier with the same backbone.
+    sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
+
+    Notes
+    -----
+    ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
+    with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
+    ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
+    matching a variable-length ``X``. ``predict`` returns the same layout.
 
     {reliability_notes}
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import RNNRegressor
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
-        >>> y = X.sum(axis=1)                             # target: their sum
-        >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
-        >>> reg.fit(X, y).score(X, y) > 0.9
-        True
-        >>> reg.predict(X[:2]).shape
-        (2,)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
+    >>> y = X.sum(axis=1)                             # target: their sum
+    >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
-
-    # The regressor has exactly the shared parameters: BaseRNN.__init__ is
-    # its constructor.
-    _parameter_constraints: dict = {**BaseRNN._parameter_constraints}
 
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         if self.return_sequences:
@@ -78,6 +75,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             # Statistics of the training rows, not of the validation split.
             rows = self._training_rows(n_samples)
             flat = y2[rows].reshape(-1, y2.shape[-1])
+            weights = self._training_weights(rows, y2.shape[1])
         else:
             y = check_array(
                 y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y"
@@ -92,21 +90,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 )
             self._y_ndim = y.ndim
             y2 = y.reshape(n_samples, -1)
-            flat = y2[self._training_rows(n_samples)]
-        self._learn_target_scaling(flat)
-        if not (np.isfinite(self._y_mean).all() and np.isfinite(self._y_scale).all()):
-            raise ValueError(
-                "y has values too large to standardise in float64 (their mean "
-                "or standard deviation overflows); scale y first."
-            )
+            rows = self._training_rows(n_samples)
+            flat, weights = y2[rows], self._training_weights(rows)
+        self._learn_target_scaling(flat, weights)
         y2 = (y2 - self._y_mean) / self._y_scale
         return y2.astype(np.float32), y2.shape[-1]
 
     def _criterion(self):
+        if self._sample_weight_tensor() is not None:
+            return WeightedSquaredError, {}
         if self.return_sequences:
             return MaskedMSELoss, {}
         return nn.MSELoss, {}
 
+    @_whole_model
     def predict(self, X):
         """Predict targets for the sequences in ``X``.
 

@@ -109,9 +109,16 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 and 2.
-FORMAT_VERSION = 2
-_READABLE_FORMATS = {1, 2}
+#: Version of the file layout; :func:`load` reads versions 1 to 3.
+FORMAT_VERSION = 3
+_READABLE_FORMATS = {1, 2, 3}
+# Version 3 declares the language models' neural backbones anew (they are no
+# longer recurrent estimators); files of earlier versions holding one are
+# refused, all others load as they are.
+_RETIRED_IN_3 = (
+    "sklearn_rnn.lm._neural.RecurrentBackbone",
+    "sklearn_rnn.lm._neural.WindowBackbone",
+)
 _MAGIC = "sklearn_rnn.persistence"
 _MALFORMED = (
     KeyError,
@@ -264,6 +271,68 @@ def _translate_v1(header, archive):
     header["format_version"] = 2
 
 
+def _refuse_retired_backbones(header):
+    """Refuse a file of version 1 or 2 that holds a neural language model."""
+    for node in _nodes(header["estimator"]):
+        if node.get("~") == "estimator" and node.get("cls") in _RETIRED_IN_3:
+            raise ValueError(
+                "The file holds a language model with a neural backbone "
+                f"saved in format version {header['format_version']}, which "
+                "this version of sklearn_rnn cannot read: fit the model "
+                "again and save it."
+            )
+
+
+# Version 3 split NGramLanguageModel (whose ``backbone`` parameter chose
+# counts or a network) into a counting NGramLanguageModel and the
+# NeuralLanguageModel: the parameters each no longer has.
+_NGRAM = "sklearn_rnn.lm._ngram.NGramLanguageModel"
+_NEURAL_LM = "sklearn_rnn.lm._neural_lm.NeuralLanguageModel"
+_NGRAM_COUNTING_ONLY = ("smoothing", "discount", "k", "alpha", "smoothing_")
+_NGRAM_NETWORK_ONLY = (
+    "embedding_dim", "hidden_size", "num_layers", "dropout", "bptt", "lr",
+    "batch_size", "max_epochs", "clip_grad_norm", "early_stopping",
+    "validation_fraction", "n_iter_no_change", "tol", "device", "verbose",
+    "random_state",
+)  # fmt: skip
+
+
+def _nodes(tree):
+    """Every dict of a decoded header, depth first."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+
+
+def _translate_v2(header):
+    """Give a version-2 NGramLanguageModel the class and parameters of v3.
+
+    A counted model drops the network parameters (its ``backbone`` becomes
+    the deprecated default); an unfitted network becomes a
+    NeuralLanguageModel without the counting parameters. (A fitted network
+    holds a retired backbone and was refused by
+    :func:`_refuse_retired_backbones` before this runs.) Every attribute is
+    then checked as usual.
+    """
+    for node in _nodes(header["estimator"]):
+        if node.get("cls") == _NGRAM and isinstance(node.get("v"), dict):
+            state = node["v"]
+            if state.get("backbone", "ngram") == "ngram":
+                drop = _NGRAM_NETWORK_ONLY
+                state["backbone"] = "deprecated"
+            else:  # an unfitted network model: no backbone to refuse
+                drop = _NGRAM_COUNTING_ONLY
+                node["cls"] = _NEURAL_LM
+            for name in drop:
+                state.pop(name, None)
+    header["format_version"] = 3
+
+
 def load(path, *, device=None):
     """Load an estimator written by :func:`save`.
 
@@ -301,6 +370,10 @@ def load(path, *, device=None):
         try:
             if header["format_version"] == 1:
                 _translate_v1(header, archive)
+            if header["format_version"] < 3:
+                _refuse_retired_backbones(header)
+            if header["format_version"] == 2:
+                _translate_v2(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from sklearn_rnn._persistence import _spec
+from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
 
 __all__ = ["SequenceScaler"]
@@ -77,7 +79,7 @@ def _is_constant(var, mean, n_samples):
     return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
 
 
-class SequenceScaler(TransformerMixin, BaseEstimator):
+class SequenceScaler(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Standardise each feature over all time steps of all sequences.
 
     Like :class:`~sklearn.preprocessing.StandardScaler`, but a sample is a
@@ -397,3 +399,16 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    # What a saved scaler holds (sklearn_rnn.persistence): one statistic per
+    # feature of a time step.
+    _persisted_state = {
+        "_fit_layout_": _spec.Str({"2d", "3d", "list"}),
+        "_n_step_features": _spec.Int(1),
+        "n_features_in_": _spec.Int(1),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+        "n_samples_seen_": _spec.Array(("_n_step_features",), kinds="iu"),
+        "mean_": _spec.Array(("_n_step_features",), dtype="float64"),
+        "var_": _spec.Array(("_n_step_features",), dtype="float64"),
+        "scale_": _spec.Array(("_n_step_features",), dtype="float64", none=True),
+    }

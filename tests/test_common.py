@@ -5,7 +5,8 @@ The estimators pass every check. The exceptions are the two estimators whose
 rows are time steps of one series, and only for the checks that assume
 independent rows (see _expected_failed_checks): a window of several time
 steps is made of several rows, and the k-th row of a forecast is a forecast
-k steps ahead.
+k steps ahead; and the neural estimators' sample weights, which equal
+repeated rows only as far as mini-batch training allows.
 """
 
 import pytest
@@ -14,13 +15,16 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import NGramLanguageModel, RNNRegressor
+from sklearn_rnn import NeuralLanguageModel, RNNRegressor
 from sklearn_rnn.utils.discovery import all_estimators
 
 # Small, fast settings that still learn the checks' toy problems: the checks
 # need R² > 0.5 and accuracy > 0.83 on their own data sets.
 FAST = {
     "NGramLanguageModel": dict(),  # counting only: the defaults are fast
+    "NeuralLanguageModel": dict(
+        hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0
+    ),
     "RNNClassifier": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "RNNRegressor": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "SlidingWindowTransformer": dict(window=3),
@@ -40,8 +44,22 @@ _ROW_WISE_REASON = (
 )
 
 
+_MINIBATCH_WEIGHTS_REASON = (
+    "sample weights weigh each sample's loss in shuffled mini-batches: an "
+    "integer weight acts like a repeated row only in expectation (the "
+    "batches and their number differ), and float32 training matches "
+    "repetition only up to rounding even in one batch (see "
+    "tests/test_sample_weight.py), as for scikit-learn's SGD estimators"
+)
+
+
 def _expected_failed_checks(estimator):
-    if type(estimator).__name__ == "SlidingWindowTransformer":
+    name = type(estimator).__name__
+    if name in ("RNNClassifier", "RNNRegressor", "Seq2SeqTransformer"):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_WEIGHTS_REASON
+        }
+    if name == "SlidingWindowTransformer":
         return {
             check: _ROW_WISE_REASON
             for check in (
@@ -51,7 +69,7 @@ def _expected_failed_checks(estimator):
                 "check_methods_sample_order_invariance",
             )
         }
-    if type(estimator).__name__ == "RNNForecaster":
+    if name == "RNNForecaster":
         order = (
             "row k of a forecast is the forecast k + 1 steps after the training "
             "data, so it changes when rows are dropped or reordered"
@@ -70,8 +88,7 @@ def _expected_failed_checks(estimator):
 # Estimators with more than one model family are also checked in the others.
 _TINY_NET = dict(hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0)
 VARIANTS = [
-    NGramLanguageModel(backbone="lstm", **_TINY_NET),
-    NGramLanguageModel(backbone="mlp", **_TINY_NET),
+    NeuralLanguageModel(backbone="mlp", **_TINY_NET),
 ]
 
 

@@ -173,10 +173,22 @@ def _umask():
     return 0o022
 
 
+# Every member is dated the same, so that saving one model twice writes the
+# same bytes (a clock time would differ between two saves a second apart).
+_MEMBER_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _dated_info(name, compress_type):
+    info = zipfile.ZipInfo(name, date_time=_MEMBER_DATE)
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def _write_zip(stream, header, members):
     with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr(HEADER, json.dumps(header), compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(_dated_info(HEADER, zipfile.ZIP_DEFLATED), json.dumps(header))
         # Weights hardly compress: storing them as they are is 4x faster,
         # and it lets load check each member's size before reading it.
         for key, raw in members.items():
-            archive.writestr(key, raw, compress_type=zipfile.ZIP_STORED)
+            archive.writestr(_dated_info(key, zipfile.ZIP_STORED), raw)

@@ -80,17 +80,15 @@ class NetPlan:
         from skorch.history import History
 
         from sklearn_rnn._persistence._nets import resolve_load_device
-        from sklearn_rnn.utils._torch import local_torch_seed
+        from sklearn_rnn.utils._torch import seeded_torch
 
         params = dict(self.params)
         params["device"] = resolve_load_device(params.get("device", "cpu"), device)
         net = self.cls(**params)
         # Initialising draws random weights from torch's global generator,
         # which must not move; the weights are overwritten just below. A
-        # seeded block like a fit's, holding the generator's lock throughout,
-        # so that a fit training in another thread does not see its random
-        # stream rewound.
-        with local_torch_seed(0, exclusive=True):
+        # seeded block like a fit's gives the generator's state back.
+        with seeded_torch(0):
             net.initialize()
         try:
             net.module_.load_state_dict(self.module_state)

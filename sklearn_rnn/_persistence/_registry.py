@@ -9,7 +9,10 @@ estimators use are registered the first time a name under ``torch``,
 torch-free estimator never imports torch.
 """
 
+import importlib
 import sys
+
+from sklearn_rnn.utils._lazy import PUBLIC_NAMES
 
 _REGISTRY = {}
 _DEFAULTS = []  # becomes [True] once the defaults are registered
@@ -18,6 +21,14 @@ _DEFAULT_ROOTS = ("torch", "skorch", "builtins")
 # The optimizers the estimators' ``optimizer`` parameter names, by module and
 # attribute: resolved here so that this module imports no estimator module.
 _OPTIMIZER_NAMES = ("Adam", "AdamW", "SGD", "RMSprop")
+
+# Names that files of earlier versions give classes that have moved since.
+_MOVED = {
+    "sklearn_rnn._base.DivergenceGuard": "sklearn_rnn._training.DivergenceGuard",
+    "sklearn_rnn._base.EpochProgressBar": "sklearn_rnn._training.EpochProgressBar",
+    # The per-epoch thread rebalancing was retired: a callback that does nothing.
+    "sklearn_rnn._base.ThreadRebalance": "skorch.callbacks.base.Callback",
+}
 
 
 def qualname(obj):
@@ -66,7 +77,7 @@ def _register_defaults():
     import skorch
     import skorch.dataset
     import torch
-    from skorch.callbacks import EarlyStopping, GradientNormClipping
+    from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
     from torch import nn
 
     optimizers = [getattr(torch.optim, name) for name in _OPTIMIZER_NAMES]
@@ -80,7 +91,7 @@ def _register_defaults():
         print,  # EarlyStopping's sink
     ):
         register_safe_type(obj, "ref")
-    for obj in (GradientNormClipping, EarlyStopping):
+    for obj in (GradientNormClipping, EarlyStopping, Callback):
         register_safe_type(obj, "params")
 
 
@@ -93,13 +104,19 @@ def _ensure_defaults(name):
 def _package_class(name):
     """The class ``name`` if sklearn_rnn defines it in an imported module.
 
-    Nothing is imported: only modules of the package that are already loaded
-    are searched, and only for a class defined there.
+    Only modules of the package are searched, and only for a class defined
+    there; the one import is of a public estimator's module (see below).
     """
     module_name, _, attr = name.rpartition(".")
     if module_name != "sklearn_rnn" and not module_name.startswith("sklearn_rnn."):
         return None
-    obj = getattr(sys.modules.get(module_name), attr, None)
+    module = sys.modules.get(module_name)
+    if module is None:
+        # The package imports its estimators lazily: the module of a public
+        # estimator (a fixed table, not a name from the file) is imported.
+        if module_name in PUBLIC_NAMES.values():
+            module = importlib.import_module(module_name)
+    obj = getattr(module, attr, None)
     if isinstance(obj, type) and obj.__module__ == module_name:
         return obj
     return None
@@ -123,6 +140,7 @@ def allowed(name, how):
     """
     if not isinstance(name, str):
         return None
+    name = _MOVED.get(name, name)
     _ensure_defaults(name)
     entry = _REGISTRY.get(name)
     if entry is not None:
