@@ -157,7 +157,12 @@ def _load(args):
         frame = pd.read_csv(args.csv)
     except (OSError, ValueError) as exc:  # missing file, not a CSV...
         raise SystemExit(f"cannot read --csv {args.csv}: {exc}")
-    if args.target is None or args.target not in frame.columns:
+    if args.target is None:
+        raise SystemExit(
+            f"--csv needs --target, the column to forecast; columns of {args.csv}: "
+            f"{list(frame.columns)}"
+        )
+    if args.target not in frame.columns:
         raise SystemExit(
             f"--target must name a column of {args.csv}; columns: {list(frame.columns)}"
         )
@@ -230,7 +235,7 @@ def _regular_index(dates, name):
         return dates
     days = pd.Series(dates[1:] - dates[:-1]).median() / pd.Timedelta(days=1)
     freq = next(f for f, least in _CALENDARS if days >= 0.97 * least)
-    if freq == "D" and (dates.dayofweek < 5).all():
+    if freq == "D" and (dates.day_of_week < 5).all():
         freq = "B"  # daily without weekends: business days
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # to_period drops a timezone; B periods

@@ -86,6 +86,56 @@ def _integer_step(index):
     return int(steps[0]) if steps[0] > 0 and (steps == steps[0]).all() else None
 
 
+def _refuse_panel(X, y):
+    """Refuse a panel (a ``(series, period)`` MultiIndex) read as one series."""
+    for name, obj in (("y", y), ("X", X)):
+        index = getattr(obj, "index", None)
+        if isinstance(index, pd.MultiIndex):
+            n_series = index.get_level_values(0).nunique()
+            raise ValueError(
+                f"{name} has a {index.nlevels}-level MultiIndex (a panel of "
+                f"{n_series} series?): RNNForecaster forecasts one series and "
+                "would read it as one long series. Forecast a panel with "
+                "sklearn_rnn.forecasting.PanelForecaster, or select one series "
+                "(y.xs(series_id))."
+            )
+
+
+def _refuse_dates_as_target(y):
+    """Dates or durations as the target would be forecast as nanoseconds."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None and isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        dtype = y.dtypes.iloc[0]
+    if dtype is not None and (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
+        raise ValueError(
+            f"y holds {dtype} values: the target must be numbers (dates belong "
+            "in the index of X and y, which dates the series)."
+        )
+    if dtype is None and np.asarray(y).dtype.kind in "mM":
+        raise ValueError(
+            "y holds dates or durations: the target must be numbers (dates "
+            "belong in the index of X and y)."
+        )
+
+
+def _refuse_unscalable(covariates):
+    """Covariates too large to standardise would be silently zeroed."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = covariates.std(axis=0) if len(covariates) else np.zeros(0)
+        mean = covariates.mean(axis=0) if len(covariates) else np.zeros(0)
+    bad = ~(np.isfinite(spread) & np.isfinite(mean))
+    if bad.any():
+        column = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"X's column {column} has values too large to standardise in "
+            "float64 (their mean or standard deviation overflows); scale it "
+            "first."
+        )
+
+
 class _Differencer:
     """Log, seasonal adjustment and differencing, and their exact inverse.
 
@@ -422,6 +472,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             # An array of 0 columns is refused, as scikit-learn estimators do
             # (no covariates: None, or a DataFrame without columns).
             covariates = check_array(X, dtype=np.float64, input_name="X", copy=True)
+            _refuse_unscalable(covariates)
         if reset:
             self.n_features_in_ = covariates.shape[1]
         elif covariates.shape[1] != self.n_features_in_:
@@ -516,6 +567,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
 
     def _fit(self, X, y):
+        _refuse_panel(X, y)
+        _refuse_dates_as_target(y)
         index = self._index_of(X, y)
         if (
             isinstance(X, pd.DataFrame)

@@ -46,6 +46,8 @@ def test_forecast_command_on_a_csv(tmp_path, capsys):
     assert forecast.index[0] == pd.Timestamp("2020-03-01")
     with pytest.raises(SystemExit, match="--target must name a column"):
         main(["--csv", str(path), "--target", "nope"])
+    with pytest.raises(SystemExit, match="--csv needs --target"):
+        main(["--csv", str(path)])
     # A file exported newest first forecasts the same days after its last.
     frame.iloc[::-1].to_csv(path, index=False)
     assert main(args) == 0
