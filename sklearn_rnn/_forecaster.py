@@ -12,6 +12,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._seq2seq import Seq2SeqTransformer
+from sklearn_rnn.forecasting._intervals import _conformal_bounds
+from sklearn_rnn.forecasting._transforms import _seasonal_indices
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
@@ -30,52 +32,6 @@ def _default_regressor(strategy):
     if strategy == "seq2seq":
         return Seq2SeqTransformer("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
     return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
-
-
-def _conformal_bounds(residuals, coverage):
-    """Symmetric split-conformal bounds per column (step ahead).
-
-    With ``n`` residuals per step, the half-width is the absolute residual
-    of rank ``ceil((n + 1) * coverage)``: the finite-sample correction that
-    gives exchangeable residuals at least the nominal coverage (Lei et al.,
-    2018). The interval is centred on the forecast, so a bias of the model
-    that produced the residuals widens it rather than moving it off the
-    forecast. When ``n`` is too small for that rank (``n < coverage / (1 -
-    coverage)``, 9 for 0.9), the largest residual stands in for it and the
-    coverage can fall short.
-    """
-    n = len(residuals)
-    ordered = np.sort(np.abs(residuals), axis=0)
-    # The tolerance keeps 0.9 * 20 = 18.000000000000004 from moving a rank.
-    rank = int(np.ceil((n + 1) * coverage - 1e-9))
-    half_width = ordered[min(rank, n) - 1]
-    return np.stack([-half_width, half_width])
-
-
-def _seasonal_indices(z, period, multiplicative=False):
-    """Seasonal indices of ``z`` by classical decomposition.
-
-    The trend is the centred moving average over one season (``2 x period``
-    for an even period); the index of each phase of the season is the mean
-    of ``z`` minus the trend at that phase, the indices summing to zero.
-    ``multiplicative=True`` gives seasonal factors instead: the mean ratio of
-    ``z`` to the trend at each phase, the factors averaging one (``z`` must
-    be positive). Position 0 of ``z`` is phase 0.
-    """
-    if period % 2 == 0:
-        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
-    else:
-        weights = np.ones(period) / period
-    trend = np.convolve(z, weights, mode="valid")
-    half = (len(weights) - 1) // 2
-    centred = z[half : half + len(trend)]
-    detrended = centred / trend if multiplicative else centred - trend
-    phases = np.arange(half, half + len(trend)) % period
-    indices = np.bincount(phases, weights=detrended, minlength=period)
-    indices /= np.bincount(phases, minlength=period)
-    if multiplicative:
-        return indices / indices.mean()
-    return indices - indices.mean()
 
 
 def _integer_step(index):
@@ -582,9 +538,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._check_index(index)
         # A copy: the forecasts continue this series, which later changes to
         # the caller's array must not reach.
-        y = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name="y", copy=True
-        )
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y", copy=True)
         if y.ndim == 2 and y.shape[1] != 1:
             raise ValueError(
                 f"y must be a single series of shape (n_timesteps,); got {y.shape}."
