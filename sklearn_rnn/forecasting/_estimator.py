@@ -54,7 +54,7 @@ def _steps_after(panel, i, n, wanted):
     if panel.kind == "integer":
         count = (int(last) - int(first)) // panel.freq + 1
     elif panel.kind == "period":
-        count = (last.ordinal - first.ordinal) // panel.freq.n + 1
+        count = (last.ordinal - first.ordinal) // first.freq.n + 1
     else:
         count = len(pd.date_range(first, last, freq=panel.freq))
     grid = future_periods(panel, i, n, max(int(count), 1))
@@ -486,10 +486,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """Per series: (row, step ahead) pairs and the furthest step."""
         panel = self._panel_meta
         plan = {}
+        lookup = panel.positions()
         codes = pd.factorize(keys)[0]
         for code in np.unique(codes):
             rows = np.flatnonzero(codes == code)
-            i = panel.lookup[keys[rows[0]]]
+            i = lookup[keys[rows[0]]]
             n = len(self.history_[i])
             wanted = times[rows]
             pos = _steps_after(panel, i, n, wanted)

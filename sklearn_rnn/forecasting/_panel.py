@@ -7,7 +7,7 @@ DataFrame on the same index. A single series indexed by dates, periods or
 integer positions is the panel of one series, with id 0 (or its name).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,11 +25,11 @@ class Panel:
         Series ids, in order of first appearance.
     values : list of ndarray
         The values of each series (copies).
-    starts : list
+    starts : pandas.Index
         The first period of each series.
-    freq : pandas offset, int or None
-        The shared frequency: a pandas offset for dates and periods, the
-        integer step of an integer index.
+    freq : str or int
+        The shared frequency: a pandas frequency string for dates and
+        periods, the integer step of an integer index.
     kind : {"period", "datetime", "integer"}
         What the time level holds.
     names : tuple of str
@@ -45,10 +45,10 @@ class Panel:
     kind: str
     names: tuple
     single: bool = False
-    lookup: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        self.lookup = {key: i for i, key in enumerate(self.ids)}
+    def positions(self):
+        """Series id -> position in ``ids``."""
+        return {key: i for i, key in enumerate(self.ids)}
 
     def future(self, i, n, offset=0):
         """The ``n`` periods of series ``i`` after ``offset`` beyond its end."""
@@ -86,12 +86,12 @@ def _series_freq(key, times, kind):
     if kind == "period":
         steps = np.diff(times.asi8)
         if (steps == times.freq.n).all():
-            return times.freq
+            return times.freqstr
         at = int(np.flatnonzero(steps != times.freq.n)[0])
     elif kind == "datetime":
         freq = infer_freq(pd.DatetimeIndex(times.values))
         if freq is not None:
-            return freq
+            return freq.freqstr
         steps = np.diff(times.asi8)
         at = int(np.flatnonzero(steps != np.median(steps))[0])
     else:
@@ -200,6 +200,7 @@ def check_panel(y, *, min_length=1):
             "needs one frequency."
         )
     freq = next(iter(freqs.values()))[1] if freqs else _lone_freq(index, kind)
+    starts = pd.Index(starts) if kind != "period" else pd.PeriodIndex(starts)
     names = tuple(
         n if n is not None else d for n, d in zip(index.names, ("series", "period"))
     )
@@ -208,7 +209,7 @@ def check_panel(y, *, min_length=1):
 
 def _lone_freq(index, kind):
     if kind == "period":
-        return index.levels[1].freq
+        return index.levels[1].freqstr
     if kind == "integer":
         return 1
     raise ValueError(
