@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn.forecasting._calendar import season_of
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
 from sklearn_rnn.forecasting._metrics import _is_seasonal
 from sklearn_rnn.forecasting._panel import check_panel, future_periods
@@ -36,15 +37,6 @@ class _MAERegressor(RNNRegressor):
 
 def _default_regressor():
     return RNNRegressor("gru", 64, lr=3e-3, batch_size=256, max_epochs=6)
-
-
-def _season_of(freq):
-    """The season implied by a frequency: 12 months, 4 quarters, 7 days..."""
-    name = getattr(freq, "name", None) or str(freq)
-    base = name.split("-")[0].lstrip("0123456789")
-    return {"M": 12, "ME": 12, "MS": 12, "Q": 4, "QE": 4, "QS": 4, "W": 52}.get(
-        base, {"D": 7, "B": 5, "h": 24}.get(base)
-    )
 
 
 def _steps_after(panel, i, n, wanted):
@@ -203,7 +195,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if self.seasonal_period == "auto":
             if panel.kind == "integer":
                 return None
-            return _season_of(panel.freq)
+            return season_of(panel.freq)
         return self.seasonal_period if self.seasonal_period != 1 else None
 
     def _factors(self, z, positive):
