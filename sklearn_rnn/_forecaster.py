@@ -717,6 +717,16 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 n_e - self.horizon - n_origins + 1, n_e - self.horizon + 1
             )
         self.calibration_ = "in_sample" if cut is None else "holdout"
+        if cut is None and self.calibration == "auto":
+            warnings.warn(
+                f"The series is too short for a held-out calibration copy (it "
+                f"would keep fewer than {_MIN_CALIBRATION_WINDOWS} training "
+                "windows): the interval comes from in-sample residuals and is "
+                "too narrow (an over-fitted network makes almost none). Lower "
+                "calibration_origins, or use a longer series.",
+                UserWarning,
+                stacklevel=4,
+            )
         if len(origins) == 0:
             warnings.warn(
                 f"The series is too short to measure the errors of forecasts "

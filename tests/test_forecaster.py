@@ -686,3 +686,11 @@ def test_dates_as_target_and_overflowing_covariates_are_refused():
     with pytest.raises(ValueError, match="column 1 has values too large"):
         model.fit(X, np.arange(30.0))
     assert X[3, 1] == 1e300
+
+
+def test_auto_calibration_falling_back_to_in_sample_warns():
+    y = np.exp(0.05 * np.arange(30.0))
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3)
+    with pytest.warns(UserWarning, match="in-sample residuals and is too narrow"):
+        model.fit(None, y)
+    assert model.calibration_ == "in_sample"
