@@ -26,6 +26,12 @@ def smape(y_true, y_pred):
     Returns
     -------
     smape : float
+
+    Examples
+    --------
+    >>> from sklearn_rnn.forecasting import smape
+    >>> round(smape([100, 100], [110, 90]), 3)
+    10.025
     """
     y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
     denom = np.abs(y_true) + np.abs(y_pred)
@@ -52,6 +58,12 @@ def mase(y_true, y_pred, y_train, season=1):
     Returns
     -------
     mase : float
+
+    Examples
+    --------
+    >>> from sklearn_rnn.forecasting import mase
+    >>> mase([7.0, 8.0], [8.0, 7.0], [1.0, 2, 3, 4, 5, 6], season=2)
+    0.5
     """
     y_train = np.asarray(y_train, float)
     if len(y_train) <= season:
@@ -82,6 +94,25 @@ def naive2(y_train, n_periods, season=1):
     The season (classical multiplicative decomposition) is removed when
     M4's 90 % autocorrelation test finds it, the last adjusted value is
     repeated, and the season put back.
+
+    Parameters
+    ----------
+    y_train : array-like
+        The series' history.
+    n_periods : int
+        Periods to forecast.
+    season : int, default=1
+        Length of the season (1: none).
+
+    Returns
+    -------
+    forecast : ndarray of shape (n_periods,)
+
+    Examples
+    --------
+    >>> from sklearn_rnn.forecasting import naive2
+    >>> naive2([1.0, 2.0, 3.0], 2)
+    array([3., 3.])
     """
     y = np.asarray(y_train, float)
     if season > 1 and (y > 0).all() and _is_seasonal(y, season):
@@ -111,11 +142,35 @@ def _season(estimator):
 def panel_scores(estimator, X, y):
     """sMAPE, MASE and their Naive2 counterparts of a fitted forecaster.
 
+    Parameters
+    ----------
+    estimator : PanelForecaster
+        Fitted; its ``history_`` gives each series' training values.
+    X : pandas.DataFrame
+        The rows to forecast, indexed by ``(series id, period)``.
+    y : pandas.Series
+        Their true values, on the same index.
+
     Returns
     -------
     scores : dict
         ``smape``, ``mase``, ``naive2_smape``, ``naive2_mase`` and ``owa``,
         each averaged over the series of ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_rnn import RNNRegressor
+    >>> from sklearn_rnn.forecasting import PanelForecaster, panel_scores
+    >>> index = pd.MultiIndex.from_product(
+    ...     [["a", "b"], pd.period_range("2000-01", periods=30, freq="M")])
+    >>> y = pd.Series(np.linspace(10, 20, 60), index=index)
+    >>> late = y.index.get_level_values(1) >= pd.Period("2002-05", "M")
+    >>> train, test = y[~late], y[late]
+    >>> model = PanelForecaster(RNNRegressor("gru", 4, max_epochs=2),
+    ...     window=6, horizon=2, random_state=0).fit(None, train)
+    >>> sorted(panel_scores(model, test.to_frame().iloc[:, :0], test))
+    ['mase', 'naive2_mase', 'naive2_smape', 'owa', 'smape']
     """
     m = _season(estimator)
     rows = []
@@ -144,17 +199,77 @@ def owa(smape_model, mase_model, smape_naive2, mase_naive2):
 
     ``0.5 * (sMAPE / sMAPE_Naive2 + MASE / MASE_Naive2)``, each measure
     first averaged over all series (not an average of per-series ratios).
+
+    Parameters
+    ----------
+    smape_model, mase_model : float
+        The model's sMAPE and MASE, averaged over series.
+    smape_naive2, mase_naive2 : float
+        Naive2's, on the same series.
+
+    Returns
+    -------
+    owa : float
+        Below 1: better than Naive2.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.forecasting import owa
+    >>> round(owa(12.0, 0.9, 15.0, 1.0), 3)
+    0.85
     """
     return 0.5 * (smape_model / smape_naive2 + mase_model / mase_naive2)
 
 
 def smape_scorer(estimator, X, y):
-    """Negated sMAPE averaged over series (for ``scoring=``)."""
+    """Negated sMAPE averaged over series (for ``scoring=``).
+
+    Parameters
+    ----------
+    estimator : PanelForecaster
+        Fitted on the training fold.
+    X : pandas.DataFrame
+        The test fold's rows, indexed by ``(series id, period)``.
+    y : pandas.Series
+        Their true values.
+
+    Returns
+    -------
+    score : float
+        Minus the error: greater is better, as ``scoring=`` expects.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_rnn.forecasting import PanelSplitter, smape_scorer
+    >>> # cross_val_score(model, X, y, cv=PanelSplitter(), scoring=smape_scorer)
+    """
     return -float(np.mean([smape(t, p) for t, p, _ in _by_series(estimator, X, y)]))
 
 
 def mase_scorer(estimator, X, y):
-    """Negated MASE averaged over series (for ``scoring=``)."""
+    """Negated MASE averaged over series (for ``scoring=``).
+
+    Parameters
+    ----------
+    estimator : PanelForecaster
+        Fitted on the training fold.
+    X : pandas.DataFrame
+        The test fold's rows, indexed by ``(series id, period)``.
+    y : pandas.Series
+        Their true values.
+
+    Returns
+    -------
+    score : float
+        Minus the error: greater is better, as ``scoring=`` expects.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_rnn.forecasting import PanelSplitter, mase_scorer
+    >>> # cross_val_score(model, X, y, cv=PanelSplitter(), scoring=mase_scorer)
+    """
     m = _season(estimator)
     return -float(
         np.mean([mase(t, p, h, m) for t, p, h in _by_series(estimator, X, y)])
@@ -162,5 +277,26 @@ def mase_scorer(estimator, X, y):
 
 
 def owa_scorer(estimator, X, y):
-    """Negated OWA relative to Naive2 (for ``scoring=``)."""
+    """Negated OWA relative to Naive2 (for ``scoring=``).
+
+    Parameters
+    ----------
+    estimator : PanelForecaster
+        Fitted on the training fold.
+    X : pandas.DataFrame
+        The test fold's rows, indexed by ``(series id, period)``.
+    y : pandas.Series
+        Their true values.
+
+    Returns
+    -------
+    score : float
+        Minus the error: greater is better, as ``scoring=`` expects.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_val_score
+    >>> from sklearn_rnn.forecasting import PanelSplitter, owa_scorer
+    >>> # cross_val_score(model, X, y, cv=PanelSplitter(), scoring=owa_scorer)
+    """
     return -panel_scores(estimator, X, y)["owa"]

@@ -149,6 +149,16 @@ def check_panel(y, *, min_length=1):
     Returns
     -------
     panel : Panel
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_rnn.forecasting import check_panel
+    >>> y = pd.Series([1.0, 2.0, 3.0],
+    ...               index=pd.period_range("2020-01", periods=3, freq="M"))
+    >>> panel = check_panel(y)          # a single series: the panel of one
+    >>> panel.ids, panel.freq, panel.single
+    ([0], 'M', True)
     """
     y, single = _as_multiindexed(y)
     dtype = y.dtype
@@ -172,6 +182,7 @@ def check_panel(y, *, min_length=1):
     raw = y.to_numpy(dtype=np.float64, na_value=np.nan)
     for rows in np.split(order, bounds):
         key = index.levels[0][codes[rows[0]]]
+        key = key.item() if isinstance(key, np.generic) else key
         times = index.get_level_values(1)[rows]
         sort = np.argsort(times.asi8 if kind != "integer" else np.asarray(times))
         rows, times = rows[sort], times[sort]

@@ -62,7 +62,16 @@ class PanelSplitter(BaseCrossValidator):
             )
 
     def get_n_splits(self, X=None, y=None, groups=None):
-        """Number of folds, ``n_windows``."""
+        """Number of folds, ``n_windows``.
+
+        Parameters
+        ----------
+        X, y, groups : ignored
+
+        Returns
+        -------
+        n_splits : int
+        """
         return self.n_windows
 
     def split(self, X, y=None, groups=None):
