@@ -49,6 +49,7 @@ def _panel(n_series=6, n=40, seed=0, ids=None):
 def _model(**params):
     params.setdefault("window", 8)
     params.setdefault("horizon", 4)
+    params.setdefault("n_estimators", 1)
     return PanelForecaster(RNNRegressor(**TINY), random_state=0, **params)
 
 
