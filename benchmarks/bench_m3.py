@@ -140,9 +140,10 @@ def network_forecasts(histories, seed, params):
         base.update(regressor_params)
         regressor = RNNRegressor(**base)
     model = PanelForecaster(regressor, random_state=seed, horizon=HORIZON, **params)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model.fit(None, y)
     fit_s = time.perf_counter() - start
+    print(f"  fit CPU time {time.process_time() - cpu:.0f} s", flush=True)
     start = time.perf_counter()
     frame = model.forecast()
     predict_s = time.perf_counter() - start
