@@ -16,7 +16,12 @@ from sklearn_rnn.forecasting._intervals import _conformal_bounds
 from sklearn_rnn.forecasting._metrics import _is_seasonal
 from sklearn_rnn.forecasting._panel import check_panel, future_periods
 from sklearn_rnn.forecasting._transforms import seasonal_indices
-from sklearn_rnn.forecasting._windows import WindowScaler, gather, window_origins
+from sklearn_rnn.forecasting._windows import (
+    WindowScaler,
+    gather,
+    roll_forecast,
+    window_origins,
+)
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
@@ -58,6 +63,38 @@ def _steps_after(panel, i, n, wanted):
             f"data at frequency {panel.freq} (the first due is {first})."
         )
     return pos
+
+
+def _check_no_covariates(X, y):
+    if X is None:
+        return
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"X must be a DataFrame on the panel's index or None; got "
+            f"{type(X).__name__}."
+        )
+    if X.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} columns: PanelForecaster does not take "
+            "covariates yet; pass y.to_frame().iloc[:, :0] or None."
+        )
+    if y is not None and hasattr(y, "index") and not X.index.equals(y.index):
+        raise ValueError("X and y must have the same index (series, period).")
+
+
+def _placements(panel, history, keys, times):
+    """Per series: (row, step ahead) pairs and the furthest step."""
+    plan = {}
+    lookup = panel.positions()
+    codes = pd.factorize(keys)[0]
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
+        i = lookup[keys[rows[0]]]
+        n = len(history[i])
+        wanted = times[rows]
+        pos = _steps_after(panel, i, n, wanted)
+        plan[i] = (list(zip(rows, pos)), int(pos.max()) + 1)
+    return plan
 
 
 class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
@@ -284,25 +321,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             fitted.append(member.fit(x.astype(np.float32), y))
         return fitted
 
-    def _roll(self, estimators, values, positive, n_steps):
-        """Adjusted forecasts ``(n_series, n_steps)`` after each series."""
-        scaler = WindowScaler(self.window_scaling)
-        idx = np.arange(len(values))
-        origins = np.array([len(v) for v in values])
-        paths = [np.asarray(v, float) for v in values]
-        out = np.empty((len(values), 0))
-        while out.shape[1] < n_steps:
-            inputs, _ = gather(paths, idx, origins, self.window)
-            x, _, state = scaler.forward(inputs, inputs[:, :0], positive)
-            pred = np.mean(
-                [est.predict(x.astype(np.float32)) for est in estimators], axis=0
-            ).reshape(len(values), -1)
-            pred = scaler.inverse(pred, state)
-            out = np.concatenate([out, pred], axis=1)
-            paths = [np.r_[p, row] for p, row in zip(paths, pred)]
-            origins = origins + pred.shape[1]
-        return out[:, :n_steps], state
-
     def _reseason(self, i, adjusted, start):
         f = self.seasonal_factors_[i]
         if f is None:
@@ -330,26 +348,10 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         if y is None:
             raise ValueError("PanelForecaster requires y (the series).")
-        self._check_X(X, y)
+        _check_no_covariates(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
         self._fit_panel(panel)
         return self
-
-    def _check_X(self, X, y):
-        if X is None:
-            return
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(
-                f"X must be a DataFrame on the panel's index or None; got "
-                f"{type(X).__name__}."
-            )
-        if X.shape[1]:
-            raise ValueError(
-                f"X has {X.shape[1]} columns: PanelForecaster does not take "
-                "covariates yet; pass y.to_frame().iloc[:, :0] or None."
-            )
-        if y is not None and hasattr(y, "index") and not X.index.equals(y.index):
-            raise ValueError("X and y must have the same index (series, period).")
 
     def _fit_panel(self, panel):
         rng = check_random_state(self.random_state)
@@ -388,7 +390,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             nets = self._train(short, positive[keep], 1, rng, regressor)
         except ValueError:
             return
-        pred, state = self._roll(nets, short, positive[keep], h)
+        pred, state = roll_forecast(
+            nets, short, positive[keep], h, self.window, self.window_scaling
+        )
         level, spread, ok = state
         truth = np.stack([values[i][-h:] for i in keep])
         unit = np.where(ok, level, spread)[:, None]
@@ -402,8 +406,13 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         which = range(len(self.series_ids_)) if which is None else which
         which = list(which)
         values = [self._adjusted(i) for i in which]
-        adj, state = self._roll(
-            self.estimators_, values, self._positive[which], n_steps
+        adj, state = roll_forecast(
+            self.estimators_,
+            values,
+            self._positive[which],
+            n_steps,
+            self.window,
+            self.window_scaling,
         )
         level, spread, ok = state
         unit = np.where(ok, level, spread)
@@ -498,7 +507,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"X holds series not seen in fit: {list(unknown[:5])}. The model "
                 "forecasts a series from its own history: fit it with them."
             )
-        plan = self._placements(keys, times)
+        plan = _placements(panel, self.history_, keys, times)
         which = sorted(plan)
         n_steps = max(end for _, end in plan.values())
         forecasts = self._forecast_all(n_steps, which)
@@ -508,18 +517,3 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             for row, step in rows:
                 pred[row] = f[step]
         return pred
-
-    def _placements(self, keys, times):
-        """Per series: (row, step ahead) pairs and the furthest step."""
-        panel = self._panel_meta
-        plan = {}
-        lookup = panel.positions()
-        codes = pd.factorize(keys)[0]
-        for code in np.unique(codes):
-            rows = np.flatnonzero(codes == code)
-            i = lookup[keys[rows[0]]]
-            n = len(self.history_[i])
-            wanted = times[rows]
-            pos = _steps_after(panel, i, n, wanted)
-            plan[i] = (list(zip(rows, pos)), int(pos.max()) + 1)
-        return plan

@@ -93,3 +93,28 @@ class WindowScaler:
         with np.errstate(over="ignore"):
             logged = level[:, None] * np.exp(np.clip(out, -50, 50))
         return np.where(ok[:, None], logged, level[:, None] + spread[:, None] * out)
+
+
+def roll_forecast(estimators, values, positive, n_steps, window, how):
+    """Forecasts ``(n_series, n_steps)`` after each of the ``values``.
+
+    The networks' outputs (one step, or several) are fed back as inputs
+    until ``n_steps`` are forecast; also returns the scaler state of the
+    last window read.
+    """
+    scaler = WindowScaler(how)
+    idx = np.arange(len(values))
+    origins = np.array([len(v) for v in values])
+    paths = [np.asarray(v, float) for v in values]
+    out = np.empty((len(values), 0))
+    while out.shape[1] < n_steps:
+        inputs, _ = gather(paths, idx, origins, window)
+        x, _, state = scaler.forward(inputs, inputs[:, :0], positive)
+        pred = np.mean(
+            [est.predict(x.astype(np.float32)) for est in estimators], axis=0
+        ).reshape(len(values), -1)
+        pred = scaler.inverse(pred, state)
+        out = np.concatenate([out, pred], axis=1)
+        paths = [np.r_[p, row] for p, row in zip(paths, pred)]
+        origins = origins + pred.shape[1]
+    return out[:, :n_steps], state
