@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Neural backbones of NGramLanguageModel beside the n-gram smoothings.
+"""NeuralLanguageModel's backbones beside the n-gram smoothings.
 
 Word-level test perplexity on the Python documentation corpus of the
 recurrent (LSTM, GRU, Elman RNN) and window (MLP) backbones and of the
@@ -26,7 +26,7 @@ import time
 import warnings
 from pathlib import Path
 
-from sklearn_rnn import NGramLanguageModel
+from sklearn_rnn import NeuralLanguageModel, NGramLanguageModel
 
 DATA = Path(
     os.environ.get(
@@ -76,7 +76,7 @@ def main():
     vocabulary = lm.classes_
 
     for backbone in args.backbones:
-        lm = NGramLanguageModel(
+        lm = NeuralLanguageModel(
             order=5,  # the window of the mlp: 4 previous words
             backbone=backbone,
             min_count=2,
@@ -86,6 +86,7 @@ def main():
             batch_size=32 if backbone != "mlp" else 256,
             lr=2e-3,
             max_epochs=args.epochs,
+            clip_grad_norm=1.0,
             random_state=0,
         )
         start = time.perf_counter()

@@ -10,9 +10,10 @@ files, trains a character-level language model on them and samples "fake
 Python code" from it, next to a character n-gram model trained on the same
 text.
 
-Both are :class:`~sklearn_rnn.NGramLanguageModel`: ``tokenizer="chars"``
-makes every character (spaces and newlines included) a token, and
-``backbone="lstm"`` replaces the counted n-grams by an LSTM that reads
+Both models share one interface: ``tokenizer="chars"`` makes every
+character (spaces and newlines included) a token, for the counted n-grams
+of :class:`~sklearn_rnn.NGramLanguageModel` and for
+:class:`~sklearn_rnn.NeuralLanguageModel`, whose ``backbone="lstm"`` reads
 everything since the start of its "sentence". Here a sentence is one
 top-level block of a file (the text from one unindented statement to the
 next), often thousands of characters long: the LSTM is trained on them with
@@ -60,7 +61,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from sklearn_rnn import NGramLanguageModel
+from sklearn_rnn import NeuralLanguageModel, NGramLanguageModel
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLE_FAST") == "1"
 TRAIN_CHARS = 3_000 if FAST else 1_000_000
@@ -107,9 +108,9 @@ print(
 # A character n-gram model
 # ------------------------
 # Order 7: each character is predicted from the six before it, with
-# interpolated modified Kneser-Ney smoothing. (At the unigram level a hundred
-# characters give too few count-of-counts to estimate the three discounts;
-# the model says so and uses KenLM's fallback discounts there.)
+# interpolated modified Kneser-Ney smoothing. (Where an order's
+# count-of-counts cannot give the three discounts, the model says so and uses
+# KenLM's fallback discounts there.)
 start = time.perf_counter()
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "The count-of-counts", UserWarning)
@@ -123,7 +124,7 @@ print(f"7-gram model fitted in {time.perf_counter() - start:.1f} s")
 # ----------------
 # One layer of 128 units over 32-dimensional character embeddings, trained
 # with Adam in chunks of 100 characters, 16 blocks side by side.
-lstm = NGramLanguageModel(
+lstm = NeuralLanguageModel(
     backbone="lstm",
     tokenizer="chars",
     embedding_dim=32 if not FAST else 8,
@@ -132,6 +133,7 @@ lstm = NGramLanguageModel(
     batch_size=16,
     lr=3e-3,
     max_epochs=6 if not FAST else 1,
+    clip_grad_norm=1.0,
     random_state=0,
 )
 start = time.perf_counter()

@@ -13,73 +13,84 @@ from sklearn.utils.validation import check_array, column_or_1d
 
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
-from sklearn_rnn.utils._docstring import fill_doc
+from sklearn_rnn._parameters import (
+    TRAINING,
+    Param,
+    declare_parameters,
+    store_parameters,
+)
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.utils._sklearn_compat import StrOptions
 
 _IGNORE_INDEX = -100  # CrossEntropyLoss' default for "no label here"
 
 
-@fill_doc(
-    validation_split_options='{"last", "shuffle", "stratified"}',
-    stratified_doc=', ``"stratified"`` a random subset with the class '
-    "proportions of ``y`` (every class needs at least 2 samples)",
-)
+_OWN_PARAMETERS = {
+    "class_weight": Param(
+        None,
+        [dict, StrOptions({"balanced"}), None],
+        'dict, "balanced" or None',
+        "Weights of the classes in the loss, ``{label: weight}``; "
+        '"balanced" uses weights inversely proportional to class frequencies.',
+    ),
+    "validation_split": TRAINING["validation_split"]._replace(
+        constraints=[StrOptions({"last", "shuffle", "stratified"})],
+        type='{"last", "shuffle", "stratified"}',
+        doc=TRAINING["validation_split"].doc.rstrip(".")
+        + ', ``"stratified"`` a random subset with the class proportions of '
+        "``y`` (every class needs at least 2 samples).",
+    ),
+}
+
+
+@declare_parameters(_OWN_PARAMETERS)
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
-        Sequence-to-vector: each sequence of ``X`` gets one label. With
-        ``return_sequences=True`` each time step gets a label (synced sequence
-        labelling). Labels may be any hashable values (strings, integers); the
-        network is trained with cross-entropy on their codes and predictions are
-        returned as the original labels.
+    Sequence-to-vector: each sequence of ``X`` gets one label. With
+    ``return_sequences=True`` each time step gets a label (synced sequence
+    labelling). Labels may be any hashable values (strings, integers); the
+    network is trained with cross-entropy on their codes and predictions are
+    returned as the original labels.
 
-        Parameters
-        ----------
-    {backbone_parameters}
-        class_weight : dict, "balanced" or None, default=None
-            Weights of the classes in the loss, ``{label: weight}``; "balanced"
-            uses weights inversely proportional to class frequencies.
+    Parameters
+    ----------
+    {parameters}
 
-    {training_parameters}
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            Class labels.
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
 
     {fitted_attributes}
-        See Also
-        --------
-        RNNRegressor : The regressor with the same backbone.
-        sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
 
-        Notes
-        -----
-        **Labels never seen in fit** are never predicted: ``predict`` returns
-        elements of ``classes_`` only, and ``score`` counts a sample whose
-        true label is not in ``classes_`` as misclassified (labels of
-        another type, numbers against strings, raise a ValueError).
+    See Also
+    --------
+    RNNRegressor : The regressor with the same backbone.
+    sklearn.neural_network.MLPClassifier : Feed-forward network classifier.
+
+    Notes
+    -----
+    **Labels never seen in fit** are never predicted: ``predict`` returns
+    elements of ``classes_`` only, and ``score`` counts a sample whose
+    true label is not in ``classes_`` as misclassified (labels of
+    another type, numbers against strings, raise a ValueError).
 
     {reliability_notes}
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import RNNClassifier
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.normal(size=(200, 10))               # 200 sequences of 10 steps
-        >>> y = np.where(X.cumsum(axis=1)[:, -1] > 0, "up", "down")
-        >>> clf = RNNClassifier(hidden_size=16, max_epochs=30, random_state=0)
-        >>> clf.fit(X, y).score(X, y) > 0.9
-        True
-        >>> clf.classes_
-        array(['down', 'up'], dtype='<U4')
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10))               # 200 sequences of 10 steps
+    >>> y = np.where(X.cumsum(axis=1)[:, -1] > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=16, max_epochs=30, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
     """
-
-    _parameter_constraints: dict = {
-        **BaseRNN._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "validation_split": [StrOptions({"last", "shuffle", "stratified"})],
-    }
 
     def __init__(
         self,
@@ -113,36 +124,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         verbose=0,
         random_state=None,
     ):
-        super().__init__(
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            nonlinearity=nonlinearity,
-            dropout=dropout,
-            forget_bias=forget_bias,
-            embedding_dim=embedding_dim,
-            vocab_size=vocab_size,
-            return_sequences=return_sequences,
-            optimizer=optimizer,
-            lr=lr,
-            weight_decay=weight_decay,
-            batch_size=batch_size,
-            max_epochs=max_epochs,
-            clip_grad_norm=clip_grad_norm,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            validation_split=validation_split,
-            n_iter_no_change=n_iter_no_change,
-            tol=tol,
-            device=device,
-            precision=precision,
-            compile=compile,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-        )
-        self.class_weight = class_weight
+        store_parameters(self, locals())
 
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         if self.return_sequences:
@@ -292,3 +274,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if not self.return_sequences:
             return super().score(X, y, sample_weight=sample_weight)
         return self._score_per_step(X, y, accuracy_score, sample_weight)
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "classes_": _spec.Array((_spec.N_OUTPUTS,), kinds="biufUO"),
+        "_class_weights": _spec.Array(
+            (_spec.N_OUTPUTS,), dtype="float64", finite=True, none=True
+        ),
+    }

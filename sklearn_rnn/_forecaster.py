@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._seq2seq import Seq2SeqTransformer
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
@@ -1003,3 +1004,22 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "n_features_in_": _spec.Int(0),
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+        "log_": _spec.Bool(),
+        "_layout": _spec.Value(),
+        "input_mean_": _spec.Array((None,), dtype="float64", finite=True),
+        "input_scale_": _spec.Array((None,), dtype="float64", finite=True),
+        "estimators_": _spec.ListOf(_spec.Estimator()),
+        "regressor_": _spec.Estimator(),
+        "_transform": _spec.Value(),
+        "_z": _spec.Array((None,), dtype="float64"),
+        "_e": _spec.Array((None,), dtype="float64"),
+        "_covariates_seen": _spec.Array((None, "n_features_in_"), dtype="float64"),
+        "index_": _spec.Value(),
+        "calibration_": _spec.Str({"in_sample", "holdout"}),
+        "error_quantiles_": _spec.Array((None, None), dtype="float64"),
+    }

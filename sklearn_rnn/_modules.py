@@ -160,15 +160,96 @@ def autocast_call(dtype, device, function, *args):
     return out.float()
 
 
+def step_mask(lengths, n_steps, device):
+    """``(N, n_steps)`` boolean mask, True on each sequence's real steps.
+
+    ``lengths=None`` means every sequence has all ``n_steps`` steps.
+    """
+    steps = torch.arange(n_steps, device=device)
+    if lengths is None:
+        return steps.new_ones((1, n_steps), dtype=torch.bool)
+    return steps[None, :] < lengths.to(device)[:, None]
+
+
+class AttentionPooling(nn.Module):
+    """Additive attention pooling over time with a learned query.
+
+    The score of step ``t`` is ``v^T tanh(W o_t + b)`` (Bahdanau et al.'s
+    additive score, with one learned query instead of a decoder state; Yang
+    et al. 2016 use it to pool a recurrent encoder's outputs). The weights are
+    the softmax of the scores over each sequence's real steps: padding gets
+    a weight of exactly zero, and the output is the weighted sum of the
+    step outputs.
+
+    Inputs: ``outputs`` ``(N, L, M)`` and ``mask`` ``(N, L)`` or ``(1, L)``
+    (True on real steps). Output: ``(N, M)``.
+    """
+
+    def __init__(self, input_size, attention_size=None):
+        super().__init__()
+        attention_size = attention_size or input_size
+        self.proj = nn.Linear(input_size, attention_size)
+        self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def weights(self, outputs, mask):
+        """The attention weights ``(N, L)``: zero on padding, rows sum to 1."""
+        scores = self.v(torch.tanh(self.proj(outputs)))[..., 0]
+        scores = scores.masked_fill(~mask, float("-inf"))
+        return torch.softmax(scores, dim=-1)
+
+    def forward(self, outputs, mask):
+        weights = self.weights(outputs, mask)
+        return torch.bmm(weights[:, None, :].to(outputs.dtype), outputs)[:, 0]
+
+
+_POOLINGS = ("last", "mean", "max", "attention")
+
+
+def pool_steps(outputs, summary, mask, pooling, attention=None):
+    """Summarise ``(N, L, M)`` step outputs as one ``(N, M)`` vector each.
+
+    ``"last"`` returns ``summary`` (the encoder's final states); ``"mean"``
+    and ``"max"`` reduce over the real steps of ``mask`` only; ``"attention"``
+    calls the :class:`AttentionPooling` module ``attention``.
+    """
+    if pooling == "last":
+        return summary
+    if pooling == "attention":
+        return attention(outputs, mask)
+    if pooling == "mean":
+        mask = mask.to(outputs.dtype)[..., None]
+        total = (outputs * mask).sum(dim=1)
+        return total / mask.sum(dim=1).clamp(min=1)
+    # max: padding can never win, whatever the sign of the real outputs.
+    return outputs.masked_fill(~mask[..., None], float("-inf")).amax(dim=1)
+
+
 class RecurrentNetwork(nn.Module):
-    """A :class:`RecurrentEncoder` with a linear head.
+    """A :class:`RecurrentEncoder`, a pooling over time and a linear head.
 
     ``return_sequences=False`` is the sequence-to-vector pattern: the head
-    reads the final state and the output is ``(N, output_size)``.
-    ``return_sequences=True`` is the synced sequence-to-sequence pattern: the
-    head reads every step and the output is ``(N, L, output_size)``.
-    ``autocast_dtype`` (e.g. ``torch.bfloat16``) runs the forward pass under
-    ``torch.autocast``; the output is float32 either way.
+    reads one vector per sequence, chosen by ``pooling``, and the output is
+    ``(N, output_size)``. ``return_sequences=True`` is the synced
+    sequence-to-sequence pattern: the head reads every step and the output is
+    ``(N, L, output_size)``. ``autocast_dtype`` (e.g. ``torch.bfloat16``)
+    runs the forward pass under ``torch.autocast``; the output is float32
+    either way.
+
+    ``pooling`` (sequence-to-vector only) is one of:
+
+    - ``"last"`` (default): the last layer's final state, taken at each
+      sequence's true end (padding is packed away, never read). With
+      ``bidirectional=True`` it is the forward direction's state after the
+      last real step concatenated with the backward direction's state after
+      it has read the sequence back to its first step: each direction's
+      final state, ``h_n`` in torch's terms.
+    - ``"mean"``: the mean of the top layer's outputs over the real steps.
+    - ``"max"``: their element-wise maximum over the real steps.
+    - ``"attention"``: their weighted sum, with the learned additive
+      attention of :class:`AttentionPooling`; padding has weight zero.
+
+    Padding steps never count in any of them: a sequence gives the same
+    output alone and in a padded batch, up to float rounding.
     """
 
     def __init__(
@@ -177,23 +258,45 @@ class RecurrentNetwork(nn.Module):
         output_size,
         return_sequences=False,
         autocast_dtype=None,
+        pooling="last",
         **encoder,
     ):
         super().__init__()
+        if pooling not in _POOLINGS:
+            raise ValueError(f"pooling must be one of {_POOLINGS}; got {pooling!r}.")
+        if return_sequences and pooling != "last":
+            raise ValueError(
+                f"pooling={pooling!r} summarises a sequence as one vector, but "
+                "return_sequences=True predicts at every step; use "
+                "pooling='last' (the default) with return_sequences=True."
+            )
         self.autocast_dtype = autocast_dtype
+        self.pooling = pooling
         dropout = encoder.get("dropout", 0.0)
         self.encoder = RecurrentEncoder(input_size, **encoder)
         self.return_sequences = return_sequences
         # nn.Dropout(0.0) still costs a call per batch in training mode.
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(self.encoder.output_size, output_size)
+        # Created after the head, so that the encoder and head of every
+        # pooling start from the same weights for one seed, and "last" has
+        # exactly the parameters (and random draws) it always had.
+        self.attention = None
+        if pooling == "attention":
+            self.attention = AttentionPooling(self.encoder.output_size)
 
     def forward(self, X, lengths=None):
         return autocast_call(self.autocast_dtype, X.device, self._forward, X, lengths)
 
     def _forward(self, X, lengths):
         outputs, summary = self.encoder(X, lengths)
-        z = outputs if self.return_sequences else summary
+        if self.return_sequences:
+            z = outputs
+        elif self.pooling == "last":
+            z = summary
+        else:
+            mask = step_mask(lengths, outputs.shape[1], outputs.device)
+            z = pool_steps(outputs, summary, mask, self.pooling, self.attention)
         return self.head(self.dropout(z))
 
 

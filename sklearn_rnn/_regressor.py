@@ -10,57 +10,55 @@ from torch import nn
 from sklearn_rnn._base import BaseRNN
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss
-from sklearn_rnn.utils._docstring import fill_doc
+from sklearn_rnn._parameters import declare_parameters
+from sklearn_rnn._persistence import _spec
 
 
-@fill_doc(validation_split_options='{"last", "shuffle"}', stratified_doc="")
+@declare_parameters()
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
-        Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
-        vector (several outputs, e.g. a multi-step forecast). With
-        ``return_sequences=True`` each time step gets a target (synced
-        sequence-to-sequence). Targets are standardised internally and
-        predictions are returned in the original units and shape of ``y``.
+    Sequence-to-vector: each sequence of ``X`` gets one target, a scalar or a
+    vector (several outputs, e.g. a multi-step forecast). With
+    ``return_sequences=True`` each time step gets a target (synced
+    sequence-to-sequence). Targets are standardised internally and
+    predictions are returned in the original units and shape of ``y``.
 
-        Parameters
-        ----------
-    {backbone_parameters}
-    {training_parameters}
-        Attributes
-        ----------
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
     {fitted_attributes}
-        See Also
-        --------
-        RNNClassifier : The classifier with the same backbone.
-        sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
 
-        Notes
-        -----
-        ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
-        with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
-        ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
-        matching a variable-length ``X``. ``predict`` returns the same layout.
+    See Also
+    --------
+    RNNClassifier : The classifier with the same backbone.
+    sklearn.neural_network.MLPRegressor : Feed-forward network regressor.
+
+    Notes
+    -----
+    ``y`` may be of shape ``(n_samples,)`` or ``(n_samples, n_outputs)``, or,
+    with ``return_sequences=True``, ``(n_samples, n_timesteps)``,
+    ``(n_samples, n_timesteps, n_outputs)`` or a list of per-sequence arrays
+    matching a variable-length ``X``. ``predict`` returns the same layout.
 
     {reliability_notes}
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import RNNRegressor
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
-        >>> y = X.sum(axis=1)                             # target: their sum
-        >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
-        >>> reg.fit(X, y).score(X, y) > 0.9
-        True
-        >>> reg.predict(X[:2]).shape
-        (2,)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 8))       # 200 sequences of 8 steps
+    >>> y = X.sum(axis=1)                             # target: their sum
+    >>> reg = RNNRegressor(hidden_size=16, max_epochs=40, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
-
-    # The regressor has exactly the shared parameters: BaseRNN.__init__ is
-    # its constructor.
-    _parameter_constraints: dict = {**BaseRNN._parameter_constraints}
 
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         if self.return_sequences:
@@ -161,3 +159,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseRNN._persisted_state,
+        "_y_ndim": _spec.Int(1, 3),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

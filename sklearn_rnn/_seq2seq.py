@@ -2,11 +2,9 @@
 """Encoder-decoder estimator: sequences (or vectors) in, sequences out."""
 
 import contextlib
-import re
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from scipy.special import lambertw
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -15,13 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn._base import (
-    _FLOAT_DTYPES,
-    _INFERENCE_BATCH_SIZE,
-    BaseRNN,
-    _check_finite_output,
-    _sequence_column,
-)
+from sklearn_rnn._base import BaseSequenceEstimator
 from sklearn_rnn._data import SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     Seq2SeqNetwork,
@@ -29,7 +21,24 @@ from sklearn_rnn._modules import (
     beam_search,
     greedy_search,
 )
-from sklearn_rnn.utils._docstring import _FRAGMENTS, fill_doc
+from sklearn_rnn._parameters import (
+    BACKBONE,
+    Param,
+    declare_parameters,
+    store_parameters,
+)
+from sklearn_rnn._persistence import _spec
+from sklearn_rnn._training import _INFERENCE_BATCH_SIZE, TrainingTask
+from sklearn_rnn._validation import (
+    FLOAT_DTYPES,
+    as_token_lists,
+    check_finite_output,
+    check_numeric_sequences_target,
+    check_token_kind,
+    learn_vocabulary,
+    require_token_lists,
+    sequence_column,
+)
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
 
 # Target token ids: the decoder starts from _BOS and stops at _EOS; the
@@ -40,107 +49,6 @@ _BOS, _EOS, _N_TARGET_SPECIALS = 0, 1, 2
 # sequence of one step.
 _UNK, _SRC_EOS, _N_SOURCE_SPECIALS = 1, 2, 3
 _IGNORE_INDEX = -100  # padding of the targets, ignored by the loss
-
-
-def _as_token_lists(data, force, name):
-    """Return ``data`` as a list of token lists, or None for numeric data.
-
-    Strings are split into characters. Without ``force``, ``data`` is token
-    data only when every sample is a string, or every sample is a sequence
-    whose items are all strings; numeric arrays are left to the numeric
-    validation. With ``force``, every sample is a string or a sequence of
-    hashable tokens.
-    """
-    if isinstance(data, (str, bytes)):
-        raise TypeError(
-            f"{name} must be a list of samples (strings or token sequences), "
-            f"got a single {type(data).__name__}."
-        )
-    if sp.issparse(data) or data is None:
-        return None
-    if isinstance(data, (list, tuple)):
-        items = list(data)
-    elif hasattr(data, "iloc") and getattr(data, "ndim", 2) == 1:
-        items = list(data)  # a pandas Series of strings or lists
-    elif isinstance(data, np.ndarray) and (force or data.dtype.kind in "USO"):
-        if data.ndim == 1:
-            items = list(data)
-        elif data.ndim == 2 and (force or data.dtype.kind in "US"):
-            items = [list(row) for row in data]
-        elif data.ndim == 2 and data.dtype.kind == "O":
-            items = list(data)
-        else:
-            return None
-    elif force:
-        items = list(np.asarray(data, dtype=object))
-    else:
-        return None
-    if not items:
-        return None
-    if all(isinstance(s, str) for s in items):
-        return [list(s) for s in items]
-    if force:
-        bad = [
-            i
-            for i, s in enumerate(items)
-            if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0
-        ]
-        if not bad:
-            return [list(s) for s in items]
-        bad = bad[0]
-        raise ValueError(
-            f"{name}[{bad}] is a {type(items[bad]).__name__}; with "
-            f"{'input' if name == 'X' else 'output'}_type='tokens' every sample "
-            "must be a string or a sequence of tokens."
-        )
-    sequences = all(
-        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
-    )
-    if sequences:
-        tokens = [list(s) for s in items]
-        if any(tokens) and all(isinstance(t, str) for seq in tokens for t in seq):
-            return tokens
-    return None
-
-
-def _require_token_lists(data, name):
-    """Return ``data`` as a list of token lists, or raise a ValueError.
-
-    For data that must hold token sequences (``_as_token_lists`` with
-    ``force=True``): None, no samples at all, or a layout that cannot hold
-    token sequences is an error rather than "not token data".
-    """
-    tokens = _as_token_lists(data, True, name)
-    if tokens is not None:
-        return tokens
-    if data is None:
-        raise ValueError(
-            f"{name} is None; expected a list of samples (strings or token sequences)."
-        )
-    if not sp.issparse(data) and len(data) == 0:
-        raise ValueError(
-            f"Found {name} with 0 samples, while a minimum of 1 is required."
-        )
-    shape = getattr(data, "shape", None)
-    raise ValueError(
-        f"{name} must be a list of samples (strings or token sequences), got "
-        f"a {type(data).__name__}" + (f" of shape {shape}." if shape else ".")
-    )
-
-
-def _learn_vocabulary(token_lists, name):
-    """Sorted distinct tokens (in order of appearance if they do not sort)."""
-    seen = {}
-    try:
-        for seq in token_lists:
-            for token in seq:
-                seen.setdefault(token, None)
-    except TypeError as exc:
-        raise TypeError(f"The tokens of {name} must be hashable: {exc}") from None
-    try:
-        return sorted(seen)
-    except TypeError:
-        return list(seen)
 
 
 def _inverse_sigmoid_k(midpoint):
@@ -209,204 +117,379 @@ class _Seq2SeqDataset(SequenceDataset):
         return Xi, y
 
 
-# The return_sequences parameter of the shared backbone has no meaning here
-# (a decoder always returns sequences), and the embeddings serve tokens too.
-_BACKBONE_DOC = re.sub(
-    r"\n    return_sequences :.*?(?=\n\Z)",
-    "",
-    _FRAGMENTS["backbone_parameters"],
-    flags=re.S,
-)
-_BACKBONE_DOC = re.sub(
-    r"    embedding_dim :.*?\n\n",
-    """    embedding_dim : int, default=None
-        Size of the token embeddings of the input (token input) and of the
-        decoder (token targets); None uses ``hidden_size``. With numeric
-        ``X`` it means, as in the other estimators, that ``X`` holds integer
-        token ids, and ``predict`` raises a ValueError if it went from None
-        to a size, or back, since ``fit``.
+def _decode_batch(
+    module, memory, mask, rep, *, numeric, n_steps, beam_width, length_penalty
+):
+    """Generate the outputs of one encoded batch.
 
-""",
-    _BACKBONE_DOC,
-    flags=re.S,
-)
+    Numeric outputs: ``n_steps`` values, each fed back. Token outputs: ids
+    of up to ``n_steps`` tokens and the end token, greedy or by beam search
+    over ``beam_width`` prefixes.
+    """
+    state = module.init_state(rep)
+    keys = module.precompute_keys(memory)
+    if numeric:
+        n_out = module.head.out_features
+
+        def feed_back(previous, state):
+            if previous.shape[-1] == n_out:  # an output: add the flag
+                previous = module.next_inputs(previous)
+            return module.step(previous, state, memory, mask, keys)
+
+        start = module.start_inputs(len(rep), rep.device)
+        return greedy_search(feed_back, state, start, n_steps)
+    K = beam_width
+    if K > 1:
+        memory = memory.repeat_interleave(K, dim=0)
+        mask = mask.repeat_interleave(K, dim=0)
+        keys = None if keys is None else keys.repeat_interleave(K, dim=0)
+        state = tuple(s.repeat_interleave(K, dim=0) for s in state)
+
+    def step(previous, state):
+        logits, state = module.step(previous, state, memory, mask, keys)
+        logits[:, _BOS] = float("-inf")  # never generated
+        return torch.log_softmax(logits, dim=-1), state
+
+    start = module.start_inputs(len(rep) * K, rep.device)
+    # One more step than tokens: the end token.
+    if K > 1:
+        tokens, _ = beam_search(
+            step, state, start, n_steps + 1, _EOS, K, length_penalty
+        )
+        return tokens
+    return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
 
 
-@fill_doc(
-    backbone_parameters=_BACKBONE_DOC,
-    validation_split_options='{"last", "shuffle"}',
-    stratified_doc="",
-)
-class Seq2SeqTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseRNN):
+def _source_kind(X, input_type):
+    """What the samples of ``X`` are, and their token lists for token input."""
+    tokens = None
+    if input_type == "tokens":
+        tokens = require_token_lists(X, "X")
+    elif input_type == "auto":
+        tokens = as_token_lists(X, False, "X")
+    if tokens is not None:
+        return "tokens", tokens
+    return ("sequence" if input_type == "auto" else input_type), None
+
+
+def _encode_tokens(tokens, index):
+    """Source ids of token lists, each ended by ``_SRC_EOS``; unseen: ``_UNK``."""
+    lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
+    ids = np.zeros((len(tokens), lengths.max()), dtype=np.int64)
+    try:
+        for row, seq in zip(ids, tokens):
+            row[: len(seq)] = [index.get(t, _UNK) for t in seq]
+            row[len(seq)] = _SRC_EOS
+    except TypeError as exc:
+        raise TypeError(f"The tokens of X must be hashable: {exc}") from None
+    return ids, lengths
+
+
+def _encode_token_targets(tokens, vocabulary):
+    """Target ids of token lists, each ended by ``_EOS``; and the lengths."""
+    index = {t: i + _N_TARGET_SPECIALS for i, t in enumerate(vocabulary)}
+    lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
+    codes = np.full((len(tokens), lengths.max()), _IGNORE_INDEX, dtype=np.int64)
+    for row, seq in zip(codes, tokens):
+        row[: len(seq)] = [index[t] for t in seq]
+        row[len(seq)] = _EOS
+    return codes, lengths
+
+
+def _score_numeric(y, y_pred, sample_weight):
+    """R² averaged uniformly over the output values."""
+    y = check_array(
+        sequence_column(y),
+        ensure_2d=False,
+        allow_nd=True,
+        dtype=np.float64,
+        input_name="y",
+    )
+    if y.shape[1:] != y_pred.shape[1:]:
+        raise ValueError(
+            f"y has shape {y.shape}, but the predictions have shape {y_pred.shape}."
+        )
+    return r2_score(
+        y.reshape(len(y), -1),
+        y_pred.reshape(len(y_pred), -1),
+        sample_weight=sample_weight,
+    )
+
+
+def _score_tokens(y, y_pred, sample_weight):
+    """Share of outputs equal to their target, token for token."""
+    tokens = require_token_lists(y, "y")
+    if len(tokens) != len(y_pred):
+        raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
+    matches = [list(p) == t for p, t in zip(y_pred, tokens)]
+    return float(np.average(matches, weights=sample_weight))
+
+
+def _encoded_batches(net, n_samples, batches):
+    """Yield ``(module, n_rows, memory, mask, representation)`` batches.
+
+    Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
+    is padded), so a sample's output does not depend on the batch (up to
+    float rounding for inputs of different lengths, which the encoder
+    packs: see ``BatchIterator``).
+    """
+    module = net.module_
+    module.eval()
+    starts = range(0, n_samples, _INFERENCE_BATCH_SIZE)
+    with torch.no_grad():
+        for start, (Xb, _) in zip(starts, batches):
+            n = min(_INFERENCE_BATCH_SIZE, n_samples - start)
+            lb = None
+            if isinstance(Xb, dict):
+                Xb, lb = Xb["X"], Xb["lengths"]
+            memory, mask, rep = module.encode(Xb.to(net.device), lb)
+            yield module, n, memory, mask, rep
+
+
+def _fitted_precision(net):
+    """Autocast for encoding and decoding, as in training.
+
+    With ``precision="bfloat16"`` the decoder's steps at predict time run
+    in the precision its training forward passes ran in. The precision
+    is the fitted one, which the module holds, not the parameter's
+    current value: as in RNNRegressor and RNNClassifier, whose modules
+    autocast their own forward pass, ``precision`` is a setting of
+    training, and the model predicts the way it was trained until it is
+    fitted again.
+    """
+    dtype = net.module_.autocast_dtype
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(torch.device(net.device).type, dtype=dtype)
+
+
+def _token_codes(outs, n_steps):
+    """Each decoded row's token ids, up to the end token or ``n_steps``."""
+    codes = []
+    for batch in outs:
+        for row in batch.tolist():
+            end = row.index(_EOS) if _EOS in row else n_steps
+            codes.append(row[: min(end, n_steps)])
+    return codes
+
+
+def _token_outputs(codes, vocabulary, as_strings):
+    """Decoded token ids as strings or token lists, in an object array."""
+    out = np.empty(len(codes), dtype=object)
+    for i, row in enumerate(codes):
+        seq = [vocabulary[c - _N_TARGET_SPECIALS] for c in row]
+        out[i] = "".join(seq) if as_strings else seq
+    return out
+
+
+def _numeric_outputs(values, y_ndim):
+    """``(n, steps, outputs)`` values in the layout of the training ``y``."""
+    check_finite_output(values)
+    if y_ndim == 3:
+        return values
+    values = values[..., 0]
+    if y_ndim == 1 and values.shape[1] == 1:
+        return values[:, 0]
+    return values
+
+
+_OWN_PARAMETERS = {
+    # The embeddings serve token input and token targets too.
+    "embedding_dim": BACKBONE["embedding_dim"]._replace(
+        doc="Size of the token embeddings of the input (token input) and of the "
+        "decoder (token targets); None uses ``hidden_size``. With numeric "
+        "``X`` it means, as in the other estimators, that ``X`` holds integer "
+        "token ids, and ``predict`` raises a ValueError if it went from None "
+        "to a size, or back, since ``fit``."
+    ),
+    "vocab_size": BACKBONE["vocab_size"]._replace(
+        doc=BACKBONE["vocab_size"].doc
+        + " Ignored for string or token input, whose vocabulary is learnt in fit."
+    ),
+    "attention": Param(
+        None,
+        [None, StrOptions({"luong", "bahdanau"})],
+        '{"luong", "bahdanau"} or None',
+        "Attention of the decoder over the encoder's outputs, which removes "
+        'the fixed-size bottleneck on long inputs. ``"luong"`` is '
+        "multiplicative attention read after each decoder step (trained on "
+        'a whole target in one pass); ``"bahdanau"`` is additive attention '
+        "fed into each step (trained step by step, slower).",
+    ),
+    "teacher_forcing_ratio": Param(
+        1.0,
+        [Interval(Real, 0, 1, closed="both")],
+        "float in [0, 1]",
+        "Probability, per sample and step in training, that the decoder is "
+        "fed the true previous target rather than its own previous "
+        "prediction. 1.0 is full teacher forcing; lower values expose the "
+        "decoder to its own mistakes (scheduled sampling, Bengio et al., "
+        "2015) at the cost of step-by-step training.",
+    ),
+    "teacher_forcing_schedule": Param(
+        "constant",
+        [StrOptions({"constant", "linear", "inverse_sigmoid"})],
+        '{"constant", "linear", "inverse_sigmoid"}',
+        "How the ratio changes over the epochs of each call to ``fit``, as "
+        'in scheduled sampling: ``"constant"`` keeps '
+        '``teacher_forcing_ratio``; ``"linear"`` lowers it in equal steps '
+        "from ``teacher_forcing_ratio`` in epoch 1 to 0 in epoch "
+        '``max_epochs``; ``"inverse_sigmoid"`` multiplies it by ``k / (k + '
+        "exp((epoch - 1) / k))`` (epochs counted from 1), with ``k`` set so "
+        "that it halves after ``max_epochs / 2`` epochs: a little below the "
+        "ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs), then a "
+        "quicker fall. With ``max_epochs=1`` both keep the ratio. A warm "
+        "start runs the schedule again over its own epochs, from the "
+        "current ``teacher_forcing_ratio``, and continues from the fitted "
+        "weights when only these two parameters changed.",
+    ),
+    "decoding": Param(
+        "greedy",
+        [StrOptions({"greedy", "beam"})],
+        '{"greedy", "beam"}',
+        "How ``predict`` generates token outputs: the most likely token at "
+        "each step, or beam search over ``beam_width`` prefixes ranked by "
+        "their log-probability (see ``length_penalty``). Numeric outputs "
+        "are always generated step by step from the previous value. The "
+        "decoding parameters, ``max_output_length`` included, are read by "
+        "``predict`` only, so they can be changed after ``fit`` with "
+        "``set_params``.",
+    ),
+    "beam_width": Param(
+        5,
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Number of unfinished prefixes kept per sample when "
+        '``decoding="beam"``, and of finished outputs (those that produced '
+        "the end token) kept aside as candidates until the search ends; 1 "
+        "gives greedy decoding.",
+    ),
+    "length_penalty": Param(
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Length normalisation of beam search: outputs are ranked by ``log P "
+        "/ ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the "
+        "length and ``log P`` including the end token. 0 ranks by ``log "
+        "P``, the most probable output the beam finds, which favours short "
+        "outputs when their length varies; larger values favour longer "
+        "ones. An output cut off at ``max_output_length`` without an end "
+        "token is only returned when none of the beam's outputs ended.",
+    ),
+    "max_output_length": Param(
+        None,
+        [None, Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Maximum number of tokens generated for token outputs; None uses "
+        "the longest training target plus half of it (at least 2). Decoding "
+        "stops earlier once every output has ended. For numeric outputs, "
+        "the number of steps predicted; None uses the training target "
+        "length. The default limit is learnt in ``fit`` "
+        "(``max_output_length_``); this parameter is read by ``predict``.",
+    ),
+    "input_type": Param(
+        "auto",
+        [StrOptions({"auto", "tokens", "sequence", "vector"})],
+        '{"auto", "tokens", "sequence", "vector"}',
+        'What a sample of ``X`` is. ``"auto"``: strings and sequences of '
+        "strings are token sequences, numeric arrays are numeric sequences "
+        "(a 2-D array holds univariate sequences, one per row). "
+        '``"tokens"``: strings or sequences of any hashable tokens. '
+        '``"sequence"``: numeric sequences. ``"vector"``: each row of a 2-D '
+        "numeric ``X`` is one feature vector (vector-to-sequence). "
+        "``predict`` and ``transform`` take ``X`` of the kind seen in fit: "
+        "numbers given to a model fitted on strings (or string tokens), or "
+        "strings given to one fitted on numbers, raise a ValueError.",
+    ),
+    "output_type": Param(
+        "auto",
+        [StrOptions({"auto", "tokens", "sequence"})],
+        '{"auto", "tokens", "sequence"}',
+        'What a target of ``y`` is. ``"auto"``: strings and sequences of '
+        "strings are token sequences, numbers are numeric sequences. "
+        '``"tokens"`` forces token sequences (e.g. integer labels); '
+        '``"sequence"`` numeric ones.',
+    ),
+}
+
+
+@declare_parameters(_OWN_PARAMETERS)
+class Seq2SeqTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseSequenceEstimator
+):
     """Encoder-decoder recurrent network (sequence-to-sequence).
 
-        An encoder reads each input and a decoder generates the output
-        sequence one step at a time (Sutskever et al., 2014; Cho et al.,
-        2014), optionally attending over the encoder's outputs (Bahdanau et
-        al., 2015; Luong et al., 2015). Inputs and outputs may be:
+    An encoder reads each input and a decoder generates the output
+    sequence one step at a time (Sutskever et al., 2014; Cho et al.,
+    2014), optionally attending over the encoder's outputs (Bahdanau et
+    al., 2015; Luong et al., 2015). Inputs and outputs may be:
 
-        - strings (character level) or sequences of tokens, mapped to ids by
-          vocabularies learnt in ``fit``; input tokens unseen in ``fit`` map
-          to an unknown token; start and end tokens are handled internally;
-        - numeric sequences (multi-step forecasting by seq2seq), the decoder
-          reading its own previous output;
-        - for the input only, plain feature vectors (``input_type="vector"``,
-          vector-to-sequence): the vector initialises the decoder.
+    - strings (character level) or sequences of tokens, mapped to ids by
+      vocabularies learnt in ``fit``; input tokens unseen in ``fit`` map
+      to an unknown token; start and end tokens are handled internally;
+    - numeric sequences (multi-step forecasting by seq2seq), the decoder
+      reading its own previous output;
+    - for the input only, plain feature vectors (``input_type="vector"``,
+      vector-to-sequence): the vector initialises the decoder.
 
-        ``predict`` returns decoded sequences (strings when trained on
-        strings), ``transform`` the encoder's fixed-length representation, so
-        the estimator also serves as a feature extractor in a Pipeline.
+    ``predict`` returns decoded sequences (strings when trained on
+    strings), ``transform`` the encoder's fixed-length representation, so
+    the estimator also serves as a feature extractor in a Pipeline.
 
-        Parameters
-        ----------
-    {backbone_parameters}
-        attention : {"luong", "bahdanau"} or None, default=None
-            Attention of the decoder over the encoder's outputs, which
-            removes the fixed-size bottleneck on long inputs. ``"luong"`` is
-            multiplicative attention read after each decoder step (trained on
-            a whole target in one pass); ``"bahdanau"`` is additive attention
-            fed into each step (trained step by step, slower).
+    Parameters
+    ----------
+    {parameters}
 
-        teacher_forcing_ratio : float in [0, 1], default=1.0
-            Probability, per sample and step in training, that the decoder is
-            fed the true previous target rather than its own previous
-            prediction. 1.0 is full teacher forcing; lower values expose the
-            decoder to its own mistakes (scheduled sampling, Bengio et al.,
-            2015) at the cost of step-by-step training.
+    Attributes
+    ----------
+    input_vocabulary_ : list or None
+        Input tokens learnt in fit, for token input.
 
-        teacher_forcing_schedule : {"constant", "linear", "inverse_sigmoid"}, \
-default="constant"
-            How the ratio changes over the epochs of each call to ``fit``, as
-            in scheduled sampling: ``"constant"`` keeps
-            ``teacher_forcing_ratio``; ``"linear"`` lowers it in equal steps
-            from ``teacher_forcing_ratio`` in epoch 1 to 0 in epoch
-            ``max_epochs``; ``"inverse_sigmoid"`` multiplies it by ``k / (k +
-            exp((epoch - 1) / k))`` (epochs counted from 1), with ``k`` set so
-            that it halves after ``max_epochs / 2`` epochs: a little below
-            the ratio at first (``k / (k + 1)``: 0.79 of it for 10 epochs),
-            then a quicker fall. With ``max_epochs=1`` both keep the ratio.
-            A warm start runs the schedule again over its own epochs, from
-            the current ``teacher_forcing_ratio``, and continues from the
-            fitted weights when only these two parameters changed.
+    output_vocabulary_ : list or None
+        Output tokens learnt in fit, for token targets.
 
-        decoding : {"greedy", "beam"}, default="greedy"
-            How ``predict`` generates token outputs: the most likely token at
-            each step, or beam search over ``beam_width`` prefixes ranked by
-            their log-probability (see ``length_penalty``). Numeric outputs
-            are always generated step by step from the previous value. The
-            decoding parameters, ``max_output_length`` included, are read by
-            ``predict`` only, so they can be changed after ``fit`` with
-            ``set_params``.
+    max_output_length_ : int
+        Output length limit learnt from the training targets (see
+        ``max_output_length``), which ``predict`` uses when
+        ``max_output_length`` is None.
 
-        beam_width : int, default=5
-            Number of unfinished prefixes kept per sample when
-            ``decoding="beam"``, and of finished outputs (those that produced
-            the end token) kept aside as candidates until the search ends; 1
-            gives greedy decoding.
-
-        length_penalty : float, default=0.0
-            Length normalisation of beam search: outputs are ranked by ``log
-            P / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016), the
-            length and ``log P`` including the end token. 0 ranks by ``log
-            P``, the most probable output the beam finds, which favours short
-            outputs when their length varies; larger values favour longer
-            ones. An output cut off at ``max_output_length`` without an end
-            token is only returned when none of the beam's outputs ended.
-
-        max_output_length : int, default=None
-            Maximum number of tokens generated for token outputs; None uses
-            the longest training target plus half of it (at least 2).
-            Decoding stops earlier once every output has ended. For numeric
-            outputs, the number of steps predicted; None uses the training
-            target length. The default limit is learnt in ``fit``
-            (``max_output_length_``); this parameter is read by ``predict``.
-
-        input_type : {"auto", "tokens", "sequence", "vector"}, default="auto"
-            What a sample of ``X`` is. ``"auto"``: strings and sequences of
-            strings are token sequences, numeric arrays are numeric sequences
-            (a 2-D array holds univariate sequences, one per row).
-            ``"tokens"``: strings or sequences of any hashable tokens.
-            ``"sequence"``: numeric sequences. ``"vector"``: each row of a
-            2-D numeric ``X`` is one feature vector (vector-to-sequence).
-            ``predict`` and ``transform`` take ``X`` of the kind seen in fit:
-            numbers given to a model fitted on strings (or string tokens),
-            or strings given to one fitted on numbers, raise a ValueError.
-
-        output_type : {"auto", "tokens", "sequence"}, default="auto"
-            What a target of ``y`` is. ``"auto"``: strings and sequences of
-            strings are token sequences, numbers are numeric sequences.
-            ``"tokens"`` forces token sequences (e.g. integer labels);
-            ``"sequence"`` numeric ones.
-
-    {training_parameters}
-        Attributes
-        ----------
-        input_vocabulary_ : list or None
-            Input tokens learnt in fit, for token input.
-
-        output_vocabulary_ : list or None
-            Output tokens learnt in fit, for token targets.
-
-        max_output_length_ : int
-            Output length limit learnt from the training targets (see
-            ``max_output_length``), which ``predict`` uses when
-            ``max_output_length`` is None.
 
     {fitted_attributes}
-        See Also
-        --------
-        RNNRegressor : One target vector per sequence, or synced per-step targets.
-        RNNClassifier : One label per sequence, or synced per-step labels.
+    See Also
+    --------
+    RNNRegressor : One target vector per sequence, or synced per-step targets.
+    RNNClassifier : One label per sequence, or synced per-step labels.
 
-        Notes
-        -----
-        Numeric targets have one length: ``y`` of shape ``(n_samples,
-        n_steps)`` (univariate) or ``(n_samples, n_steps, n_outputs)``. A 1-D
-        numeric ``y`` (one number per sample, as scikit-learn's estimator
-        checks send) is a target sequence of length 1, and ``predict`` then
-        returns shape ``(n_samples,)``. Numeric targets are standardised
-        internally and trained with the mean squared error; token targets
-        with cross-entropy.
+    Notes
+    -----
+    Numeric targets have one length: ``y`` of shape ``(n_samples,
+    n_steps)`` (univariate) or ``(n_samples, n_steps, n_outputs)``. A 1-D
+    numeric ``y`` (one number per sample, as scikit-learn's estimator
+    checks send) is a target sequence of length 1, and ``predict`` then
+    returns shape ``(n_samples,)``. Numeric targets are standardised
+    internally and trained with the mean squared error; token targets
+    with cross-entropy.
 
-        ``score`` is the exact-match accuracy (the share of outputs equal to
-        the target, token for token) for token targets, and for numeric
-        targets R² averaged uniformly over the output values (each step and
-        feature one output, as ``r2_score``'s ``multioutput="uniform_average"``).
+    ``score`` is the exact-match accuracy (the share of outputs equal to
+    the target, token for token) for token targets, and for numeric
+    targets R² averaged uniformly over the output values (each step and
+    feature one output, as ``r2_score``'s ``multioutput="uniform_average"``).
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn_rnn import Seq2SeqTransformer
-        >>> rng = np.random.RandomState(0)
-        >>> X = ["".join(rng.choice(list("abc"), rng.randint(1, 5)))
-        ...      for _ in range(300)]
-        >>> y = [s[::-1] for s in X]                         # learn to reverse
-        >>> s2s = Seq2SeqTransformer("gru", 32, attention="luong", lr=1e-2,
-        ...                          max_epochs=30, random_state=0).fit(X, y)
-        >>> s2s.predict(["abc", "cab"])
-        array(['cba', 'bac'], dtype=object)
-        >>> s2s.transform(["abc", "cab"]).shape              # encoder features
-        (2, 32)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import Seq2SeqTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = ["".join(rng.choice(list("abc"), rng.randint(1, 5)))
+    ...      for _ in range(300)]
+    >>> y = [s[::-1] for s in X]                         # learn to reverse
+    >>> s2s = Seq2SeqTransformer("gru", 32, attention="luong", lr=1e-2,
+    ...                          max_epochs=30, random_state=0).fit(X, y)
+    >>> s2s.predict(["abc", "cab"])
+    array(['cba', 'bac'], dtype=object)
+    >>> s2s.transform(["abc", "cab"]).shape              # encoder features
+    (2, 32)
     """
-
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in BaseRNN._parameter_constraints.items()
-            if k != "return_sequences"
-        },
-        "attention": [None, StrOptions({"luong", "bahdanau"})],
-        "teacher_forcing_ratio": [Interval(Real, 0, 1, closed="both")],
-        "teacher_forcing_schedule": [
-            StrOptions({"constant", "linear", "inverse_sigmoid"})
-        ],
-        "decoding": [StrOptions({"greedy", "beam"})],
-        "beam_width": [Interval(Integral, 1, None, closed="left")],
-        "length_penalty": [Interval(Real, 0, None, closed="left")],
-        "max_output_length": [None, Interval(Integral, 1, None, closed="left")],
-        "input_type": [StrOptions({"auto", "tokens", "sequence", "vector"})],
-        "output_type": [StrOptions({"auto", "tokens", "sequence"})],
-    }
 
     def __init__(
         self,
@@ -447,43 +530,7 @@ default="constant"
         verbose=0,
         random_state=None,
     ):
-        # BaseRNN.__init__ would also set return_sequences, which is not a
-        # parameter here.
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.attention = attention
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.nonlinearity = nonlinearity
-        self.dropout = dropout
-        self.forget_bias = forget_bias
-        self.embedding_dim = embedding_dim
-        self.vocab_size = vocab_size
-        self.teacher_forcing_ratio = teacher_forcing_ratio
-        self.teacher_forcing_schedule = teacher_forcing_schedule
-        self.decoding = decoding
-        self.beam_width = beam_width
-        self.length_penalty = length_penalty
-        self.max_output_length = max_output_length
-        self.input_type = input_type
-        self.output_type = output_type
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.clip_grad_norm = clip_grad_norm
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.validation_split = validation_split
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.precision = precision
-        self.compile = compile
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.random_state = random_state
+        store_parameters(self, locals())
 
     def fit(self, X, y):
         """Fit the encoder-decoder to inputs ``X`` and output sequences ``y``.
@@ -513,85 +560,42 @@ of arrays
     # ------------------------------------------------------------------
     def _validate_sequences(self, X, reset):
         if reset:
-            kind = self.input_type
-            tokens = None
-            if kind == "tokens":
-                tokens = _require_token_lists(X, "X")
-            elif kind == "auto":
-                tokens = _as_token_lists(X, False, "X")
-            if tokens is not None:
-                kind = "tokens"
-            elif kind == "auto":
-                kind = "sequence"
+            kind, tokens = _source_kind(X, self.input_type)
             self._source_kind_ = kind
         else:
             check_is_fitted(self)
             kind = self._source_kind_
             if kind == "tokens":
-                tokens = _require_token_lists(X, "X")
-                self._check_token_kind(tokens)
+                tokens = require_token_lists(X, "X")
+                check_token_kind(tokens, self.input_vocabulary_, type(self).__name__)
         if kind == "tokens":
             return self._encode_source(tokens, reset)
         if kind == "vector":
-            X = validate_data(self, X, reset=reset, dtype=_FLOAT_DTYPES)
+            X = validate_data(self, X, reset=reset, dtype=FLOAT_DTYPES)
             self._check_layout(2, X.shape[1], None, reset)
             return X.astype(np.float32, copy=False), None
-        if not reset and _as_token_lists(X, False, "X") is not None:
+        if not reset and as_token_lists(X, False, "X") is not None:
             raise ValueError(
                 "X holds strings or token sequences, but this "
                 f"{type(self).__name__} was fitted on numeric input."
             )
         return super()._validate_sequences(X, reset)
 
-    def _check_token_kind(self, tokens):
-        """Refuse numbers where the model learnt string tokens.
-
-        A numeric array passes for a list of samples of number tokens, none
-        of which can be a string token of the vocabulary: every one would be
-        read as the unknown token. Samples mixing strings and other tokens
-        keep the documented mapping of unseen tokens.
-        """
-        vocabulary = self.input_vocabulary_
-        if not vocabulary or not all(isinstance(t, str) for t in vocabulary):
-            return
-        found = False
-        for seq in tokens:
-            for token in seq:
-                if isinstance(token, str):
-                    return
-                found = True
-        if found:
-            raise ValueError(
-                "X holds numbers, but this "
-                f"{type(self).__name__} was fitted on strings or sequences of "
-                "string tokens; pass the inputs as strings (or token "
-                "sequences), or fit on numeric input."
-            )
-
     def _predict_layout_params(self):
         # Decoders always return sequences; embedding_dim only decides how
         # numeric X is read (token ids or values), not strings or vectors.
         if getattr(self, "_source_kind_", None) == "sequence":
-            return {"embedding_dim": super()._predict_layout_params()["embedding_dim"]}
+            return super()._predict_layout_params()
         return {}
 
     def _encode_source(self, tokens, reset):
         if reset:
-            self.input_vocabulary_ = _learn_vocabulary(tokens, "X")
+            self.input_vocabulary_ = learn_vocabulary(tokens, "X")
             self._input_index = {
                 t: i + _N_SOURCE_SPECIALS for i, t in enumerate(self.input_vocabulary_)
             }
             self._check_layout("tokens", 1, None, reset=True)
-        lengths = np.fromiter((len(s) + 1 for s in tokens), dtype=np.int64)
-        ids = np.zeros((len(tokens), lengths.max()), dtype=np.int64)
-        index = self._input_index
-        try:
-            for row, seq in zip(ids, tokens):
-                row[: len(seq)] = [index.get(t, _UNK) for t in seq]
-                row[len(seq)] = _SRC_EOS
-        except TypeError as exc:
-            raise TypeError(f"The tokens of X must be hashable: {exc}") from None
-        return ids, lengths
+        return _encode_tokens(tokens, self._input_index)
 
     # ------------------------------------------------------------------
     # Targets
@@ -599,7 +603,7 @@ of arrays
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         tokens = None
         if self.output_type in ("auto", "tokens"):
-            tokens = _as_token_lists(y, self.output_type == "tokens", "y")
+            tokens = as_token_lists(y, self.output_type == "tokens", "y")
         self.input_vocabulary_ = getattr(self, "input_vocabulary_", None)
         if self._source_kind_ != "tokens":
             self.input_vocabulary_ = self._input_index = None
@@ -607,32 +611,9 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
-        y = _sequence_column(y)  # a Series of target sequences as a list
-        try:
-            y = check_array(
-                y,
-                ensure_2d=False,
-                allow_nd=True,
-                dtype=np.float64,
-                input_name="y",
-                estimator=self,
-            )
-        except ValueError as exc:
-            if "inhomogeneous" not in str(exc):
-                raise
-            raise ValueError(
-                "Numeric target sequences must all have the same length; "
-                "pad them or use token targets (output_type='tokens')."
-            ) from None
-        if y.ndim > 3:
-            raise ValueError(
-                "Numeric y must be of shape (n_samples,), (n_samples, n_steps) "
-                f"or (n_samples, n_steps, n_outputs); got {y.shape}."
-            )
+        y = check_numeric_sequences_target(y, self)
         self._y_ndim = y.ndim
         y3 = y.reshape(n_samples, -1, 1) if y.ndim < 3 else y
-        if y3.shape[1] == 0:
-            raise ValueError("y has target sequences of length 0.")
         self._n_target_steps = y3.shape[1]
         self.max_output_length_ = self._n_target_steps
         # Statistics of the training rows, not of the validation split.
@@ -645,37 +626,16 @@ of arrays
     def _encode_token_target(self, y, tokens):
         self._target_kind_ = "tokens"
         self._target_is_str = all(isinstance(s, str) for s in y)
-        self.output_vocabulary_ = _learn_vocabulary(tokens, "y")
-        index = {
-            t: i + _N_TARGET_SPECIALS for i, t in enumerate(self.output_vocabulary_)
-        }
-        self._target_lengths = np.fromiter(
-            (len(s) + 1 for s in tokens), dtype=np.int64
+        self.output_vocabulary_ = learn_vocabulary(tokens, "y")
+        codes, self._target_lengths = _encode_token_targets(
+            tokens, self.output_vocabulary_
         )
-        codes = np.full(
-            (len(tokens), self._target_lengths.max()), _IGNORE_INDEX, dtype=np.int64
-        )
-        for row, seq in zip(codes, tokens):
-            row[: len(seq)] = [index[t] for t in seq]
-            row[len(seq)] = _EOS
         longest = int(self._target_lengths.max()) - 1
         self.max_output_length_ = longest + max(2, longest // 2)
         return codes, len(self.output_vocabulary_) + _N_TARGET_SPECIALS
 
-    def _make_dataset(self, X, lengths, y):
-        return _Seq2SeqDataset(
-            to_tensor(X),
-            None if lengths is None else torch.from_numpy(lengths),
-            to_tensor(y),
-            None
-            if self._target_lengths is None
-            else torch.from_numpy(self._target_lengths),
-        )
-
-    def _module_class(self):
-        return Seq2SeqNetwork
-
     def _extra_callbacks(self):
+        """Callbacks of training: the teacher-forcing schedule."""
         # Also for a constant ratio: a warm start may follow a schedule.
         schedule = _TeacherForcingSchedule(
             self.teacher_forcing_ratio,
@@ -684,12 +644,26 @@ of arrays
         )
         return [("teacher_forcing", schedule)]
 
-    def _training_draws_random(self):
-        # Scheduled sampling draws, per step, whether to feed the true
-        # target, in every epoch whose ratio lies strictly between 0 and 1.
-        schedule = dict(self._extra_callbacks())["teacher_forcing"]
-        return super()._training_draws_random() or any(
-            0 < schedule.ratio_at(epoch) < 1 for epoch in range(1, self.max_epochs + 1)
+    def _training_task(self, X, lengths, y, n_outputs):
+        dataset = _Seq2SeqDataset(
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            to_tensor(y),
+            None
+            if self._target_lengths is None
+            else torch.from_numpy(self._target_lengths),
+        )
+        if self._target_kind_ == "tokens":
+            criterion = SequenceCrossEntropyLoss
+        else:
+            criterion = nn.MSELoss
+        return TrainingTask(
+            module=Seq2SeqNetwork,
+            module_params=self._module_params(n_outputs),
+            criterion=criterion,
+            criterion_params={},
+            dataset=dataset,
+            callbacks=self._extra_callbacks(),
         )
 
     def _module_params(self, n_outputs):
@@ -725,35 +699,13 @@ of arrays
             params.update(vocab_size=int(self.vocab_size_), embedding_dim=embedding_dim)
         return params
 
-    def _criterion(self):
-        if self._target_kind_ == "tokens":
-            return SequenceCrossEntropyLoss, {}
-        return nn.MSELoss, {}
-
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
     def _batches(self, X):
-        """Yield ``(module, n_rows, memory, mask, representation)`` batches.
-
-        Every forward pass has ``_INFERENCE_BATCH_SIZE`` rows (the last batch
-        is padded), so a sample's output does not depend on the batch (up to
-        float rounding for inputs of different lengths, which the encoder
-        packs: see ``BatchIterator``).
-        """
+        """Yield ``(module, n_rows, memory, mask, representation)`` batches."""
         n_samples, _, batches = self._inference_batches(X)
-        module = self.net_.module_
-        module.eval()
-        device = self.net_.device
-        starts = range(0, n_samples, _INFERENCE_BATCH_SIZE)
-        with torch.no_grad():
-            for start, (Xb, _) in zip(starts, batches):
-                n = min(_INFERENCE_BATCH_SIZE, n_samples - start)
-                lb = None
-                if isinstance(Xb, dict):
-                    Xb, lb = Xb["X"], Xb["lengths"]
-                memory, mask, rep = module.encode(Xb.to(device), lb)
-                yield module, n, memory, mask, rep
+        return _encoded_batches(self.net_, n_samples, batches)
 
     def transform(self, X):
         """Return the encoder's fixed-length representation of each input.
@@ -773,27 +725,11 @@ of arrays
             The representations, float64.
         """
         check_is_fitted(self)
-        with self._inference_precision():
+        with _fitted_precision(self.net_):
             out = [
                 rep[:n].float().cpu().numpy() for _, n, _, _, rep in self._batches(X)
             ]
         return np.concatenate(out).astype(np.float64)
-
-    def _inference_precision(self):
-        """Autocast for encoding and decoding, as in training.
-
-        With ``precision="bfloat16"`` the decoder's steps at predict time run
-        in the precision its training forward passes ran in. The precision
-        is the fitted one, which the module holds, not the parameter's
-        current value: as in RNNRegressor and RNNClassifier, whose modules
-        autocast their own forward pass, ``precision`` is a setting of
-        training, and the model predicts the way it was trained until it is
-        fitted again.
-        """
-        dtype = self.net_.module_.autocast_dtype
-        if dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(torch.device(self.net_.device).type, dtype=dtype)
 
     @property
     def _n_features_out(self):
@@ -806,56 +742,23 @@ of arrays
             return self.max_output_length_
         return self.max_output_length
 
-    def _decode_batch(self, module, memory, mask, rep):
-        state = module.init_state(rep)
-        keys = module.precompute_keys(memory)
-        n_steps = self._output_length()
-        if self._target_kind_ == "numeric":
-            n_out = module.head.out_features
-
-            def feed_back(previous, state):
-                if previous.shape[-1] == n_out:  # an output: add the flag
-                    previous = module.next_inputs(previous)
-                return module.step(previous, state, memory, mask, keys)
-
-            start = module.start_inputs(len(rep), rep.device)
-            return greedy_search(feed_back, state, start, n_steps)
-        K = self.beam_width if self.decoding == "beam" else 1
-        if K > 1:
-            memory = memory.repeat_interleave(K, dim=0)
-            mask = mask.repeat_interleave(K, dim=0)
-            keys = None if keys is None else keys.repeat_interleave(K, dim=0)
-            state = tuple(s.repeat_interleave(K, dim=0) for s in state)
-
-        def step(previous, state):
-            logits, state = module.step(previous, state, memory, mask, keys)
-            logits[:, _BOS] = float("-inf")  # never generated
-            return torch.log_softmax(logits, dim=-1), state
-
-        start = module.start_inputs(len(rep) * K, rep.device)
-        # One more step than tokens: the end token.
-        if K > 1:
-            tokens, _ = beam_search(
-                step, state, start, n_steps + 1, _EOS, K, self.length_penalty
-            )
-            return tokens
-        return greedy_search(step, state, start, n_steps + 1, eos=_EOS)
-
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
-        outs = []
-        with self._inference_precision():
-            for module, n, memory, mask, rep in self._batches(X):
-                outs.append(self._decode_batch(module, memory, mask, rep)[:n].cpu())
+        n_steps = self._output_length()
+        decode = dict(
+            numeric=self._target_kind_ == "numeric",
+            n_steps=n_steps,
+            beam_width=self.beam_width if self.decoding == "beam" else 1,
+            length_penalty=self.length_penalty,
+        )
+        with _fitted_precision(self.net_):
+            outs = [
+                _decode_batch(module, memory, mask, rep, **decode)[:n].cpu()
+                for module, n, memory, mask, rep in self._batches(X)
+            ]
         if self._target_kind_ == "numeric":
             return torch.cat(outs).float().numpy().astype(np.float64)
-        codes = []
-        n_steps = self._output_length()
-        for batch in outs:
-            for row in batch.tolist():
-                end = row.index(_EOS) if _EOS in row else n_steps
-                codes.append(row[: min(end, n_steps)])
-        return codes
+        return _token_codes(outs, n_steps)
 
     def predict(self, X):
         """Generate the output sequence of each input.
@@ -876,20 +779,8 @@ of arrays
         check_is_fitted(self)
         codes = self._predict_codes(X)
         if self._target_kind_ == "numeric":
-            values = codes * self._y_scale + self._y_mean
-            _check_finite_output(values)
-            if self._y_ndim == 3:
-                return values
-            values = values[..., 0]
-            if self._y_ndim == 1 and values.shape[1] == 1:
-                return values[:, 0]
-            return values
-        vocab = self.output_vocabulary_
-        out = np.empty(len(codes), dtype=object)
-        for i, row in enumerate(codes):
-            seq = [vocab[c - _N_TARGET_SPECIALS] for c in row]
-            out[i] = "".join(seq) if self._target_is_str else seq
-        return out
+            return _numeric_outputs(codes * self._y_scale + self._y_mean, self._y_ndim)
+        return _token_outputs(codes, self.output_vocabulary_, self._target_is_str)
 
     def score(self, X, y, sample_weight=None):
         """Exact-match accuracy (token targets) or R² (numeric targets).
@@ -912,33 +803,27 @@ of arrays
         """
         y_pred = self.predict(X)
         if self._target_kind_ == "numeric":
-            y = check_array(
-                _sequence_column(y),
-                ensure_2d=False,
-                allow_nd=True,
-                dtype=np.float64,
-                input_name="y",
-            )
-            if y.shape[1:] != y_pred.shape[1:]:
-                raise ValueError(
-                    f"y has shape {y.shape}, but the predictions have shape "
-                    f"{y_pred.shape}."
-                )
-            return r2_score(
-                y.reshape(len(y), -1),
-                y_pred.reshape(len(y_pred), -1),
-                sample_weight=sample_weight,
-            )
-        tokens = _require_token_lists(y, "y")
-        if len(tokens) != len(y_pred):
-            raise ValueError(f"y has {len(tokens)} samples but X has {len(y_pred)}.")
-        matches = [
-            list(p if not self._target_is_str else list(p)) == t
-            for p, t in zip(y_pred, tokens)
-        ]
-        return float(np.average(matches, weights=sample_weight))
+            return _score_numeric(y, y_pred, sample_weight)
+        return _score_tokens(y, y_pred, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseSequenceEstimator._persisted_state,
+        "_source_kind_": _spec.Str({"tokens", "sequence"}),
+        "input_vocabulary_": _spec.Value(),
+        "_input_index": _spec.Value(),
+        "_target_kind_": _spec.Str({"tokens", "numeric"}),
+        "_target_is_str": _spec.Bool(),
+        "output_vocabulary_": _spec.Value(),
+        "_target_lengths": _spec.Array((None,), kinds="iu", none=True),
+        "max_output_length_": _spec.Int(0),
+        "_y_ndim": _spec.Int(1, 3),
+        "_n_target_steps": _spec.Int(0),
+        "_y_mean": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+        "_y_scale": _spec.Array((_spec.N_OUTPUTS,), dtype="float64", finite=True),
+    }

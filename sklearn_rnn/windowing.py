@@ -19,6 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import (
     Interval,
@@ -624,3 +625,9 @@ class SlidingWindowTransformer(PersistenceMixin, TransformerMixin, BaseEstimator
         # Windows only rearrange values, so every numeric dtype is kept.
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "feature_names_in_": _spec.Array(("n_features_in_",), kinds="OU"),
+        "n_features_in_": _spec.Int(0),
+    }

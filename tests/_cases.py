@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from sklearn_rnn import (
+    NeuralLanguageModel,
     NGramLanguageModel,
     RNNClassifier,
     RNNForecaster,
     RNNRegressor,
     Seq2SeqTransformer,
+    SequenceScaler,
     SlidingWindowTransformer,
 )
 
@@ -172,8 +174,8 @@ CASES = [
         seeded=False,
     ),
     Case(
-        "NGramLanguageModel-lstm",
-        lambda rs: NGramLanguageModel(
+        "NeuralLanguageModel-lstm",
+        lambda rs: NeuralLanguageModel(
             backbone="lstm", hidden_size=8, embedding_dim=4, max_epochs=2,
             random_state=rs,
         ),
@@ -181,13 +183,20 @@ CASES = [
         lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
     ),
     Case(
-        "NGramLanguageModel-mlp",
-        lambda rs: NGramLanguageModel(
+        "NeuralLanguageModel-mlp",
+        lambda rs: NeuralLanguageModel(
             backbone="mlp", hidden_size=8, embedding_dim=4, max_epochs=2,
             random_state=rs,
         ),
         lambda est: est.fit(TEXT),
         lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
+    ),
+    Case(
+        "SequenceScaler",
+        lambda rs: SequenceScaler(),
+        lambda est: est.fit(_ragged()),
+        lambda est: np.concatenate(est.transform(_ragged())),
+        seeded=False,
     ),
     Case(
         "NGramLanguageModel",

@@ -14,16 +14,20 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import NGramLanguageModel, RNNRegressor
+from sklearn_rnn import NeuralLanguageModel, RNNRegressor
 from sklearn_rnn.utils.discovery import all_estimators
 
 # Small, fast settings that still learn the checks' toy problems: the checks
 # need R² > 0.5 and accuracy > 0.83 on their own data sets.
 FAST = {
     "NGramLanguageModel": dict(),  # counting only: the defaults are fast
+    "NeuralLanguageModel": dict(
+        hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0
+    ),
     "RNNClassifier": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "RNNRegressor": dict(hidden_size=16, max_epochs=40, lr=1e-2, random_state=0),
     "SlidingWindowTransformer": dict(window=3),
+    "SequenceScaler": dict(),  # no training: the defaults are fast
     # A transformer: the checks need no score, only determinism and shapes.
     "Seq2SeqTransformer": dict(hidden_size=8, max_epochs=3, random_state=0),
     "RNNForecaster": dict(
@@ -69,8 +73,7 @@ def _expected_failed_checks(estimator):
 # Estimators with more than one model family are also checked in the others.
 _TINY_NET = dict(hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0)
 VARIANTS = [
-    NGramLanguageModel(backbone="lstm", **_TINY_NET),
-    NGramLanguageModel(backbone="mlp", **_TINY_NET),
+    NeuralLanguageModel(backbone="mlp", **_TINY_NET),
 ]
 
 

@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "sklearn_rnn.forecasting",
     "sklearn_rnn.lm",
     "sklearn_rnn.plotting",
+    "sklearn_rnn.preprocessing",
     "sklearn_rnn.windowing",
 ]
 

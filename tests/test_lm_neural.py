@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Tests of the neural backbones of NGramLanguageModel."""
+"""Tests of NeuralLanguageModel, the neural backbones of the language models."""
 
 import pickle
 
@@ -7,18 +7,35 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
-from sklearn_rnn import NGramLanguageModel
+from sklearn_rnn import NeuralLanguageModel, NGramLanguageModel
 from sklearn_rnn._modules import RecurrentLanguageModel
-from sklearn_rnn.lm._neural import TokenStreamDataset, pad_sentences, windows
+from sklearn_rnn.lm._neural import (
+    RecurrentBackbone,
+    TokenStreamDataset,
+    WindowBackbone,
+    pad_sentences,
+    windows,
+)
 
 NEURAL = ["lstm", "gru", "rnn", "mlp"]
-TINY = dict(hidden_size=16, embedding_dim=8, lr=1e-2, random_state=0)
+# The tests were written for NGramLanguageModel(backbone=...): its former
+# defaults of max_epochs, clip_grad_norm and n_iter_no_change keep them as
+# they were.
+TINY = dict(
+    hidden_size=16,
+    embedding_dim=8,
+    lr=1e-2,
+    random_state=0,
+    max_epochs=10,
+    clip_grad_norm=1.0,
+    n_iter_no_change=3,
+)
 
 
 def _fit(backbone, X, **params):
-    return NGramLanguageModel(backbone=backbone, **{**TINY, **params}).fit(X)
+    return NeuralLanguageModel(backbone=backbone, **{**TINY, **params}).fit(X)
 
 
 def _long_range_corpus(n=60, gap=5, seed=0):
@@ -268,9 +285,11 @@ def test_early_stopping_holds_out_sentences():
 
 def test_refit_switches_backbone_and_failed_fit_changes_nothing():
     corpus = ["a b c", "b c a"] * 5
-    lm = NGramLanguageModel(order=2, **TINY, max_epochs=1).fit(corpus)
-    assert hasattr(lm, "count_of_counts_") and not hasattr(lm, "net_")
+    lm = NeuralLanguageModel("mlp", order=2, **{**TINY, "max_epochs": 1})
+    lm.fit(corpus)
+    assert lm.order_ == 2 and isinstance(lm._network, WindowBackbone)
     lm.set_params(backbone="gru").fit(corpus)
+    assert lm.order_ is None and isinstance(lm._network, RecurrentBackbone)
     assert hasattr(lm, "net_") and not hasattr(lm, "count_of_counts_")
     proba = lm.predict_proba(["a"])
     with pytest.raises(ValueError, match="reserved"):
@@ -287,25 +306,35 @@ def test_pickle(fitted):
         assert clone.generate(5, random_state=0) == lm.generate(5, random_state=0)
 
 
-def test_perplexity_is_defined_whatever_the_smoothing_parameter(fitted):
+def test_counting_parameters_are_not_parameters_of_the_networks(fitted):
+    # A grid search over smoothing with a network used to do nothing silently.
     lm = fitted[0]["lstm"]
-    lm_sb = pickle.loads(pickle.dumps(lm)).set_params(smoothing="stupid_backoff")
-    assert lm_sb.perplexity(fitted[1]) == lm.perplexity(fitted[1])
+    for name in ("smoothing", "discount", "k", "alpha"):
+        assert name not in lm.get_params()
+        with pytest.raises(ValueError, match="Invalid parameter"):
+            pickle.loads(pickle.dumps(lm)).set_params(**{name: 0.5})
+    for name in ("hidden_size", "lr", "max_epochs", "embedding_dim"):
+        assert name not in NGramLanguageModel().get_params()
 
 
 def test_grid_search_over_backbone_and_order():
     corpus = _long_range_corpus(60)
+    cv = KFold(3, shuffle=True, random_state=0)
     search = GridSearchCV(
-        NGramLanguageModel(**TINY, max_epochs=40),
-        {"backbone": ["ngram", "lstm"], "order": [2, 3]},
-        cv=KFold(3, shuffle=True, random_state=0),
+        NeuralLanguageModel(**{**TINY, "max_epochs": 40}),
+        {"backbone": ["mlp", "lstm"], "order": [2, 3]},
+        cv=cv,
     ).fit(corpus)
     scores = pd.Series(
         search.cv_results_["mean_test_score"],
         index=[f"{p['backbone']}-{p['order']}" for p in search.cv_results_["params"]],
     )
+    for order in (2, 3):
+        counted = cross_val_score(NGramLanguageModel(order=order), corpus, cv=cv)
+        scores[f"ngram-{order}"] = counted.mean()
     # held-out log-likelihood: the LSTM sees the first word, the n-grams not
     assert search.best_params_["backbone"] == "lstm"
+    assert scores.idxmax().startswith("lstm")
     assert scores["lstm-2"] > scores["ngram-3"] > scores["ngram-2"]
 
 
@@ -331,7 +360,7 @@ def test_numpy_integer_parameters_reach_torch_as_ints(backbone):
     # What a GridSearchCV over np.arange passes.
     corpus = ["a b c", "b c a", "c a b"] * 3
     i = np.int64
-    lm = NGramLanguageModel(
+    lm = NeuralLanguageModel(
         backbone=backbone,
         hidden_size=i(3),
         embedding_dim=i(2),
@@ -346,3 +375,61 @@ def test_numpy_integer_parameters_reach_torch_as_ints(backbone):
     module = lm.net_.module_
     embedding = module.embedding if backbone == "mlp" else module.encoder.embedding
     assert embedding.embedding_dim == 2
+
+
+# ----------------------------------------------------------------------
+# The deprecated NGramLanguageModel(backbone=...)
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("backbone", NEURAL)
+def test_deprecated_backbone_returns_the_neural_model(backbone):
+    corpus = ["a b c", "b c a", "c a b"] * 3
+    with pytest.warns(FutureWarning, match="use NeuralLanguageModel"):
+        lm = NGramLanguageModel(
+            order=2, backbone=backbone, hidden_size=4, random_state=0
+        )
+    assert type(lm) is NeuralLanguageModel
+    params = lm.get_params()
+    # the former defaults of NGramLanguageModel's network parameters
+    assert params["backbone"] == backbone and params["hidden_size"] == 4
+    assert (params["lr"], params["max_epochs"], params["embedding_dim"]) == (
+        2e-3,
+        10,
+        64,
+    )
+    assert params["order"] == 2 and params["clip_grad_norm"] == 1.0
+    expected = NeuralLanguageModel(**params).fit(corpus)
+    np.testing.assert_array_equal(
+        lm.fit(corpus).predict_proba(["a"]), expected.predict_proba(["a"])
+    )
+
+
+def test_deprecated_backbone_ngram_warns_at_fit():
+    lm = NGramLanguageModel(backbone="ngram")
+    with pytest.warns(FutureWarning, match="backbone parameter .* deprecated"):
+        lm.fit(["a b"])
+    with pytest.raises(TypeError, match="unexpected arguments"):
+        NGramLanguageModel(backbone="lstm", bogus=1)
+
+
+def test_version_2_files_of_the_former_model_load_or_are_refused():
+    # Written by NGramLanguageModel(backbone=...) before the split
+    # (tests/data/make_v2_lm_fixtures.txt): a counting model stays an
+    # NGramLanguageModel; a fitted network, whose backbone the training
+    # engine redesign declared anew, is refused with a clear message.
+    import json
+    from pathlib import Path
+
+    from sklearn_rnn.persistence import load
+
+    data = Path(__file__).parent / "data"
+    expected = json.loads((data / "v2_lm_expected.json").read_text())
+    contexts = ["a b", "c"]
+    ngram = load(data / "v2_ngram.skrnn")
+    assert type(ngram) is NGramLanguageModel and ngram.k == 0.5
+    np.testing.assert_allclose(
+        ngram.predict_proba(contexts), expected["ngram"], rtol=1e-12
+    )
+    ngram.fit(["a b"])  # no FutureWarning: backbone is back to its default
+    # A fitted network holds a backbone of the retired layout: refused.
+    with pytest.raises(ValueError, match="neural backbone saved in format version 2"):
+        load(data / "v2_ngram_lstm.skrnn")

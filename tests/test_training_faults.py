@@ -9,7 +9,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import RNNClassifier, RNNForecaster, RNNRegressor
-from sklearn_rnn._base import DivergenceGuard
+from sklearn_rnn._training import DivergenceGuard
 
 
 def _data(n=64, T=10):

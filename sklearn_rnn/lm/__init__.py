@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Language models: counted n-grams (numpy) and neural backbones (torch,
-imported only when a neural backbone is fitted)."""
+"""Language models: counted n-grams (numpy only) and neural networks (torch).
 
-from sklearn_rnn.lm._ngram import NGramLanguageModel
+Each is imported on first use (PEP 562): the n-gram model never loads torch.
+"""
 
-__all__ = ["NGramLanguageModel"]
+from sklearn_rnn.utils._lazy import lazy_loader
+
+__all__ = ["NGramLanguageModel", "NeuralLanguageModel"]
+
+__getattr__, __dir__ = lazy_loader(__name__, __all__)

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The neural backbones of :class:`~sklearn_rnn.NGramLanguageModel`.
 
-Both are trained on the shared core: :class:`~sklearn_rnn._base.BaseRNN`
-builds the skorch net and runs the training (seeding, early stopping,
-gradient clipping, divergence guard); this module only supplies the torch
-module, the dataset and the batching.
+Both are trained by the training engine, :func:`sklearn_rnn._training.train`
+(the skorch net, seeding, early stopping, gradient clipping, divergence
+guard); this module only supplies the torch module, the dataset and the
+batching, as a :class:`~sklearn_rnn._training.TrainingTask`.
 
 The estimator hands over a corpus already encoded with its vocabulary:
 internal ids ``0 .. n_classes - 1`` are the positions in ``classes_`` (the
@@ -26,20 +26,30 @@ it is a unigram model.
 """
 
 import copy
+from numbers import Integral
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from torch.utils.data import Dataset
 
-from sklearn_rnn._base import BaseRNN
-from sklearn_rnn._data import BatchIterator
+from sklearn_rnn._data import BatchIterator, SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     RecurrentLanguageModel,
     SequenceCrossEntropyLoss,
     WindowLanguageModel,
 )
-from sklearn_rnn.lm._ngram import _sample
-from sklearn_rnn.utils._torch import resolve_device
+from sklearn_rnn._parameters import Param, declare_parameters, store_parameters
+from sklearn_rnn._persistence import _spec
+from sklearn_rnn._training import (
+    TrainingSettings,
+    TrainingTask,
+    train,
+    training_history,
+)
+from sklearn_rnn.lm._text import sample as _sample
+from sklearn_rnn.utils._sklearn_compat import Interval
+from sklearn_rnn.utils._torch import draw_seed, resolve_device
 
 _IGNORE_INDEX = -100
 
@@ -207,18 +217,13 @@ class LaneIterator(BatchIterator):
             yield {"X": X, "lengths": lengths, "lanes": lanes, "carry": carry}, y
 
 
-class _NeuralBackbone(BaseRNN):
-    """Trains a next-token module on the shared core (internal).
+class _NeuralBackbone(BaseEstimator):
+    """Trains a next-token module with the training engine (internal).
 
-    ``fit_tokens`` takes the corpus encoded by the estimator; the
-    hyperparameters are BaseRNN's.
+    The parameters are those of the other estimators (see
+    ``sklearn_rnn._parameters``) that the network and its training read;
+    ``fit_tokens`` takes the corpus encoded by the estimator.
     """
-
-    def _encode_target(self, y, n_samples, lengths, n_timesteps):
-        raise NotImplementedError("language models are fitted with fit_tokens")
-
-    def _criterion(self):
-        return SequenceCrossEntropyLoss, {}
 
     def fit_tokens(self, ids, lengths, n_classes, width, eos):
         """Train on sentences of internal ids (``ids`` concatenated).
@@ -229,8 +234,20 @@ class _NeuralBackbone(BaseRNN):
         self.n_classes_ = n_classes
         self.width_ = width
         self._eos = eos
-        X, lengths, y = self._training_data(ids, lengths)
-        self._fit_net(X, lengths, y, n_classes)
+        settings = TrainingSettings.from_params(
+            self.get_params(), name=type(self).__name__
+        )
+        task = TrainingTask(
+            module=self._module_class,
+            module_params=self._module_params(n_classes),
+            criterion=SequenceCrossEntropyLoss,
+            criterion_params={},
+            dataset=self._training_dataset(ids, lengths),
+            iterator=self._iterator_class,
+        )
+        self.net_ = train(task, settings, draw_seed(self.random_state))
+        for name, value in training_history(self.net_, self.early_stopping).items():
+            setattr(self, name, value)
         return self
 
     def _inference_module(self):
@@ -248,22 +265,59 @@ class _NeuralBackbone(BaseRNN):
     def _device(self):
         return resolve_device(self.device)
 
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        "n_classes_": _spec.Int(1),
+        "width_": _spec.Int(0),
+        "_eos": _spec.Int(0),
+        "net_": _spec.Net(),
+        "loss_curve_": _spec.ListOf(_spec.Float(finite=False)),
+        "n_iter_": _spec.Int(0),
+        "validation_scores_": _spec.ListOf(_spec.Float(finite=False), none=True),
+        "best_loss_": _spec.Float(finite=False),
+    }
 
+
+@declare_parameters()
 class RecurrentBackbone(_NeuralBackbone):
-    """LSTM, GRU or Elman network over the whole sentence prefix."""
+    """LSTM, GRU or Elman network over the whole sentence prefix.
 
-    def _module_class(self):
-        return RecurrentLanguageModel
+    Parameters
+    ----------
+    {parameters}
+    """
 
-    def _iterator_class(self):
-        return LaneIterator
+    _module_class = RecurrentLanguageModel
+    _iterator_class = LaneIterator
 
-    def _training_data(self, ids, lengths):
-        return ids, lengths, None
+    def __init__(
+        self,
+        cell="lstm",
+        *,
+        embedding_dim=None,
+        hidden_size=32,
+        num_layers=1,
+        dropout=0.0,
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        store_parameters(self, locals())
 
-    def _make_dataset(self, X, lengths, y):
+    def _training_dataset(self, ids, lengths):
+        return self._make_dataset(ids, lengths)
+
+    def _make_dataset(self, ids, lengths):
         bos, eos = self.n_classes_, self._eos
-        inputs, targets, starts = pad_sentences(X, lengths, bos, eos)
+        inputs, targets, starts = pad_sentences(ids, lengths, bos, eos)
         return TokenStreamDataset(
             inputs, targets, starts, lengths + 1, self.width_, self.n_classes_
         )
@@ -283,8 +337,9 @@ class RecurrentBackbone(_NeuralBackbone):
             hidden_size=int(self.hidden_size),
             num_layers=int(self.num_layers),
             dropout=float(self.dropout),
-            nonlinearity=self.nonlinearity,
-            forget_bias=float(self.forget_bias),
+            # The defaults of the other estimators' recurrent networks.
+            nonlinearity="tanh",
+            forget_bias=1.0,
         )
 
     def _states(self, module, dataset, n_lanes):
@@ -317,7 +372,7 @@ class RecurrentBackbone(_NeuralBackbone):
     def log_probs(self, ids, lengths):
         """Log-probability of every target (tokens and end symbols)."""
         module = self._inference_module()
-        dataset = self._make_dataset(ids, lengths, None)
+        dataset = self._make_dataset(ids, lengths)
         out = np.empty(len(dataset.targets))
         targets = torch.from_numpy(dataset.targets)
         for outputs, positions in self._states(
@@ -333,7 +388,7 @@ class RecurrentBackbone(_NeuralBackbone):
     def distributions(self, ids, lengths):
         """Yield next-token distributions after each context, in chunks."""
         module = self._inference_module()
-        dataset = self._make_dataset(ids, lengths, None)
+        dataset = self._make_dataset(ids, lengths)
         last = dataset.starts + dataset.sizes - 1  # each context's final input
         out = np.empty((len(lengths), self.n_classes_))
         rank = np.full(len(dataset.inputs), -1, dtype=np.int64)
@@ -378,15 +433,51 @@ class RecurrentBackbone(_NeuralBackbone):
         return out
 
 
+@declare_parameters(
+    {
+        "num_layers": Param(
+            1,
+            [Interval(Integral, 1, None, closed="left")],
+            "int",
+            "Ignored: the window network has one hidden layer (the estimator "
+            "passes its ``num_layers`` to every backbone).",
+        )
+    }
+)
 class WindowBackbone(_NeuralBackbone):
     """Bengio's feed-forward network over the previous ``order - 1`` tokens.
 
     ``width_`` is ``order - 1``; with 0 the module still gets one input
     column, always ``<s>`` (see :meth:`_inputs`).
+
+    Parameters
+    ----------
+    {parameters}
     """
 
-    def _module_class(self):
-        return WindowLanguageModel
+    _module_class = WindowLanguageModel
+    _iterator_class = BatchIterator
+
+    def __init__(
+        self,
+        *,
+        embedding_dim=None,
+        hidden_size=32,
+        num_layers=1,
+        dropout=0.0,
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=100,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="cpu",
+        verbose=0,
+        random_state=None,
+    ):
+        store_parameters(self, locals())
 
     def _inputs(self, histories):
         """The module's input for ``(n, width_)`` histories of token ids."""
@@ -394,9 +485,9 @@ class WindowBackbone(_NeuralBackbone):
             return np.full((len(histories), 1), self.n_classes_, dtype=np.int64)
         return histories
 
-    def _training_data(self, ids, lengths):
+    def _training_dataset(self, ids, lengths):
         X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
-        return self._inputs(X), None, y
+        return SequenceDataset(to_tensor(self._inputs(X)), None, to_tensor(y))
 
     def _module_params(self, n_outputs):
         return dict(

@@ -1,0 +1,306 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The parameters the neural estimators share, declared once.
+
+Each :class:`Param` holds a parameter's default, its constraints (the
+entries of ``_parameter_constraints``) and its numpydoc paragraph.
+:func:`declare_parameters` builds a class's constraint table and the
+Parameters section of its docstring from its ``__init__`` signature, and
+checks that the signature's defaults are the declared ones; estimators
+still spell their signature out, as scikit-learn requires.
+:func:`store_parameters` is the body of their ``__init__``. This module does
+not import torch.
+"""
+
+import inspect
+from numbers import Integral, Real
+from typing import NamedTuple
+
+from sklearn_rnn.utils._docstring import fill_doc, format_parameters
+from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
+
+# The optimizers of the training engine (``_training._OPTIMIZERS``).
+OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "rmsprop")
+
+
+class Param(NamedTuple):
+    """A parameter: default, constraints, type and description.
+
+    ``type`` is the numpydoc type without the default, which is appended
+    from ``default``; ``doc`` the description.
+    """
+
+    default: object
+    constraints: list
+    type: str
+    doc: str
+
+
+def _positive_int():
+    return [Interval(Integral, 1, None, closed="left")]
+
+
+BACKBONE = {
+    "cell": Param(
+        "lstm",
+        [StrOptions({"lstm", "gru", "rnn"})],
+        '{"lstm", "gru", "rnn"}',
+        'Recurrent cell. ``"rnn"`` is the Elman network (Keras\' SimpleRNN).',
+    ),
+    "hidden_size": Param(
+        32,
+        _positive_int(),
+        "int",
+        "Number of units of each recurrent layer (per direction).",
+    ),
+    "num_layers": Param(
+        1,
+        _positive_int(),
+        "int",
+        "Number of stacked recurrent layers (a deep RNN when > 1).",
+    ),
+    "bidirectional": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether each layer also reads the sequence backwards; the outputs of "
+        "both directions are concatenated.",
+    ),
+    "nonlinearity": Param(
+        "tanh",
+        [StrOptions({"tanh", "relu"})],
+        '{"tanh", "relu"}',
+        'Activation of the ``"rnn"`` cell; ignored by LSTM and GRU.',
+    ),
+    "dropout": Param(
+        0.0,
+        [Interval(Real, 0, 1, closed="left")],
+        "float in [0, 1)",
+        "Dropout between stacked layers and on the representation fed to the "
+        "output layer.",
+    ),
+    "forget_bias": Param(
+        1.0,
+        [Interval(Real, None, None, closed="neither")],
+        "float",
+        "Initial bias of the LSTM forget gate (Keras' ``unit_forget_bias``): "
+        "a positive value keeps the cell state, and its gradient, flowing "
+        "through long sequences from the first step of training. On tasks "
+        "that need little memory it can slow the first epochs (the Géron "
+        "example shows it); 0.0 gives an unbiased gate. Ignored by GRU and RNN.",
+    ),
+    "embedding_dim": Param(
+        None,
+        [None, Interval(Integral, 1, None, closed="left")],
+        "int",
+        "When set, ``X`` holds integer token ids that are embedded in vectors "
+        "of this size before the recurrent layers. Set or not, it is fixed by "
+        "``fit``: ``predict`` raises a ValueError if it went from None to a "
+        "size, or back, since.",
+    ),
+    "vocab_size": Param(
+        None,
+        [None, Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Number of token ids when ``embedding_dim`` is set; None learns it "
+        "from the largest id seen in fit.",
+    ),
+}
+
+RETURN_SEQUENCES = {
+    "return_sequences": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "False is the sequence-to-vector pattern: one target per sequence, "
+        "read from the final state. True is the synced sequence-to-sequence "
+        "pattern: one target per time step. Fixed by ``fit``: ``predict`` "
+        "raises a ValueError if it was changed since.",
+    ),
+}
+
+_VALIDATION_SPLIT_DOC = (
+    'Which samples are held out: ``"last"`` the final ones in the order '
+    'given (right for time-ordered windows), ``"shuffle"`` a random subset.'
+)
+
+TRAINING = {
+    "optimizer": Param(
+        "adam",
+        [StrOptions(set(OPTIMIZER_NAMES))],
+        "{" + ", ".join(f'"{name}"' for name in OPTIMIZER_NAMES) + "}",
+        "Optimisation algorithm.",
+    ),
+    "lr": Param(
+        1e-3, [Interval(Real, 0, None, closed="neither")], "float", "Learning rate."
+    ),
+    "weight_decay": Param(
+        0.0,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "L2 penalty passed to the optimizer.",
+    ),
+    "batch_size": Param(32, _positive_int(), "int", "Mini-batch size for training."),
+    "max_epochs": Param(
+        100, _positive_int(), "int", "Maximum number of passes over the training data."
+    ),
+    "clip_grad_norm": Param(
+        None,
+        [None, Interval(Real, 0, None, closed="neither")],
+        "float",
+        "When set, the gradient norm is clipped to this value before each "
+        "step, the usual cure for exploding gradients in recurrent networks.",
+    ),
+    "early_stopping": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether to hold out ``validation_fraction`` of the training data and "
+        "stop when its loss has not improved by ``tol`` for "
+        "``n_iter_no_change`` epochs. The weights of the best epoch are "
+        "restored.",
+    ),
+    "validation_fraction": Param(
+        0.1,
+        [Interval(Real, 0, 1, closed="neither")],
+        "float in (0, 1)",
+        "Share of the training data held out when ``early_stopping=True``.",
+    ),
+    "validation_split": Param(
+        "last",
+        [StrOptions({"last", "shuffle"})],
+        '{"last", "shuffle"}',
+        _VALIDATION_SPLIT_DOC,
+    ),
+    "n_iter_no_change": Param(
+        10,
+        _positive_int(),
+        "int",
+        "Epochs without improvement tolerated before early stopping.",
+    ),
+    "tol": Param(
+        1e-4,
+        [Interval(Real, 0, None, closed="left")],
+        "float",
+        "Minimum decrease of the validation loss that counts as improvement.",
+    ),
+    "device": Param(
+        "cpu",
+        [str],
+        "str",
+        'Torch device to train and predict on: ``"cpu"``, ``"cuda"``, '
+        '``"cuda:1"``, ..., or ``"auto"`` for CUDA when available. On a CUDA '
+        "device each batch is copied from page-locked (pinned) host memory.",
+    ),
+    "precision": Param(
+        "float32",
+        [StrOptions({"float32", "bfloat16"})],
+        '{"float32", "bfloat16"}',
+        '``"bfloat16"`` is mixed precision: the forward pass runs under '
+        "``torch.autocast`` in bfloat16 where torch deems it safe (matrix "
+        "products, the LSTM), while the weights, the loss and the optimizer "
+        "stay in float32. It pays off on GPUs with bfloat16 units (NVIDIA "
+        "Ampere and later) and on CPUs with AMX/AVX-512-BF16; elsewhere it is "
+        "slower. On a CPU whose oneDNN has no bfloat16 LSTM kernel (AVX2 "
+        "only), ``fit`` warns and trains in float32 instead. bfloat16 has "
+        "float32's range, so no loss scaling is needed (float16 would need it "
+        "and is not offered). Predictions run in the precision of the last "
+        "fit: the module holds it, and a new value takes effect at the next "
+        "``fit``.",
+    ),
+    "compile": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Compile the module with ``torch.compile`` (through skorch's "
+        "``compile`` option). The first epoch pays the compilation; later "
+        "ones may run faster, mostly on GPUs. Needs a working "
+        "``torch.compile`` (on CPU a C++ compiler).",
+    ),
+    "warm_start": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "When True and neither the architecture nor ``optimizer`` has "
+        "changed, ``fit`` continues from the current weights instead of "
+        "starting afresh, with the current training settings (learning rate, "
+        "epochs, batch size, weight decay, gradient clipping, early stopping, "
+        "verbosity).",
+    ),
+    "verbose": Param(
+        0,
+        ["verbose"],
+        "int",
+        "0 is silent; 1 shows a progress bar over the epochs (tqdm, on "
+        "stderr) with the latest training and validation losses; 2 or more "
+        "prints skorch's table of losses, one line per epoch.",
+    ),
+    "random_state": Param(
+        None,
+        ["random_state"],
+        "int, RandomState instance or None",
+        "Seeds weight initialisation, dropout, shuffling and the validation "
+        "split: an int makes ``fit`` reproducible, in one process and across "
+        "processes on the same machine and versions. Each fit runs in a "
+        "seeded ``torch.random.fork_rng`` block and gives back the state of "
+        "torch's global generator it found. Fits running side by side in "
+        "threads of one process share that generator, so their draws "
+        "interleave: run reproducible fits in parallel in processes "
+        "(joblib's default backend, dask workers).",
+    ),
+}
+
+SHARED = {**BACKBONE, **RETURN_SEQUENCES, **TRAINING}
+
+
+def _signature_names(cls):
+    return [
+        name
+        for name, p in inspect.signature(cls.__init__).parameters.items()
+        if name != "self" and p.kind is not p.VAR_KEYWORD
+    ]
+
+
+def declare_parameters(own=None, **fragments):
+    """Class decorator: constraints and docs of the ``__init__`` parameters.
+
+    Parameters
+    ----------
+    own : dict of str to Param, default=None
+        The class's own parameters, and shared ones it declares otherwise
+        (another set of options, say).
+    **fragments : str
+        Replacements of other ``{name}`` placeholders of the docstring.
+
+    The docstring's ``{parameters}`` placeholder becomes the Parameters
+    entries, in the order of the signature; ``_parameter_constraints``
+    becomes the table of the same parameters. A signature default that is
+    not the declared one is a TypeError when the class is defined.
+    """
+    table = {**SHARED, **(own or {})}
+
+    def decorate(cls):
+        names = _signature_names(cls)
+        for name in names:
+            if name not in table:
+                raise TypeError(f"{cls.__name__}: parameter {name!r} is not declared.")
+            default = inspect.signature(cls.__init__).parameters[name].default
+            if default != table[name].default:
+                raise TypeError(
+                    f"{cls.__name__}: default of {name!r} is {default!r}, "
+                    f"declared {table[name].default!r}."
+                )
+        cls._parameter_constraints = {name: table[name].constraints for name in names}
+        entries = [(name, *table[name]) for name in names]
+        return fill_doc(parameters=format_parameters(entries), **fragments)(cls)
+
+    return decorate
+
+
+def store_parameters(estimator, values):
+    """Set every ``__init__`` parameter of ``estimator`` from ``values``.
+
+    The one body of the estimators' ``__init__``: ``values`` is its
+    ``locals()``. As scikit-learn requires, the values are stored as given.
+    """
+    for name in _signature_names(type(estimator)):
+        setattr(estimator, name, values[name])
