@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn.forecasting._calendar import season_of
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
@@ -517,3 +518,23 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             for row, step in rows:
                 pred[row] = f[step]
         return pred
+
+    # What save() writes and load() checks (see sklearn_rnn._persistence._spec).
+    _persisted_state = {
+        "season_": _spec.Int(1, none=True),
+        "history_": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True), "n_series_"
+        ),
+        "seasonal_factors_": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            "n_series_",
+        ),
+        "error_quantiles_": _spec.Array(("horizon",), dtype="float64"),
+        "calibration_": _spec.Str({"holdout", "none"}),
+        "estimators_": _spec.ListOf(_spec.Estimator()),
+        "regressor_": _spec.Estimator(),
+        "series_ids_": _spec.Value(),
+        "_positive": _spec.Array(("n_series_",), kinds="b"),
+        "_panel_meta": _spec.Value(),
+        "n_series_": _spec.Int(1),
+    }
