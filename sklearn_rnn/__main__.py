@@ -33,6 +33,7 @@ import torch
 
 from sklearn_rnn import RNNForecaster, RNNRegressor
 from sklearn_rnn.datasets import load_airline_passengers
+from sklearn_rnn.forecasting._calendar import index_season
 from sklearn_rnn.utils._pandas import infer_freq
 
 # The recipe chosen on the airline training months by the architecture grid
@@ -77,7 +78,16 @@ def _parse_args(argv):
     parser.add_argument("--horizon", type=int, default=36, help="periods ahead")
     parser.add_argument("--window", type=int, default=WINDOW, help="input window")
     parser.add_argument(
-        "--season", type=int, default=12, help="season length (1: no season)"
+        "--season",
+        type=int,
+        help="season length (1: no season); default: from the dates' frequency "
+        "(12 for months, 4 for quarters, 7 for days, none for years or rows "
+        "without dates), said in the report",
+    )
+    parser.add_argument(
+        "--id-column",
+        help="column of series ids (with --csv): a long file of many series, "
+        "forecast by one network (PanelForecaster)",
     )
     parser.add_argument(
         "--strategy",
@@ -104,13 +114,17 @@ def _parse_args(argv):
         "--cell", default="lstm", choices=["lstm", "gru", "rnn"], help="RNN cell"
     )
     parser.add_argument(
-        "--hidden-size", type=int, default=HIDDEN_SIZE, help="units per layer"
+        "--hidden-size",
+        type=int,
+        help=f"units per layer (default: {HIDDEN_SIZE}; 64 with --id-column)",
     )
     parser.add_argument(
         "--weight-decay", type=float, default=WEIGHT_DECAY, help="L2 penalty"
     )
     parser.add_argument(
-        "--epochs", type=int, default=EPOCHS, help="training epochs per network"
+        "--epochs",
+        type=int,
+        help=f"training epochs per network (default: {EPOCHS}; 6 with --id-column)",
     )
     parser.add_argument(
         "--seeds", type=int, default=5, help="networks averaged (n_estimators)"
@@ -128,7 +142,7 @@ def _parse_args(argv):
     args = parser.parse_args(argv)
     positive = ["horizon", "window", "season", "hidden_size", "epochs", "seeds"]
     for name in [*positive, "threads"]:
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.csv is None:
         given = [f"--{n.replace('_', '-')}" for n in _CSV_ONLY if getattr(args, n)]
@@ -138,7 +152,7 @@ def _parse_args(argv):
     return args
 
 
-_CSV_ONLY = ["target", "date_column", "date_format"]
+_CSV_ONLY = ["target", "date_column", "date_format", "id_column"]
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -157,7 +171,12 @@ def _load(args):
         frame = pd.read_csv(args.csv)
     except (OSError, ValueError) as exc:  # missing file, not a CSV...
         raise SystemExit(f"cannot read --csv {args.csv}: {exc}")
-    if args.target is None or args.target not in frame.columns:
+    if args.target is None:
+        raise SystemExit(
+            f"--csv needs --target, the column to forecast; columns of {args.csv}: "
+            f"{list(frame.columns)}"
+        )
+    if args.target not in frame.columns:
         raise SystemExit(
             f"--target must name a column of {args.csv}; columns: {list(frame.columns)}"
         )
@@ -230,7 +249,7 @@ def _regular_index(dates, name):
         return dates
     days = pd.Series(dates[1:] - dates[:-1]).median() / pd.Timedelta(days=1)
     freq = next(f for f, least in _CALENDARS if days >= 0.97 * least)
-    if freq == "D" and (dates.dayofweek < 5).all():
+    if freq == "D" and (dates.day_of_week < 5).all():
         freq = "B"  # daily without weekends: business days
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # to_period drops a timezone; B periods
@@ -268,20 +287,22 @@ def _regular_index(dates, name):
 
 def _forecaster(args):
     """The recommended recipe: an ensemble of ``--seeds`` networks."""
+    season = 12 if args.season is None else args.season  # main() infers it
     return RNNForecaster(
         RNNRegressor(
             args.cell,
-            args.hidden_size,
+            args.hidden_size or HIDDEN_SIZE,
             lr=3e-3,
             batch_size=16,
-            max_epochs=args.epochs,
+            max_epochs=args.epochs or EPOCHS,
+            verbose=_progress(),
             weight_decay=args.weight_decay,
             random_state=0,
         ),
         window=args.window,
         horizon=args.horizon,
         strategy=args.strategy,
-        seasonal_period=args.season if args.season > 1 else None,
+        seasonal_period=season if season > 1 else None,
         seasonal=args.seasonal,
         log={"auto": "auto", "true": True, "false": False}[args.log],
         difference=args.difference,
@@ -337,11 +358,31 @@ def _metrics(truth, pred):
     return mape, rmse
 
 
+def _progress():
+    """1 (a progress bar per network) on a terminal, 0 when piped."""
+    return int(sys.stderr.isatty())
+
+
+def _choose_season(args, index):
+    """``--season``, or the one the dates' frequency implies; said."""
+    if args.season is not None:
+        return args.season, f"season {args.season} (--season)"
+    season = index_season(index)
+    if season is None:
+        return 1, "no season (none implied by the dates; --season N sets one)"
+    return season, f"season {season} (from the dates' frequency; --season to change)"
+
+
 def main(argv=None):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     torch.set_num_threads(args.threads)
+    if args.id_column is not None:
+        from sklearn_rnn.forecasting._cli import main_panel
+
+        return main_panel(args)
     series = _load(args)
     series.name = series.name or "series"
+    args.season, season_note = _choose_season(args, series.index)
     values = series.to_numpy()
     h = args.horizon
     if len(values) <= h + args.season:
@@ -386,6 +427,7 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
 
     print(f"series: {series.name}, {len(values)} points; hold-out: last {h}")
+    print(season_note)
     print(f"{'model':32s} {'MAPE %':>8s} {'RMSE':>9s}")
     networks = f"{args.seeds} network{'s' if args.seeds > 1 else ''}"
     label = f"RNNForecaster ({args.cell.upper()}, {networks})"

@@ -13,6 +13,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._seq2seq import Seq2SeqTransformer
+from sklearn_rnn.forecasting._intervals import _conformal_bounds
+from sklearn_rnn.forecasting._transforms import _seasonal_indices
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
@@ -33,58 +35,62 @@ def _default_regressor(strategy):
     return RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
 
 
-def _conformal_bounds(residuals, coverage):
-    """Symmetric split-conformal bounds per column (step ahead).
-
-    With ``n`` residuals per step, the half-width is the absolute residual
-    of rank ``ceil((n + 1) * coverage)``: the finite-sample correction that
-    gives exchangeable residuals at least the nominal coverage (Lei et al.,
-    2018). The interval is centred on the forecast, so a bias of the model
-    that produced the residuals widens it rather than moving it off the
-    forecast. When ``n`` is too small for that rank (``n < coverage / (1 -
-    coverage)``, 9 for 0.9), the largest residual stands in for it and the
-    coverage can fall short.
-    """
-    n = len(residuals)
-    ordered = np.sort(np.abs(residuals), axis=0)
-    # The tolerance keeps 0.9 * 20 = 18.000000000000004 from moving a rank.
-    rank = int(np.ceil((n + 1) * coverage - 1e-9))
-    half_width = ordered[min(rank, n) - 1]
-    return np.stack([-half_width, half_width])
-
-
-def _seasonal_indices(z, period, multiplicative=False):
-    """Seasonal indices of ``z`` by classical decomposition.
-
-    The trend is the centred moving average over one season (``2 x period``
-    for an even period); the index of each phase of the season is the mean
-    of ``z`` minus the trend at that phase, the indices summing to zero.
-    ``multiplicative=True`` gives seasonal factors instead: the mean ratio of
-    ``z`` to the trend at each phase, the factors averaging one (``z`` must
-    be positive). Position 0 of ``z`` is phase 0.
-    """
-    if period % 2 == 0:
-        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
-    else:
-        weights = np.ones(period) / period
-    trend = np.convolve(z, weights, mode="valid")
-    half = (len(weights) - 1) // 2
-    centred = z[half : half + len(trend)]
-    detrended = centred / trend if multiplicative else centred - trend
-    phases = np.arange(half, half + len(trend)) % period
-    indices = np.bincount(phases, weights=detrended, minlength=period)
-    indices /= np.bincount(phases, minlength=period)
-    if multiplicative:
-        return indices / indices.mean()
-    return indices - indices.mean()
-
-
 def _integer_step(index):
     """The constant step of an increasing integer index, or None."""
     if len(index) < 2:
         return 1
     steps = np.diff(np.asarray(index, dtype=np.int64))
     return int(steps[0]) if steps[0] > 0 and (steps == steps[0]).all() else None
+
+
+def _refuse_panel(X, y):
+    """Refuse a panel (a ``(series, period)`` MultiIndex) read as one series."""
+    for name, obj in (("y", y), ("X", X)):
+        index = getattr(obj, "index", None)
+        if isinstance(index, pd.MultiIndex):
+            n_series = index.get_level_values(0).nunique()
+            raise ValueError(
+                f"{name} has a {index.nlevels}-level MultiIndex (a panel of "
+                f"{n_series} series?): RNNForecaster forecasts one series and "
+                "would read it as one long series. Forecast a panel with "
+                "sklearn_rnn.forecasting.PanelForecaster, or select one series "
+                "(y.xs(series_id))."
+            )
+
+
+def _refuse_dates_as_target(y):
+    """Dates or durations as the target would be forecast as nanoseconds."""
+    dtype = getattr(y, "dtype", None)
+    if dtype is None and isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        dtype = y.dtypes.iloc[0]
+    if dtype is not None and (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
+        raise ValueError(
+            f"y holds {dtype} values: the target must be numbers (dates belong "
+            "in the index of X and y, which dates the series)."
+        )
+    if dtype is None and np.asarray(y).dtype.kind in "mM":
+        raise ValueError(
+            "y holds dates or durations: the target must be numbers (dates "
+            "belong in the index of X and y)."
+        )
+
+
+def _refuse_unscalable(covariates):
+    """Covariates too large to standardise would be silently zeroed."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = covariates.std(axis=0) if len(covariates) else np.zeros(0)
+        mean = covariates.mean(axis=0) if len(covariates) else np.zeros(0)
+    bad = ~(np.isfinite(spread) & np.isfinite(mean))
+    if bad.any():
+        column = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"X's column {column} has values too large to standardise in "
+            "float64 (their mean or standard deviation overflows); scale it "
+            "first."
+        )
 
 
 class _Differencer:
@@ -423,6 +429,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             # An array of 0 columns is refused, as scikit-learn estimators do
             # (no covariates: None, or a DataFrame without columns).
             covariates = check_array(X, dtype=np.float64, input_name="X", copy=True)
+            _refuse_unscalable(covariates)
         if reset:
             self.n_features_in_ = covariates.shape[1]
         elif covariates.shape[1] != self.n_features_in_:
@@ -517,6 +524,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
 
     def _fit(self, X, y):
+        _refuse_panel(X, y)
+        _refuse_dates_as_target(y)
         index = self._index_of(X, y)
         if (
             isinstance(X, pd.DataFrame)
@@ -530,9 +539,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self._check_index(index)
         # A copy: the forecasts continue this series, which later changes to
         # the caller's array must not reach.
-        y = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name="y", copy=True
-        )
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y", copy=True)
         if y.ndim == 2 and y.shape[1] != 1:
             raise ValueError(
                 f"y must be a single series of shape (n_timesteps,); got {y.shape}."
@@ -711,6 +718,16 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 n_e - self.horizon - n_origins + 1, n_e - self.horizon + 1
             )
         self.calibration_ = "in_sample" if cut is None else "holdout"
+        if cut is None and self.calibration == "auto":
+            warnings.warn(
+                f"The series is too short for a held-out calibration copy (it "
+                f"would keep fewer than {_MIN_CALIBRATION_WINDOWS} training "
+                "windows): the interval comes from in-sample residuals and is "
+                "too narrow (an over-fitted network makes almost none). Lower "
+                "calibration_origins, or use a longer series.",
+                UserWarning,
+                stacklevel=4,
+            )
         if len(origins) == 0:
             warnings.warn(
                 f"The series is too short to measure the errors of forecasts "

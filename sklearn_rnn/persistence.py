@@ -110,8 +110,9 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
 #: Version of the file layout; :func:`load` reads versions 1 to 3.
-FORMAT_VERSION = 3
-_READABLE_FORMATS = {1, 2, 3}
+FORMAT_VERSION = 4
+# Version 4 adds PanelForecaster's declaration; version-3 files read as they are.
+_READABLE_FORMATS = {1, 2, 3, 4}
 # Version 3 declares the language models' neural backbones anew (they are no
 # longer recurrent estimators); files of earlier versions holding one are
 # refused, all others load as they are.

@@ -17,6 +17,7 @@ import tomllib
 PUBLIC_MODULES = [
     "sklearn_rnn",
     "sklearn_rnn.datasets",
+    "sklearn_rnn.forecasting",
     "sklearn_rnn.lm",
     "sklearn_rnn.plotting",
     "sklearn_rnn.preprocessing",

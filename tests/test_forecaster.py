@@ -661,3 +661,36 @@ def test_calibration_auto_needs_ten_copy_windows_and_holdout_says_why(
     net = RNNRegressor(early_stopping=True, **TINY)
     model = RNNForecaster(net, **short).fit(None, y[:31])
     assert model.calibration_ == "in_sample"
+
+
+def test_a_panel_is_never_read_as_one_long_series():
+    periods = pd.period_range("2000-01", periods=20, freq="M")
+    index = pd.MultiIndex.from_product([range(40), periods], names=["id", "month"])
+    y = pd.Series(np.arange(800.0) + 1, index=index)
+    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    for X in (y.to_frame().iloc[:, :0], None):
+        with pytest.raises(ValueError, match="panel of 40 series.*PanelForecaster"):
+            model.fit(X, y)
+    assert not hasattr(model, "estimators_")
+
+
+def test_dates_as_target_and_overflowing_covariates_are_refused():
+    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    dates = pd.Series(pd.date_range("2000-01-01", periods=30))
+    with pytest.raises(ValueError, match="target must be numbers"):
+        model.fit(None, dates)
+    with pytest.raises(ValueError, match="target must be numbers"):
+        model.fit(None, dates.to_numpy())
+    X = np.ones((30, 2))
+    X[3, 1] = 1e300
+    with pytest.raises(ValueError, match="column 1 has values too large"):
+        model.fit(X, np.arange(30.0))
+    assert X[3, 1] == 1e300
+
+
+def test_auto_calibration_falling_back_to_in_sample_warns():
+    y = np.exp(0.05 * np.arange(30.0))
+    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3)
+    with pytest.warns(UserWarning, match="in-sample residuals and is too narrow"):
+        model.fit(None, y)
+    assert model.calibration_ == "in_sample"

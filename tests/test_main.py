@@ -4,6 +4,7 @@
 import importlib.util
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -46,12 +47,12 @@ def test_forecast_command_on_a_csv(tmp_path, capsys):
     assert forecast.index[0] == pd.Timestamp("2020-03-01")
     with pytest.raises(SystemExit, match="--target must name a column"):
         main(["--csv", str(path), "--target", "nope"])
+    with pytest.raises(SystemExit, match="--csv needs --target"):
+        main(["--csv", str(path)])
     # A file exported newest first forecasts the same days after its last.
     frame.iloc[::-1].to_csv(path, index=False)
     assert main(args) == 0
-    newest_first = pd.read_csv(
-        tmp_path / "forecast.csv", index_col=0, parse_dates=True
-    )
+    newest_first = pd.read_csv(tmp_path / "forecast.csv", index_col=0, parse_dates=True)
     pd.testing.assert_frame_equal(newest_first, forecast)
 
 
@@ -155,3 +156,54 @@ def test_business_days_and_zoned_dates_on_the_command_line(tmp_path):
     zoned = pd.date_range("2024-03-25", periods=10, freq="D", tz="Europe/Paris")
     with pytest.raises(SystemExit, match="only in UTC"):
         _regular_index(zoned.tz_convert("UTC"), "day")
+
+
+def test_season_is_inferred_from_the_dates_and_said(tmp_path, capsys):
+    years = pd.DataFrame({"year": range(1871, 1919), "flow": range(1000, 1048)})
+    path = tmp_path / "flow.csv"
+    years.to_csv(path, index=False)
+    args = ["--csv", str(path), "--target", "flow", "--date-column", "year"]
+    args += ["--date-format", "%Y", "--horizon", "4", "--window", "8"]
+    args += ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
+    assert main(args) == 0
+    assert "no season (none implied by the dates" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "--horizon",
+                "12",
+                "--epochs",
+                "1",
+                "--seeds",
+                "1",
+                "--output-dir",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    assert "season 12 (from the dates' frequency" in capsys.readouterr().out
+
+
+def test_long_csv_with_id_column_forecasts_every_series(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    months = pd.date_range("2015-01-01", periods=40, freq="MS")
+    frame = pd.concat(
+        pd.DataFrame(
+            {"store": key, "month": months, "sales": 100 + rng.randn(40).cumsum()}
+        )
+        for key in ["a", "b", "c"]
+    )
+    path = tmp_path / "long.csv"
+    frame.sample(frac=1, random_state=0).to_csv(path, index=False)
+    args = ["--csv", str(path), "--id-column", "store", "--date-column", "month"]
+    args += ["--target", "sales", "--horizon", "6", "--window", "12"]
+    args += ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "panel: 3 series" in text and "season 12 (from the dates)" in text
+    forecast = pd.read_csv(tmp_path / "forecast.csv")
+    assert forecast.columns.tolist() == ["store", "month", "forecast", "lower", "upper"]
+    assert len(forecast) == 18 and set(forecast["store"]) == {"a", "b", "c"}
+    with pytest.raises(SystemExit, match="--id-column needs --target"):
+        main([a for a in args if a not in ("--target", "sales")])

@@ -1,0 +1,540 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""One recurrent network trained across the series of a panel."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_rnn._persistence import _spec
+from sklearn_rnn._regressor import RNNRegressor
+from sklearn_rnn.forecasting._calendar import season_of
+from sklearn_rnn.forecasting._intervals import _conformal_bounds
+from sklearn_rnn.forecasting._metrics import _is_seasonal
+from sklearn_rnn.forecasting._panel import check_panel, future_periods
+from sklearn_rnn.forecasting._transforms import seasonal_indices
+from sklearn_rnn.forecasting._windows import (
+    WindowScaler,
+    gather,
+    roll_forecast,
+    window_origins,
+)
+from sklearn_rnn.persistence import PersistenceMixin
+from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
+
+
+class AbsoluteLoss(torch.nn.Module):
+    """Mean absolute error: the loss aligned with sMAPE and MASE."""
+
+    def forward(self, y_pred, y_true):
+        return torch.mean(torch.abs(y_pred - y_true))
+
+
+class _MAERegressor(RNNRegressor):
+    """``RNNRegressor`` trained on the absolute error instead of the squared."""
+
+    def _criterion(self):
+        return AbsoluteLoss, {}
+
+
+def _default_regressor():
+    return RNNRegressor("gru", 64, lr=3e-3, batch_size=256, max_epochs=6)
+
+
+def _steps_after(panel, i, n, wanted):
+    """Steps ahead (0: the first period after training) of the ``wanted``."""
+    first = future_periods(panel, i, n, 1)[0]
+    last = wanted.max()
+    if panel.kind == "integer":
+        count = (int(last) - int(first)) // panel.freq + 1
+    elif panel.kind == "period":
+        count = (last.ordinal - first.ordinal) // first.freq.n + 1
+    else:
+        count = len(pd.date_range(first, last, freq=panel.freq))
+    grid = future_periods(panel, i, n, max(int(count), 1))
+    pos = grid.get_indexer(wanted)
+    if (pos < 0).any():
+        bad = wanted[int(np.flatnonzero(pos < 0)[0])]
+        raise ValueError(
+            f"Series {panel.ids[i]!r}: {bad} is not a period after its training "
+            f"data at frequency {panel.freq} (the first due is {first})."
+        )
+    return pos
+
+
+def _check_no_covariates(X, y):
+    if X is None:
+        return
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"X must be a DataFrame on the panel's index or None; got "
+            f"{type(X).__name__}."
+        )
+    if X.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} columns: PanelForecaster does not take "
+            "covariates yet; pass y.to_frame().iloc[:, :0] or None."
+        )
+    if y is not None and hasattr(y, "index") and not X.index.equals(y.index):
+        raise ValueError("X and y must have the same index (series, period).")
+
+
+def _placements(panel, history, keys, times):
+    """Per series: (row, step ahead) pairs and the furthest step."""
+    plan = {}
+    lookup = panel.positions()
+    codes = pd.factorize(keys)[0]
+    for code in np.unique(codes):
+        rows = np.flatnonzero(codes == code)
+        i = lookup[keys[rows[0]]]
+        n = len(history[i])
+        wanted = times[rows]
+        pos = _steps_after(panel, i, n, wanted)
+        plan[i] = (list(zip(rows, pos)), int(pos.max()) + 1)
+    return plan
+
+
+class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
+    """Forecast many series with one recurrent network trained on them all.
+
+    ``y`` is a pandas Series indexed by ``(series id, period)`` (a 2-level
+    MultiIndex); a single series (dates, periods or integer positions as
+    its index) is the panel of one series, through the same code. Windows
+    of ``window`` past values are cut from every series; each window and
+    the ``horizon`` values after it are divided by the window's level (its
+    mean, or last value) and logged for a positive series, so that one
+    network reads series of any scale. Before that, each series may be
+    deseasonalised by its own multiplicative seasonal factors (classical
+    decomposition of its training values), put back on its forecasts.
+
+    Memory is bounded by the sample, not by the panel: each network is
+    trained on at most ``max_windows`` windows, drawn at random from all
+    (series, origin) pairs and gathered from the series once; the panel
+    itself is kept once (one float64 copy of each series).
+
+    Parameters
+    ----------
+    regressor : RNNRegressor, default=None
+        The network, cloned in fit. None means ``RNNRegressor("gru", 64,
+        lr=3e-3, batch_size=256, max_epochs=6)``. With ``loss="mae"`` its
+        parameters train a copy that minimises the absolute error.
+    window : int, default=24
+        Values each forecast reads. Shorter series are left-padded with
+        their first value.
+    horizon : int, default=18
+        Steps forecast at once (``strategy="direct"``) and covered by the
+        interval.
+    strategy : {"direct", "recursive"}, default="direct"
+        All ``horizon`` steps as outputs of the network, or one step fed
+        back.
+    seasonal_period : int or "auto", default="auto"
+        Length of the season; ``"auto"`` infers it from the frequency (12
+        for months, 4 for quarters, 7 for days, none for years and integer
+        positions). It deseasonalises (see ``deseasonalize``) and scales
+        MASE.
+    deseasonalize : {"auto", "always", "never"}, default="auto"
+        Divide each positive series by its seasonal factors: ``"auto"``
+        only where M4's 90 % autocorrelation test finds a season (and the
+        series holds three seasons), ``"always"`` wherever it holds two.
+    window_scaling : {"mean", "last"}, default="mean"
+        The level each window is divided by.
+    loss : {"mae", "mse"}, default="mae"
+        Training loss on the scaled targets.
+    n_estimators : int, default=3
+        Networks trained from different seeds (and window samples); the
+        forecast is their mean. The interval's holdout fit trains one.
+    max_windows : int, default=200000
+        Most windows one network is trained on.
+    interval : float in (0, 1), default=0.9
+        Coverage of the interval of :meth:`forecast`.
+    calibration : {"holdout", "none"}, default="holdout"
+        ``"holdout"``: one network is trained without the last ``horizon``
+        values of every series and forecasts them; the scaled absolute
+        errors of all series, pooled per step ahead, give split-conformal
+        half-widths (rank ``ceil((n + 1) * interval)``). ``"none"``: no
+        interval (NaN bounds), no second fit.
+    random_state : int, RandomState or None, default=None
+        Seeds of the networks and of the window samples.
+
+    Attributes
+    ----------
+    estimators_ : list of RNNRegressor
+    series_ids_ : list
+        The ids of the series seen in fit, in order.
+    history_ : list of ndarray
+        Each series' training values (the scale of MASE).
+    season_ : int or None
+    seasonal_factors_ : list of ndarray or None
+        Per series, its seasonal factors (phase 0 is its first value).
+    error_quantiles_ : ndarray of shape (horizon,)
+        Half-width of the interval per step, in window-scaled units.
+    calibration_ : {"holdout", "none"}
+        Where the interval came from ("none": no interval).
+
+    See Also
+    --------
+    PanelSplitter : Forecast-origin folds for ``cv=``.
+    smape_scorer, mase_scorer, owa_scorer : Scorers for ``scoring=``.
+    sklearn_rnn.RNNForecaster : One series, with covariates.
+
+    Notes
+    -----
+    The default recipe (window 24, direct, seasonal factors where M4's
+    test finds a season, mean scaling with log, absolute-error loss, a GRU
+    of 64 units trained 6 epochs in batches of 256 at learning rate 3e-3,
+    3 networks averaged)
+    was chosen on validation origins of M3 Monthly carved from the training
+    histories (``benchmarks/bench_m3.py --validate``), never on its test
+    months.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn_rnn import RNNRegressor
+    >>> from sklearn_rnn.forecasting import PanelForecaster
+    >>> months = pd.period_range("2000-01", periods=36, freq="M")
+    >>> index = pd.MultiIndex.from_product([["north", "south"], months],
+    ...                                    names=["store", "month"])
+    >>> y = pd.Series(np.tile(np.linspace(10, 20, 36), 2), index=index)
+    >>> model = PanelForecaster(RNNRegressor("gru", 8, max_epochs=3),
+    ...                         window=12, horizon=6, random_state=0)
+    >>> frame = model.fit(None, y).forecast()
+    >>> frame.columns.tolist()
+    ['store', 'month', 'forecast', 'lower', 'upper']
+    >>> len(frame), str(frame["month"].iloc[0])
+    (12, '2003-01')
+    """
+
+    _parameter_constraints: dict = {
+        "regressor": [RNNRegressor, None],
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"direct", "recursive"})],
+        "seasonal_period": [
+            None,
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "deseasonalize": [StrOptions({"auto", "always", "never"})],
+        "window_scaling": [StrOptions({"mean", "last"})],
+        "loss": [StrOptions({"mae", "mse"})],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_windows": [Interval(Integral, 1, None, closed="left")],
+        "interval": [Interval(Real, 0, 1, closed="neither")],
+        "calibration": [StrOptions({"holdout", "none"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        regressor=None,
+        *,
+        window=24,
+        horizon=18,
+        strategy="direct",
+        seasonal_period="auto",
+        deseasonalize="auto",
+        window_scaling="mean",
+        loss="mae",
+        n_estimators=3,
+        max_windows=200_000,
+        interval=0.9,
+        calibration="holdout",
+        random_state=None,
+    ):
+        self.regressor = regressor
+        self.window = window
+        self.horizon = horizon
+        self.strategy = strategy
+        self.seasonal_period = seasonal_period
+        self.deseasonalize = deseasonalize
+        self.window_scaling = window_scaling
+        self.loss = loss
+        self.n_estimators = n_estimators
+        self.max_windows = max_windows
+        self.interval = interval
+        self.calibration = calibration
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------
+    def _steps_out(self):
+        return 1 if self.strategy == "recursive" else self.horizon
+
+    def _season(self, panel):
+        if self.seasonal_period == "auto":
+            if panel.kind == "integer":
+                return None
+            return season_of(panel.freq)
+        return self.seasonal_period if self.seasonal_period != 1 else None
+
+    def _factors(self, z, positive):
+        m = self.season_
+        if not m or not positive or self.deseasonalize == "never":
+            return None
+        if self.deseasonalize == "auto" and not _is_seasonal(z, m):
+            return None
+        if len(z) < 2 * m + (m % 2 == 0):
+            return None
+        return seasonal_indices(z, m, multiplicative=True)
+
+    def _adjusted(self, i, stop=None):
+        """Series ``i``'s first ``stop`` values, seasonal factors removed."""
+        z = self.history_[i][:stop]
+        f = self.seasonal_factors_[i]
+        return z if f is None else z / f[np.arange(len(z)) % len(f)]
+
+    def _members(self, regressor, n, rng):
+        seeds = rng.randint(np.iinfo(np.int32).max, size=n)
+        members = []
+        for seed in seeds:
+            member = clone(regressor).set_params(random_state=int(seed))
+            if self.loss == "mae":
+                member = _MAERegressor(**member.get_params())
+            members.append(member)
+        return members
+
+    def _train(self, values, positive, n_members, rng, regressor):
+        """Fit ``n_members`` networks on windows of the adjusted ``values``."""
+        steps_out = self._steps_out()
+        series, origins = window_origins(
+            [len(v) for v in values], self.window, steps_out
+        )
+        if len(series) == 0:
+            raise ValueError(
+                f"No series is long enough for one training window: each needs "
+                f"more than horizon={steps_out} values."
+            )
+        scaler = WindowScaler(self.window_scaling)
+        fitted = []
+        for member in self._members(regressor, n_members, rng):
+            take = np.arange(len(series))
+            if len(take) > self.max_windows:
+                take = rng.choice(len(take), self.max_windows, replace=False)
+            inputs, targets = gather(
+                values, series[take], origins[take], self.window, steps_out
+            )
+            x, y, _ = scaler.forward(inputs, targets, positive[series[take]])
+            y = y[:, 0] if steps_out == 1 else y
+            fitted.append(member.fit(x.astype(np.float32), y))
+        return fitted
+
+    def _reseason(self, i, adjusted, start):
+        f = self.seasonal_factors_[i]
+        if f is None:
+            return adjusted
+        return adjusted * f[np.arange(start, start + len(adjusted)) % len(f)]
+
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Train the network on windows of every series of ``y``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame or None
+            Rows on the index of ``y``. Covariates are not supported yet:
+            it must have no columns (``y.to_frame().iloc[:, :0]``), or be
+            None.
+        y : pandas.Series
+            The targets on a ``(series id, period)`` MultiIndex, or a
+            single series.
+
+        Returns
+        -------
+        self : object
+        """
+        if y is None:
+            raise ValueError("PanelForecaster requires y (the series).")
+        _check_no_covariates(X, y)
+        panel = check_panel(y, min_length=self._steps_out() + 1)
+        self._fit_panel(panel)
+        return self
+
+    def _fit_panel(self, panel):
+        rng = check_random_state(self.random_state)
+        regressor = (
+            self.regressor if self.regressor is not None else _default_regressor()
+        )
+        self.season_ = self._season(panel)
+        self.history_ = panel.values
+        positive = np.array([bool((z > 0).all()) for z in panel.values])
+        self.seasonal_factors_ = [
+            self._factors(z, p) for z, p in zip(panel.values, positive)
+        ]
+        values = [self._adjusted(i) for i in range(len(panel.values))]
+        self.error_quantiles_ = np.full(self.horizon, np.nan)
+        self.calibration_ = "none"
+        if self.calibration == "holdout":
+            self._calibrate(values, positive, rng, regressor)
+        self.estimators_ = self._train(
+            values, positive, self.n_estimators, rng, regressor
+        )
+        self.regressor_ = self.estimators_[0]
+        self.series_ids_ = list(panel.ids)
+        self._positive = positive
+        self._panel_meta = panel
+        self.n_series_ = len(panel.ids)
+        return self
+
+    def _calibrate(self, values, positive, rng, regressor):
+        """Pooled split-conformal half-widths per step (one network)."""
+        h = self.horizon
+        keep = [i for i, v in enumerate(values) if len(v) > h + 1]
+        if not keep:
+            return
+        short = [values[i][:-h] for i in keep]
+        try:
+            nets = self._train(short, positive[keep], 1, rng, regressor)
+        except ValueError:
+            return
+        pred, state = roll_forecast(
+            nets, short, positive[keep], h, self.window, self.window_scaling
+        )
+        level, spread, ok = state
+        truth = np.stack([values[i][-h:] for i in keep])
+        unit = np.where(ok, level, spread)[:, None]
+        errors = np.abs(truth - pred) / unit
+        self.error_quantiles_ = _conformal_bounds(errors, self.interval)[1]
+        self.calibration_ = "holdout"
+
+    # ------------------------------------------------------------------
+    def _forecast_all(self, n_steps, which=None):
+        """Forecasts and interval half-widths in units, per series."""
+        which = range(len(self.series_ids_)) if which is None else which
+        which = list(which)
+        values = [self._adjusted(i) for i in which]
+        adj, state = roll_forecast(
+            self.estimators_,
+            values,
+            self._positive[which],
+            n_steps,
+            self.window,
+            self.window_scaling,
+        )
+        level, spread, ok = state
+        unit = np.where(ok, level, spread)
+        out = []
+        for row, i in enumerate(which):
+            n = len(self.history_[i])
+            f = self._reseason(i, adj[row], n)
+            q = np.full(n_steps, np.nan)
+            k = min(n_steps, self.horizon)
+            q[:k] = self.error_quantiles_[:k]
+            width = q * unit[row] * self._reseason(i, np.ones(n_steps), n)
+            out.append((f, width))
+        return out
+
+    def forecast(self, horizon=None):
+        """Forecast the next periods of every series, with an interval.
+
+        Parameters
+        ----------
+        horizon : int, default=None
+            Periods ahead; None means ``horizon``.
+
+        Returns
+        -------
+        forecast : pandas.DataFrame
+            Long format: the series id and date columns (named like the
+            index levels of ``y``), ``forecast``, ``lower`` and ``upper``
+            (NaN beyond ``horizon``). A ratio-scaled series keeps its
+            interval positive only approximately: the bounds are the
+            forecast plus or minus the pooled half-width times its level.
+        """
+        check_is_fitted(self)
+        n = self.horizon if horizon is None else horizon
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral) or n < 1:
+            raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
+        panel = self._panel_meta
+        id_name, date_name = panel.names
+        frames = []
+        for i, (f, w) in enumerate(self._forecast_all(int(n))):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        id_name: [panel.ids[i]] * int(n),
+                        date_name: panel.future(i, int(n)),
+                        "forecast": f,
+                        "lower": f - w,
+                        "upper": f + w,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def predict(self, X):
+        """Forecast the rows of ``X``: future periods of known series.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Indexed by ``(series id, period)`` (or by periods, for a model of
+            one series); each series' rows must be consecutive periods
+            after its training data (they may start later). A series id
+            not seen in fit is an error: the model forecasts a series from
+            its own history, which it has only for those.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_rows,)
+            In the order of X's rows.
+        """
+        check_is_fitted(self)
+        if not isinstance(X, (pd.DataFrame, pd.Series)):
+            raise TypeError(
+                "X must be a DataFrame indexed by (series id, period), the rows "
+                f"to forecast; got {type(X).__name__}."
+            )
+        index = X.index
+        panel = self._panel_meta
+        if not isinstance(index, pd.MultiIndex):
+            if not panel.single:
+                raise ValueError(
+                    "X must be indexed by (series id, period): the model was "
+                    f"fitted on {len(panel.ids)} series."
+                )
+            index = pd.MultiIndex.from_arrays(
+                [np.full(len(index), panel.ids[0], dtype=object), index]
+            )
+        keys = index.get_level_values(0)
+        times = index.get_level_values(1)
+        unknown = pd.Index(keys.unique()).difference(pd.Index(self.series_ids_))
+        if len(unknown):
+            raise ValueError(
+                f"X holds series not seen in fit: {list(unknown[:5])}. The model "
+                "forecasts a series from its own history: fit it with them."
+            )
+        plan = _placements(panel, self.history_, keys, times)
+        which = sorted(plan)
+        n_steps = max(end for _, end in plan.values())
+        forecasts = self._forecast_all(n_steps, which)
+        pred = np.empty(len(index))
+        for (f, _), i in zip(forecasts, which):
+            rows, _ = plan[i]
+            for row, step in rows:
+                pred[row] = f[step]
+        return pred
+
+    # What save() writes and load() checks (see sklearn_rnn._persistence._spec).
+    _persisted_state = {
+        "season_": _spec.Int(1, none=True),
+        "history_": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True), "n_series_"
+        ),
+        "seasonal_factors_": _spec.ListOf(
+            _spec.Array((None,), dtype="float64", finite=True, none=True),
+            "n_series_",
+        ),
+        "error_quantiles_": _spec.Array(("horizon",), dtype="float64"),
+        "calibration_": _spec.Str({"holdout", "none"}),
+        "estimators_": _spec.ListOf(_spec.Estimator()),
+        "regressor_": _spec.Estimator(),
+        "series_ids_": _spec.Value(),
+        "_positive": _spec.Array(("n_series_",), kinds="b"),
+        "_panel_meta": _spec.Value(),
+        "n_series_": _spec.Int(1),
+    }

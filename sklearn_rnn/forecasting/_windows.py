@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Windows cut from every series of a panel, scaled by their own level.
+
+A global model only works when every window is on a common scale: each
+window and its targets are divided by the window's mean (or last value)
+and, for a positive series, logged; the forecast is mapped back with the
+same level. Windows are gathered for a bounded sample of origins at a
+time, never all at once.
+"""
+
+import numpy as np
+
+
+def window_origins(lengths, window, steps_out):
+    """``(series, origin)`` pairs of every training window.
+
+    Origin ``t`` of a series means "having seen its first ``t`` values";
+    its targets are values ``t .. t + steps_out - 1``. A series with fewer
+    than ``window + steps_out`` values gives one window, left-padded with
+    its first value.
+    """
+    series, origins = [], []
+    for i, n in enumerate(lengths):
+        last = n - steps_out
+        if last < 1:
+            continue
+        first = min(window, last)
+        t = np.arange(first, last + 1)
+        series.append(np.full(len(t), i))
+        origins.append(t)
+    if not series:
+        return np.empty(0, int), np.empty(0, int)
+    return np.concatenate(series), np.concatenate(origins)
+
+
+def gather(values, series, origins, window, steps_out=0):
+    """Inputs ``(n, window)`` before and targets ``(n, steps_out)`` after.
+
+    ``values`` is the list of (adjusted) series; positions before a
+    series' start repeat its first value.
+    """
+    n = len(series)
+    inputs = np.empty((n, window))
+    targets = np.empty((n, steps_out))
+    offsets = np.arange(-window, steps_out)
+    for i in np.unique(series):
+        rows = np.flatnonzero(series == i)
+        z = values[i]
+        at = np.clip(origins[rows, None] + offsets, 0, len(z) - 1)
+        cut = z[at]
+        inputs[rows] = cut[:, :window]
+        targets[rows] = cut[:, window:]
+    return inputs, targets
+
+
+class WindowScaler:
+    """Per-window level: divide by it and (positive series) take the log.
+
+    ``how`` is ``"mean"`` (the window's mean) or ``"last"`` (its last
+    value). For series that are not strictly positive the window is
+    centred on its mean and divided by its mean absolute value instead.
+    """
+
+    def __init__(self, how="mean"):
+        self.how = how
+
+    def levels(self, inputs):
+        if self.how == "last":
+            return inputs[:, -1].copy()
+        return inputs.mean(axis=1)
+
+    def forward(self, inputs, targets, positive):
+        """Scaled inputs and targets, and the state ``(level, spread)``."""
+        level = self.levels(inputs)
+        spread = np.abs(inputs).mean(axis=1)
+        spread[spread == 0] = 1.0
+        ok = positive & (level > 0)
+        x = np.where(
+            ok[:, None],
+            np.log(np.maximum(inputs, 1e-300) / np.where(ok, level, 1)[:, None]),
+            (inputs - level[:, None]) / spread[:, None],
+        )
+        y = np.where(
+            ok[:, None],
+            np.log(np.maximum(targets, 1e-300) / np.where(ok, level, 1)[:, None]),
+            (targets - level[:, None]) / spread[:, None],
+        )
+        return x, y, (level, spread, ok)
+
+    @staticmethod
+    def inverse(out, state):
+        level, spread, ok = state
+        with np.errstate(over="ignore"):
+            logged = level[:, None] * np.exp(np.clip(out, -50, 50))
+        return np.where(ok[:, None], logged, level[:, None] + spread[:, None] * out)
+
+
+def roll_forecast(estimators, values, positive, n_steps, window, how):
+    """Forecasts ``(n_series, n_steps)`` after each of the ``values``.
+
+    The networks' outputs (one step, or several) are fed back as inputs
+    until ``n_steps`` are forecast; also returns the scaler state of the
+    last window read.
+    """
+    scaler = WindowScaler(how)
+    idx = np.arange(len(values))
+    origins = np.array([len(v) for v in values])
+    paths = [np.asarray(v, float) for v in values]
+    out = np.empty((len(values), 0))
+    while out.shape[1] < n_steps:
+        inputs, _ = gather(paths, idx, origins, window)
+        x, _, state = scaler.forward(inputs, inputs[:, :0], positive)
+        pred = np.mean(
+            [est.predict(x.astype(np.float32)) for est in estimators], axis=0
+        ).reshape(len(values), -1)
+        pred = scaler.inverse(pred, state)
+        out = np.concatenate([out, pred], axis=1)
+        paths = [np.r_[p, row] for p, row in zip(paths, pred)]
+        origins = origins + pred.shape[1]
+    return out[:, :n_steps], state
