@@ -60,6 +60,7 @@ forecast.png, in --output-dir.
 """
 
 
+# long: one add_argument call per command-line option, nothing else
 def _parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_rnn",

@@ -182,6 +182,42 @@ def _check_finite(values, labels, index, name):
 # ----------------------------------------------------------------------
 # make_windows
 # ----------------------------------------------------------------------
+def _column_roles(labels, target, exog, known_future, is_frame):
+    """The column positions of the targets, past covariates and known-future
+    covariates of :func:`make_windows`: each column plays one role."""
+    all_cols = range(len(labels))
+    future = (
+        []
+        if known_future is None
+        else _resolve(known_future, labels, "known_future", is_frame)
+    )
+    targets = None if target is None else _resolve(target, labels, "target", is_frame)
+    past = None if exog is None else _resolve(exog, labels, "exog", is_frame)
+    if targets is None:
+        taken = set(future) | set(past or [])
+        targets = [c for c in all_cols if c not in taken]
+        if not targets:
+            raise ValueError(
+                "No target column left: every column is in exog or known_future."
+            )
+    elif not targets:
+        raise ValueError("target must name at least one column.")
+    if past is None:
+        past = [c for c in all_cols if c not in set(targets) | set(future)]
+    for a, b, name_a, name_b in [
+        (targets, past, "target", "exog"),
+        (targets, future, "target", "known_future"),
+        (past, future, "exog", "known_future"),
+    ]:
+        shared = [labels[c] for c in a if c in b]
+        if shared:
+            raise ValueError(
+                f"Columns {shared} are in both {name_a} and {name_b}; a column "
+                "can only play one role."
+            )
+    return targets, past, future
+
+
 def make_windows(
     series,
     window,
@@ -329,37 +365,9 @@ or pandas DataFrame or Series
     is_frame = index is not None
     if not labels:
         raise ValueError("series has no columns.")
-    all_cols = range(len(labels))
-
-    future = (
-        []
-        if known_future is None
-        else _resolve(known_future, labels, "known_future", is_frame)
+    targets, past, future = _column_roles(
+        labels, target, exog, known_future, is_frame
     )
-    targets = None if target is None else _resolve(target, labels, "target", is_frame)
-    past = None if exog is None else _resolve(exog, labels, "exog", is_frame)
-    if targets is None:
-        taken = set(future) | set(past or [])
-        targets = [c for c in all_cols if c not in taken]
-        if not targets:
-            raise ValueError(
-                "No target column left: every column is in exog or known_future."
-            )
-    elif not targets:
-        raise ValueError("target must name at least one column.")
-    if past is None:
-        past = [c for c in all_cols if c not in set(targets) | set(future)]
-    for a, b, name_a, name_b in [
-        (targets, past, "target", "exog"),
-        (targets, future, "target", "known_future"),
-        (past, future, "exog", "known_future"),
-    ]:
-        shared = [labels[c] for c in a if c in b]
-        if shared:
-            raise ValueError(
-                f"Columns {shared} are in both {name_a} and {name_b}; a column "
-                "can only play one role."
-            )
     if return_future and not future:
         raise ValueError("return_future=True needs known_future columns.")
 

@@ -181,3 +181,63 @@ def test_checker_finds_cycles_and_upward_imports():
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
     assert _layer("sklearn_rnn.utils._torch") < _layer("sklearn_rnn._base")
     assert _layer("sklearn_rnn.not_a_module_anyone_wrote") is None
+
+
+# Sizes, not counting docstrings. A longer definition says why in a comment
+# starting with "# long:" in the comment block right above it (or above its
+# decorators).
+MAX_CLASS_LINES = 420
+MAX_FUNCTION_LINES = 80
+
+
+def _code_lines(node):
+    body = node.body
+    first = body[0]
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+        and len(body) > 1
+    ):
+        first = body[1]
+    return node.end_lineno - first.lineno + 1
+
+
+def _oversized(path):
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            limit = MAX_CLASS_LINES
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            limit = MAX_FUNCTION_LINES
+        else:
+            continue
+        top = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        above = []  # the comment block right above the definition
+        while top - 2 - len(above) >= 0:
+            line = lines[top - 2 - len(above)].strip()
+            if not line.startswith("#"):
+                break
+            above.append(line)
+        reason = any(line.startswith("# long:") for line in above)
+        if _code_lines(node) > limit and not reason:
+            yield f"{path.name}:{node.lineno} {node.name} ({_code_lines(node)} lines)"
+
+
+def test_no_oversized_class_or_function():
+    found = [
+        item for path in sorted(PACKAGE.rglob("*.py")) for item in _oversized(path)
+    ]
+    assert not found, "split these or say why above them (# long: ...):\n" + (
+        "\n".join(found)
+    )
+
+
+def test_size_check_can_fail(tmp_path):
+    path = tmp_path / "big.py"
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES + 1))
+    path.write_text(f"def f():\n    '''Doc.'''\n{body}\n")
+    assert [item.split()[1] for item in _oversized(path)] == ["f"]
+    path.write_text(f"# long: a table\ndef f():\n{body}\n")
+    assert not list(_oversized(path))
