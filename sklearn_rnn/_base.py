@@ -447,6 +447,7 @@ class BaseRNN(BaseSequenceEstimator):
         validation_fraction=0.1,
         validation_split="last",
         n_iter_no_change=10,
+        min_steps=500,
         tol=1e-4,
         device="cpu",
         precision="float32",

@@ -34,11 +34,13 @@ _OWN_PARAMETERS = {
         '"balanced" uses weights inversely proportional to class frequencies.',
     ),
     "validation_split": TRAINING["validation_split"]._replace(
+        default="stratified",
         constraints=[StrOptions({"last", "shuffle", "stratified"})],
         type='{"last", "shuffle", "stratified"}',
         doc=TRAINING["validation_split"].doc.rstrip(".")
-        + ', ``"stratified"`` a random subset with the class proportions of '
-        "``y`` (every class needs at least 2 samples).",
+        + ', ``"stratified"`` (the default) a random subset with the class '
+        "proportions of ``y`` (every class needs at least 2 samples), so that "
+        "a training set sorted by class still validates on every class.",
     ),
 }
 
@@ -114,8 +116,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
-        validation_split="last",
+        validation_split="stratified",
         n_iter_no_change=10,
+        min_steps=500,
         tol=1e-4,
         device="cpu",
         precision="float32",
@@ -202,7 +205,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def _validation_labels(self, y):
         if not self.return_sequences:
             return y
-        if self.validation_split == "stratified":
+        if self.early_stopping and self.validation_split == "stratified":
             raise ValueError(
                 "validation_split='stratified' needs one label per sequence; "
                 "with return_sequences=True use 'last' or 'shuffle'."

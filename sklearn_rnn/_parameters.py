@@ -163,7 +163,9 @@ TRAINING = {
         0.1,
         [Interval(Real, 0, 1, closed="neither")],
         "float in (0, 1)",
-        "Share of the training data held out when ``early_stopping=True``.",
+        "Share of the training data held out when ``early_stopping=True``. "
+        "Early stopping warns when it holds out fewer than 20 samples: a "
+        "loss on so few says little about the model.",
     ),
     "validation_split": Param(
         "last",
@@ -176,6 +178,17 @@ TRAINING = {
         _positive_int(),
         "int",
         "Epochs without improvement tolerated before early stopping.",
+    ),
+    "min_steps": Param(
+        500,
+        [Interval(Integral, 0, None, closed="left")],
+        "int",
+        "Optimiser steps (mini-batches) trained before early stopping watches "
+        "the validation loss: the epochs that end earlier neither count "
+        "towards ``n_iter_no_change`` nor are kept as the best model, so "
+        "training cannot stop in the plateau that small networks often go "
+        "through at first. ``max_epochs`` still caps training. Ignored "
+        "without early stopping.",
     ),
     "tol": Param(
         1e-4,
