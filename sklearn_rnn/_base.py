@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -63,6 +64,19 @@ from sklearn_rnn.utils._torch import (
 
 def _is_set(value):
     return value is not None
+
+
+def warn_degenerate(estimator, problem):
+    """Warn that ``estimator`` fitted a degenerate model (``problem`` says how)."""
+    warnings.warn(
+        f"The fitted {type(estimator).__name__} {problem}: it has learnt "
+        "nothing useful, usually from too few optimiser steps or unscaled "
+        f"inputs. Try more epochs (max_epochs={estimator.max_epochs}), a "
+        f"larger learning rate (lr={estimator.lr:g}), a smaller batch_size, "
+        "or scaled inputs (SequenceScaler).",
+        ConvergenceWarning,
+        stacklevel=6,
+    )
 
 
 def _plain(value):
@@ -380,6 +394,10 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         check_is_fitted(self)
         self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
+        return len(X), lengths, self._array_batches(X, lengths)
+
+    def _array_batches(self, X, lengths):
+        """Fixed-size inference batches of validated arrays."""
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
         )
@@ -389,7 +407,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
             pad_last=True,
             pin_memory=str(self.net_.device).startswith("cuda"),
         )
-        return len(X), lengths, batches
+        return batches
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -510,9 +528,26 @@ class BaseRNN(BaseSequenceEstimator):
             validation_labels=self._validation_labels(y),
         )
 
+    def _fit_net(self, X, lengths, y, n_outputs):
+        super()._fit_net(X, lengths, y, n_outputs)
+        if not self.return_sequences:
+            outputs = self._run_module(len(X), lengths, self._array_batches(X, lengths))
+            self._warn_if_degenerate(outputs, y)
+
+    def _warn_if_degenerate(self, outputs, y):
+        """Warn when the model is no better than a trivial one on its data.
+
+        ``outputs`` are the network's outputs on the training sequences and
+        ``y`` the encoded training targets.
+        """
+
     def _forward(self, X):
         """Run the trained module; return float64 outputs and the lengths."""
         n_samples, lengths, batches = self._inference_batches(X)
+        return self._run_module(n_samples, lengths, batches), lengths
+
+    def _run_module(self, n_samples, lengths, batches):
+        """The float64 outputs of the trained module on ``batches``."""
         # skorch's evaluation_step puts the module in eval mode, disables
         # gradients and moves the batch to the net's device.
         outs = [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
@@ -527,7 +562,7 @@ class BaseRNN(BaseSequenceEstimator):
             ]
         out = np.concatenate(outs)[:n_samples]
         check_finite_output(out)
-        return out.astype(np.float64), lengths
+        return out.astype(np.float64)
 
     def _per_step_targets(self, y, lengths, n_timesteps):
         return per_step_targets(y, lengths, n_timesteps)

@@ -11,7 +11,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, column_or_1d
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, warn_degenerate
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
 from sklearn_rnn._parameters import (
     TRAINING,
@@ -211,6 +211,25 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 "with return_sequences=True use 'last' or 'shuffle'."
             )
         return None
+
+    def _warn_if_degenerate(self, outputs, y):
+        predicted = outputs.argmax(axis=1)
+        majority = np.bincount(y).max() / len(y)
+        accuracy = np.mean(predicted == y)
+        if np.all(predicted == predicted[0]):
+            label = self.classes_[predicted[0]].tolist()
+            problem = (
+                f"predicts the single class {label!r} for every one of its "
+                f"{len(y)} training sequences"
+            )
+        elif accuracy <= majority:
+            problem = (
+                f"has a training accuracy of {accuracy:.3f}, no better than "
+                f"always predicting the most frequent class ({majority:.3f})"
+            )
+        else:
+            return
+        warn_degenerate(self, problem)
 
     def predict_proba(self, X):
         """Return the class probabilities of each sequence (or time step).

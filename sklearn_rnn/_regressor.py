@@ -7,7 +7,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from sklearn_rnn._base import BaseRNN
+from sklearn_rnn._base import BaseRNN, warn_degenerate
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss
 from sklearn_rnn._parameters import declare_parameters
@@ -98,6 +98,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             )
         y2 = (y2 - self._y_mean) / self._y_scale
         return y2.astype(np.float32), y2.shape[-1]
+
+    def _warn_if_degenerate(self, outputs, y):
+        # R² in the standardised units the network was trained in.
+        score = r2_score(y, outputs.reshape(y.shape))
+        if score <= 0:
+            warn_degenerate(
+                self,
+                f"has a training R² of {score:.3f}, no better than always "
+                "predicting the mean target (R² = 0)",
+            )
 
     def _criterion(self):
         if self.return_sequences:

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
@@ -72,8 +73,32 @@ def test_small_validation_set_warns_with_its_size(rng):
     with pytest.warns(UserWarning, match="holds out 6 of 60 samples"):
         clf.fit(X, y)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.filterwarnings("error", message="Early stopping holds out")
         clf.set_params(validation_fraction=0.33).fit(X, y)  # 20 samples
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
         RNNRegressor(max_epochs=1, **FAST).fit(X[:, :, 0], y)  # no split
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+def test_degenerate_model_warns(rng, Estimator):
+    X, y = _sorted_by_class(rng)
+    if Estimator is RNNRegressor:
+        y = y.astype(float)
+    # A forced collapse: one epoch at a negligible learning rate.
+    collapsed = Estimator(hidden_size=8, max_epochs=1, lr=1e-7, random_state=0)
+    match = "single class" if Estimator is RNNClassifier else "R² of"
+    with pytest.warns(ConvergenceWarning, match=match):
+        collapsed.fit(X, y)
+    healthy = Estimator(hidden_size=8, max_epochs=30, lr=1e-2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        healthy.fit(X, y)
+
+
+def test_classifier_no_better_than_majority_warns(rng):
+    # Three quarters of one class and inputs that say nothing of the labels:
+    # a model that learns nothing scores the majority share at best.
+    X = rng.normal(size=(80, 5, 1))
+    y = np.array([0] * 60 + [1] * 20)
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, lr=1e-7, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="learnt nothing useful"):
+        clf.fit(X, y)
