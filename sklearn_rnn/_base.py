@@ -54,6 +54,7 @@ from sklearn_rnn._validation import (
     sequence_column,
 )
 from sklearn_rnn.persistence import PersistenceMixin
+from sklearn_rnn.preprocessing import feature_statistics
 from sklearn_rnn.utils._sklearn_compat import _fit_context
 from sklearn_rnn.utils._torch import (
     draw_seed,
@@ -382,6 +383,13 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
+    def _scale_input(self, X):
+        """``X`` standardised with the statistics of fit (or as it is)."""
+        if getattr(self, "_x_mean", None) is None:
+            return X
+        mean, scale = self._x_mean.astype(X.dtype), self._x_scale.astype(X.dtype)
+        return (X - mean) / scale
+
     def _inference_batches(self, X):
         """Validate ``X`` and return ``(n_samples, lengths, batches)``.
 
@@ -394,6 +402,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         check_is_fitted(self)
         self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
+        X = self._scale_input(X)
         return len(X), lengths, self._array_batches(X, lengths)
 
     def _array_batches(self, X, lengths):
@@ -455,6 +464,8 @@ class BaseRNN(BaseSequenceEstimator):
         embedding_dim=None,
         vocab_size=None,
         return_sequences=False,
+        pooling="last",
+        scale=False,
         optimizer="adam",
         lr=1e-3,
         weight_decay=0.0,
@@ -475,6 +486,17 @@ class BaseRNN(BaseSequenceEstimator):
         random_state=None,
     ):
         store_parameters(self, locals())
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseSequenceEstimator._persisted_state,
+        "_x_mean": _spec.Array(
+            ("_n_step_features",), dtype="float64", finite=True, none=True
+        ),
+        "_x_scale": _spec.Array(
+            ("_n_step_features",), dtype="float64", finite=True, none=True
+        ),
+    }
 
     @abstractmethod
     def _criterion(self):
@@ -503,6 +525,7 @@ class BaseRNN(BaseSequenceEstimator):
             dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
             forget_bias=float(self.forget_bias),
+            pooling=self.pooling,
             autocast_dtype=self._autocast_dtype(),
         )
         if self.embedding_dim is not None:
@@ -529,10 +552,41 @@ class BaseRNN(BaseSequenceEstimator):
         )
 
     def _fit_net(self, X, lengths, y, n_outputs):
+        if self.return_sequences and self.pooling != "last":
+            raise ValueError(
+                f"pooling={self.pooling!r} summarises each sequence as one "
+                "vector, but return_sequences=True predicts at every step; use "
+                "pooling='last' (the default) with return_sequences=True."
+            )
+        self._learn_input_scaling(X, lengths, y, n_outputs)
+        X = self._scale_input(X)
         super()._fit_net(X, lengths, y, n_outputs)
         if not self.return_sequences:
             outputs = self._run_module(len(X), lengths, self._array_batches(X, lengths))
             self._warn_if_degenerate(outputs, y)
+
+    def _learn_input_scaling(self, X, lengths, y, n_outputs):
+        """Set ``_x_mean`` and ``_x_scale``: per-feature input statistics.
+
+        None without ``scale`` (or for token ids). Learnt on the real steps
+        of the training rows (the validation split left out); a warm fit
+        keeps those its network was trained with.
+        """
+        if (
+            self._continues_training(n_outputs)
+            and (getattr(self, "_x_mean", None) is not None) == self.scale
+        ):
+            return
+        self._x_mean = self._x_scale = None
+        if not self.scale or self.embedding_dim is not None:
+            return
+        rows = self._training_rows(len(X), self._validation_labels(y))
+        X, n_features = X[rows], X.shape[2]
+        if lengths is None:
+            frames = X.reshape(-1, n_features)
+        else:
+            frames = X[np.arange(X.shape[1]) < lengths[rows][:, None]]
+        _, self._x_mean, _, self._x_scale = feature_statistics(frames)
 
     def _warn_if_degenerate(self, outputs, y):
         """Warn when the model is no better than a trivial one on its data.

@@ -107,6 +107,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         embedding_dim=None,
         vocab_size=None,
         return_sequences=False,
+        pooling="last",
+        scale=False,
         class_weight=None,
         optimizer="adam",
         lr=1e-3,

@@ -118,6 +118,37 @@ RETURN_SEQUENCES = {
     ),
 }
 
+# The pooling heads of ``_modules.RecurrentNetwork``.
+POOLING_NAMES = ("last", "mean", "max", "attention")
+
+SEQUENCE_TO_VECTOR = {
+    "pooling": Param(
+        "last",
+        [StrOptions(set(POOLING_NAMES))],
+        "{" + ", ".join(f'"{name}"' for name in POOLING_NAMES) + "}",
+        "How the outputs of the recurrent layers over time become the one "
+        'vector the output layer reads: ``"last"`` the final state (of both '
+        'directions when bidirectional), ``"mean"`` and ``"max"`` the mean '
+        "and the maximum over the real time steps (padding never counts), "
+        '``"attention"`` a weighted mean with learnt attention weights. Long '
+        'sequences often need more than the last state (``"max"`` is the one '
+        "to try first for classification). Only ``'last'`` goes with "
+        "``return_sequences=True``.",
+    ),
+    "scale": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether to standardise each input feature with its mean and "
+        "standard deviation over every real time step of the training "
+        "sequences (those of the validation split left out), as "
+        ":class:`~sklearn_rnn.preprocessing.SequenceScaler` does in a "
+        "pipeline. Off by default: it helps features of unequal ranges but "
+        "can slow training where the raw amplitudes are the signal. Ignored "
+        "with ``embedding_dim`` set (token ids are not scaled).",
+    ),
+}
+
 _VALIDATION_SPLIT_DOC = (
     'Which samples are held out: ``"last"`` the final ones in the order '
     'given (right for time-ordered windows), ``"shuffle"`` a random subset.'
@@ -262,7 +293,7 @@ TRAINING = {
     ),
 }
 
-SHARED = {**BACKBONE, **RETURN_SEQUENCES, **TRAINING}
+SHARED = {**BACKBONE, **RETURN_SEQUENCES, **SEQUENCE_TO_VECTOR, **TRAINING}
 
 
 def _signature_names(cls):

@@ -109,9 +109,13 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 3.
-FORMAT_VERSION = 3
-_READABLE_FORMATS = {1, 2, 3}
+#: Version of the file layout; :func:`load` reads versions 1 to 4.
+FORMAT_VERSION = 4
+_READABLE_FORMATS = {1, 2, 3, 4}
+# Version 4 adds the input scaling of RNNRegressor and RNNClassifier
+# (``_x_mean``, ``_x_scale``) and their ``pooling`` and ``scale``
+# parameters: a file of an earlier version has neither, and loads as a
+# model that does not scale its input and pools the last step.
 # Version 3 declares the language models' neural backbones anew (they are no
 # longer recurrent estimators); files of earlier versions holding one are
 # refused, all others load as they are.
@@ -289,6 +293,31 @@ def _refuse_retired_backbones(header):
             stack.extend(node.values())
 
 
+# The parameters version 4 added, with the values that reproduce the models
+# of earlier versions (whose early stopping counted from the first epoch).
+_ADDED_IN_4 = {"pooling": "last", "scale": False, "min_steps": 0}
+_HAVE_ADDED_IN_4 = (
+    "sklearn_rnn._regressor.RNNRegressor",
+    "sklearn_rnn._classifier.RNNClassifier",
+)
+
+
+def _add_parameters_of_4(header):
+    """Give the recurrent estimators of an older file the parameters of 4."""
+    stack = [header["estimator"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            state = node.get("v")
+            if node.get("~") == "estimator" and isinstance(state, dict):
+                if node.get("cls") in _HAVE_ADDED_IN_4:
+                    for name, value in _ADDED_IN_4.items():
+                        state.setdefault(name, value)
+            stack.extend(node.values())
+
+
 def load(path, *, device=None):
     """Load an estimator written by :func:`save`.
 
@@ -328,6 +357,8 @@ def load(path, *, device=None):
                 _translate_v1(header, archive)
             if header["format_version"] < 3:
                 _refuse_retired_backbones(header)
+            if header["format_version"] < 4:
+                _add_parameters_of_4(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

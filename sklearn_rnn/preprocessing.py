@@ -77,6 +77,25 @@ def _is_constant(var, mean, n_samples):
     return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
 
 
+def feature_statistics(frames):
+    """Statistics of each feature over the rows of ``frames``.
+
+    ``frames`` holds one time step per row, one feature per column; NaN
+    values are left out. Returns ``(n_samples_seen, mean, var, scale)``:
+    ``scale`` is the standard deviation, 1.0 for a constant (or all-NaN)
+    feature, so that dividing by it never blows a feature up.
+    """
+    n_seen = np.sum(~np.isnan(frames), axis=0)
+    with warnings.catch_warnings():
+        # A feature that is NaN at every step has NaN statistics.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(frames, axis=0, dtype=np.float64)
+        var = np.nanvar(frames, axis=0, dtype=np.float64)
+    scale = np.sqrt(var)
+    scale[_is_constant(var, mean, n_seen) | np.isnan(scale)] = 1.0
+    return n_seen, mean, var, scale
+
+
 class SequenceScaler(TransformerMixin, BaseEstimator):
     """Standardise each feature over all time steps of all sequences.
 
@@ -191,19 +210,8 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
             frames = np.concatenate([s.reshape(len(s), -1) for s in values])
         self._fit_layout_ = layout
         self._n_step_features = frames.shape[1]
-        self.n_samples_seen_ = np.sum(~np.isnan(frames), axis=0)
-        with warnings.catch_warnings():
-            # A feature that is NaN at every step has NaN statistics.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self.mean_ = np.nanmean(frames, axis=0, dtype=np.float64)
-            self.var_ = np.nanvar(frames, axis=0, dtype=np.float64)
-        if self.with_std:
-            scale = np.sqrt(self.var_)
-            constant = _is_constant(self.var_, self.mean_, self.n_samples_seen_)
-            scale[constant | np.isnan(scale)] = 1.0
-            self.scale_ = scale
-        else:
-            self.scale_ = None
+        self.n_samples_seen_, self.mean_, self.var_, scale = feature_statistics(frames)
+        self.scale_ = scale if self.with_std else None
         return self
 
     def transform(self, X):

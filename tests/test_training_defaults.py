@@ -5,8 +5,16 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn.persistence import load
+from sklearn_rnn.preprocessing import SequenceScaler
+
+# Fits of a few epochs are degenerate and say so; the tests that check
+# the warning catch it themselves.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 FAST = dict(hidden_size=4, batch_size=16, random_state=0)
 
@@ -102,3 +110,89 @@ def test_classifier_no_better_than_majority_warns(rng):
     clf = RNNClassifier(hidden_size=4, max_epochs=1, lr=1e-7, random_state=0)
     with pytest.warns(ConvergenceWarning, match="learnt nothing useful"):
         clf.fit(X, y)
+
+
+def _ragged(rng, n=30):
+    X = [rng.normal(3.0, 5.0, size=(rng.randint(3, 9), 2)) for _ in range(n)]
+    y = np.array([x[:, 0].mean() > 3.0 for x in X]).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNRegressor])
+@pytest.mark.parametrize("ragged", [False, True])
+def test_scale_is_the_sequence_scaler_inside(rng, Estimator, ragged):
+    X, y = _ragged(rng)
+    if not ragged:
+        X = np.stack([x[:3] for x in X])
+    params = dict(hidden_size=4, max_epochs=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        inside = Estimator(scale=True, **params).fit(X, y)
+        pipe = make_pipeline(SequenceScaler(), Estimator(**params)).fit(X, y)
+    scaler = pipe[0]
+    np.testing.assert_allclose(inside._x_mean, scaler.mean_)
+    np.testing.assert_allclose(inside._x_scale, scaler.scale_)
+    np.testing.assert_allclose(
+        _as_array(inside.predict(X)), _as_array(pipe.predict(X)), rtol=1e-5
+    )
+    assert Estimator(**params).fit(X, y)._x_mean is None
+
+
+def _as_array(pred):
+    return np.asarray(pred, dtype=float)
+
+
+def test_scale_learns_from_the_training_rows_only(rng):
+    X, y = _sorted_by_class(rng)
+    reg = RNNRegressor(
+        scale=True,
+        early_stopping=True,
+        validation_split="last",
+        validation_fraction=0.33,
+        max_epochs=1,
+        **FAST,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y.astype(float))
+    np.testing.assert_allclose(reg._x_mean, X[:40].reshape(-1, 2).mean(axis=0))
+
+
+def test_scale_and_pooling_are_saved(rng, tmp_path):
+    X, y = _ragged(rng)
+    clf = RNNClassifier(scale=True, pooling="max", max_epochs=3, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.module_.pooling == "max"
+    clf.save(tmp_path / "clf.zip")
+    loaded = load(tmp_path / "clf.zip")
+    assert loaded.get_params() == clf.get_params()
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "attention"])
+def test_pooling_reaches_the_network(rng, pooling):
+    X, y = _ragged(rng)
+    reg = RNNRegressor(pooling=pooling, max_epochs=1, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y.astype(float))
+    assert reg.module_.pooling == pooling
+    with pytest.raises(ValueError, match="return_sequences=True"):
+        reg.set_params(return_sequences=True).fit(X, [x[:, 0] for x in X])
+    with pytest.raises(ValueError, match="pooling"):
+        RNNRegressor(pooling="median").fit(X, y)
+
+
+def test_pooling_and_scale_are_grid_searchable(rng):
+    X, y = _sorted_by_class(rng)
+    search = GridSearchCV(
+        RNNClassifier(max_epochs=2, **FAST),
+        {"pooling": ["last", "max"], "scale": [False, True]},
+        cv=2,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
