@@ -10,6 +10,7 @@ module over the validated input in fixed-size batches.
 classifier (one output per sequence or per step).
 """
 
+import dataclasses
 import warnings
 from abc import ABC, abstractmethod
 
@@ -32,7 +33,7 @@ from sklearn_rnn._data import (
     to_tensor,
 )
 from sklearn_rnn._modules import RecurrentNetwork
-from sklearn_rnn._parameters import declare_parameters, store_parameters
+from sklearn_rnn._parameters import RNN_OWN, declare_parameters, store_parameters
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     _INFERENCE_BATCH_SIZE,
@@ -100,6 +101,10 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Hooks for the subclasses
     # ------------------------------------------------------------------
+    # Whether training without early stopping ends when the training loss
+    # stops improving (see TrainingSettings).
+    _stops_on_training_plateau = False
+
     @abstractmethod
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         """Validate ``y`` and return ``(y_array, n_outputs)`` for training.
@@ -182,6 +187,8 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         settings = TrainingSettings.from_params(
             self.get_params(deep=False), name=type(self).__name__
         )
+        if self._stops_on_training_plateau:
+            settings = dataclasses.replace(settings, stop_on_training_plateau=True)
         self.net_ = train(task, settings, self._fit_seed, self.net_ if warm else None)
         self._fitted_module_params_ = (task.module_params, self.optimizer)
         for name, value in training_history(self.net_, self.early_stopping).items():
@@ -442,7 +449,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     }
 
 
-@declare_parameters()
+@declare_parameters(RNN_OWN)
 class BaseRNN(BaseSequenceEstimator):
     """Base class of the recurrent regressor and classifier.
 
@@ -470,7 +477,7 @@ class BaseRNN(BaseSequenceEstimator):
         lr=1e-3,
         weight_decay=0.0,
         batch_size=32,
-        max_epochs=100,
+        max_epochs=300,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -497,6 +504,8 @@ class BaseRNN(BaseSequenceEstimator):
             ("_n_step_features",), dtype="float64", finite=True, none=True
         ),
     }
+
+    _stops_on_training_plateau = True
 
     @abstractmethod
     def _criterion(self):

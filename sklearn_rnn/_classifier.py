@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, column_or_1d
 from sklearn_rnn._base import BaseRNN, warn_degenerate
 from sklearn_rnn._modules import SequenceCrossEntropyLoss
 from sklearn_rnn._parameters import (
+    RNN_OWN,
     TRAINING,
     Param,
     declare_parameters,
@@ -45,7 +46,7 @@ _OWN_PARAMETERS = {
 }
 
 
-@declare_parameters(_OWN_PARAMETERS)
+@declare_parameters({**RNN_OWN, **_OWN_PARAMETERS})
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
@@ -114,7 +115,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         lr=1e-3,
         weight_decay=0.0,
         batch_size=32,
-        max_epochs=100,
+        max_epochs=300,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,

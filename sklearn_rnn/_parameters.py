@@ -293,6 +293,28 @@ TRAINING = {
     ),
 }
 
+# The recurrent regressor's and classifier's own versions of shared ones.
+RNN_OWN = {
+    "max_epochs": TRAINING["max_epochs"]._replace(
+        default=300,
+        doc="Maximum number of passes over the training data. Without early "
+        "stopping, training also ends when the training loss has not "
+        "improved by ``tol`` for ``n_iter_no_change`` epochs (counted after "
+        "``min_steps`` optimiser steps), as in scikit-learn's MLP: small "
+        "data sets get the epochs they need, large ones stop at their "
+        "plateau.",
+    ),
+    "n_iter_no_change": TRAINING["n_iter_no_change"]._replace(
+        doc="Epochs without improvement tolerated before early stopping, or, "
+        "without it, before training ends on the plateau of the training "
+        "loss (see ``max_epochs``).",
+    ),
+    "tol": TRAINING["tol"]._replace(
+        doc="Minimum decrease of the validation loss (of the training loss "
+        "without early stopping) that counts as improvement.",
+    ),
+}
+
 SHARED = {**BACKBONE, **RETURN_SEQUENCES, **SEQUENCE_TO_VECTOR, **TRAINING}
 
 

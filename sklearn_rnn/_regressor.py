@@ -10,11 +10,11 @@ from torch import nn
 from sklearn_rnn._base import BaseRNN, warn_degenerate
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss
-from sklearn_rnn._parameters import declare_parameters
+from sklearn_rnn._parameters import RNN_OWN, declare_parameters
 from sklearn_rnn._persistence import _spec
 
 
-@declare_parameters()
+@declare_parameters(RNN_OWN)
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 

@@ -162,7 +162,10 @@ class TrainingSettings:
 
     The defaults are those of the estimators (see ``_parameters.py``),
     except ``min_steps``: 0 for the estimators that do not have it;
-    ``name`` labels the progress bar.
+    ``stop_on_training_plateau`` stops training without early stopping
+    when the training loss has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs (after ``min_steps`` steps), as
+    scikit-learn's MLP does; ``name`` labels the progress bar.
     """
 
     optimizer: str = "adam"
@@ -176,6 +179,7 @@ class TrainingSettings:
     validation_split: str = "last"
     n_iter_no_change: int = 10
     min_steps: int = 0
+    stop_on_training_plateau: bool = False
     tol: float = 1e-4
     device: str = "cpu"
     compile: bool = False
@@ -286,6 +290,17 @@ def _callbacks(task, settings, seed):
         clip = GradientNormClipping(settings.clip_grad_norm)
         callbacks.append(("clip_grad_norm", clip))
     if not settings.early_stopping:
+        if settings.stop_on_training_plateau:
+            # As MLPClassifier without early stopping: the training loss.
+            plateau = WarmupEarlyStopping(
+                monitor="train_loss",
+                patience=settings.n_iter_no_change,
+                threshold=settings.tol,
+                threshold_mode="abs",
+                load_best=False,
+                min_steps=settings.min_steps,
+            )
+            callbacks.append(("training_plateau", plateau))
         return callbacks, None
     stopping = WarmupEarlyStopping(
         monitor="valid_loss",
@@ -399,8 +414,12 @@ def _warn_if_interrupted(net, n_epochs, max_epochs):
     """skorch ends training on KeyboardInterrupt as on early stopping."""
     if n_epochs >= max_epochs:
         return
-    early = dict(net.callbacks_).get("early_stopping")
+    callbacks = dict(net.callbacks_)
+    early = callbacks.get("early_stopping")
     if early is not None and early.misses_ >= early.patience:
+        return
+    plateau = callbacks.get("training_plateau")
+    if plateau is not None and plateau.misses_ >= plateau.patience:
         return
     kept = "the best epoch's" if early is not None else "the latest"
     warnings.warn(

@@ -196,3 +196,20 @@ def test_pooling_and_scale_are_grid_searchable(rng):
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X, y)
     assert len(search.cv_results_["params"]) == 4
+
+
+@pytest.mark.parametrize("min_steps, n_iter", [(0, 1 + 2), (20, 7 + 2)])
+def test_training_ends_on_the_plateau_of_the_training_loss(rng, min_steps, n_iter):
+    # Without early stopping, as MLPClassifier: an unreachable tol makes
+    # every epoch after the first one counted a miss (60 samples in batches
+    # of 16: 4 steps per epoch, so min_steps=20 waits 5 epochs).
+    X, y = _sorted_by_class(rng)
+    assert RNNClassifier().max_epochs == RNNRegressor().max_epochs == 300
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Training was interrupted")
+        clf = RNNClassifier(
+            n_iter_no_change=2, tol=1e3, min_steps=min_steps, max_epochs=50, **FAST
+        ).fit(X, y)
+    assert clf.n_iter_ == (n_iter if min_steps == 0 else 5 + 2)
+    clf.set_params(tol=0.0, n_iter_no_change=50, max_epochs=6).fit(X, y)
+    assert clf.n_iter_ == 6
