@@ -43,6 +43,7 @@ BUDGETS = {
     "plateau1000": {"max_epochs": 1000},
     "lr3e-3": {"lr": 3e-3, "max_epochs": 100, **_NO_STOP},
     "early_stopping": {"early_stopping": True, "max_epochs": 300},
+    "max_pooling": {"pooling": "max"},
 }
 
 

@@ -534,7 +534,8 @@ class BaseRNN(BaseSequenceEstimator):
             dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
             forget_bias=float(self.forget_bias),
-            pooling=self.pooling,
+            # Every step has its output with return_sequences=True.
+            pooling="last" if self.return_sequences else self.pooling,
             autocast_dtype=self._autocast_dtype(),
         )
         if self.embedding_dim is not None:
@@ -561,12 +562,6 @@ class BaseRNN(BaseSequenceEstimator):
         )
 
     def _fit_net(self, X, lengths, y, n_outputs):
-        if self.return_sequences and self.pooling != "last":
-            raise ValueError(
-                f"pooling={self.pooling!r} summarises each sequence as one "
-                "vector, but return_sequences=True predicts at every step; use "
-                "pooling='last' (the default) with return_sequences=True."
-            )
         self._learn_input_scaling(X, lengths, y, n_outputs)
         X = self._scale_input(X)
         super()._fit_net(X, lengths, y, n_outputs)

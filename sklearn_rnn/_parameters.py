@@ -132,8 +132,8 @@ SEQUENCE_TO_VECTOR = {
         "and the maximum over the real time steps (padding never counts), "
         '``"attention"`` a weighted mean with learnt attention weights. Long '
         'sequences often need more than the last state (``"max"`` is the one '
-        "to try first for classification). Only ``'last'`` goes with "
-        "``return_sequences=True``.",
+        "to try first for classification). Ignored with "
+        "``return_sequences=True``, where every step has its output.",
     ),
     "scale": Param(
         False,

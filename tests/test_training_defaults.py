@@ -179,8 +179,9 @@ def test_pooling_reaches_the_network(rng, pooling):
         warnings.simplefilter("ignore", ConvergenceWarning)
         reg.fit(X, y.astype(float))
     assert reg.module_.pooling == pooling
-    with pytest.raises(ValueError, match="return_sequences=True"):
-        reg.set_params(return_sequences=True).fit(X, [x[:, 0] for x in X])
+    # Ignored with an output per step.
+    reg.set_params(return_sequences=True).fit(X, [x[:, 0] for x in X])
+    assert reg.module_.pooling == "last"
     with pytest.raises(ValueError, match="pooling"):
         RNNRegressor(pooling="median").fit(X, y)
 
@@ -205,6 +206,7 @@ def test_training_ends_on_the_plateau_of_the_training_loss(rng, min_steps, n_ite
     # of 16: 4 steps per epoch, so min_steps=20 waits 5 epochs).
     X, y = _sorted_by_class(rng)
     assert RNNClassifier().max_epochs == RNNRegressor().max_epochs == 300
+    assert (RNNClassifier().pooling, RNNRegressor().pooling) == ("max", "last")
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Training was interrupted")
         clf = RNNClassifier(
