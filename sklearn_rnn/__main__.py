@@ -275,6 +275,7 @@ def _forecaster(args):
             lr=3e-3,
             batch_size=16,
             max_epochs=args.epochs,
+            n_iter_no_change=args.epochs,  # every epoch: no plateau stop
             weight_decay=args.weight_decay,
             random_state=0,
         ),
