@@ -228,7 +228,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         majority = np.bincount(y).max() / len(y)
         accuracy = np.mean(predicted == y)
         if np.all(predicted == predicted[0]):
-            label = self.classes_[predicted[0]].tolist()
+            label = self.classes_[predicted[:1]].tolist()[0]  # a Python value
             problem = (
                 f"predicts the single class {label!r} for every one of its "
                 f"{len(y)} training sequences"

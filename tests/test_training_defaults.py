@@ -215,3 +215,11 @@ def test_training_ends_on_the_plateau_of_the_training_loss(rng, min_steps, n_ite
     assert clf.n_iter_ == (n_iter if min_steps == 0 else 5 + 2)
     clf.set_params(tol=0.0, n_iter_no_change=50, max_epochs=6).fit(X, y)
     assert clf.n_iter_ == 6
+
+
+def test_degenerate_warning_names_object_labels(rng):
+    X, y = _sorted_by_class(rng)
+    labels = np.array(["a", "b", "c"], dtype=object)[y]
+    clf = RNNClassifier(hidden_size=8, max_epochs=1, lr=1e-7, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="single class '[abc]'"):
+        clf.fit(X, labels)
