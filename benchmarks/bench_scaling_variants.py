@@ -60,7 +60,7 @@ import argparse
 import time
 
 import numpy as np
-from bench_ucr import DATASETS, _with_pooling, describe, load
+from bench_ucr import DATASETS, describe, load
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNClassifier
@@ -134,10 +134,7 @@ def main():
                 continue
             scores, seconds, losses = [], [], []
             for seed in args.seeds:
-                Estimator = RNNClassifier
-                if args.pooling != "last":
-                    Estimator = _with_pooling(RNNClassifier, args.pooling)
-                clf = Estimator(random_state=seed)
+                clf = RNNClassifier(pooling=args.pooling, random_state=seed)
                 if args.max_epochs:
                     clf.set_params(max_epochs=args.max_epochs)
                 if args.lr:

@@ -209,15 +209,15 @@ def _with_pooling(Estimator, pooling):
     return Pooled
 
 
-def make_estimator(task, seed, pooling="last", scale=False):
+def make_estimator(task, seed, pooling=None, scale=False):
+    """The estimator of ``task``; ``pooling=None`` is its default head."""
     Estimator = RNNClassifier if task == "classification" else RNNRegressor
-    if pooling != "last":
-        if "pooling" in Estimator().get_params():
-            est = Estimator(pooling=pooling, random_state=seed)
-        else:
-            est = _with_pooling(Estimator, pooling)(random_state=seed)
-    else:
+    if pooling is None:
         est = Estimator(random_state=seed)
+    elif "pooling" in Estimator().get_params():
+        est = Estimator(pooling=pooling, random_state=seed)
+    else:
+        est = _with_pooling(Estimator, pooling)(random_state=seed)
     return make_pipeline(SequenceScaler(), est) if scale else est
 
 
@@ -354,7 +354,10 @@ def main():
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument(
-        "--pooling", default="last", choices=["last", "mean", "max", "attention"]
+        "--pooling",
+        default=None,
+        choices=["last", "mean", "max", "attention"],
+        help="the network's pooling head (default: the estimator's default)",
     )
     parser.add_argument(
         "--scale",

@@ -296,6 +296,7 @@ def _forecaster(args):
             lr=3e-3,
             batch_size=16,
             max_epochs=args.epochs or EPOCHS,
+            n_iter_no_change=args.epochs or EPOCHS,  # every epoch: no plateau stop
             verbose=_progress(),
             weight_decay=args.weight_decay,
             random_state=0,

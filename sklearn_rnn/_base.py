@@ -11,6 +11,7 @@ classifier (one output per sequence or per step).
 """
 
 import copy
+import dataclasses
 import functools
 import warnings
 from abc import ABC, abstractmethod
@@ -18,6 +19,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_array,
@@ -34,7 +36,7 @@ from sklearn_rnn._data import (
     to_tensor,
 )
 from sklearn_rnn._modules import RecurrentNetwork
-from sklearn_rnn._parameters import declare_parameters, store_parameters
+from sklearn_rnn._parameters import RNN_OWN, declare_parameters, store_parameters
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     _INFERENCE_BATCH_SIZE,
@@ -57,6 +59,7 @@ from sklearn_rnn._validation import (
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
+from sklearn_rnn.utils._statistics import feature_statistics
 from sklearn_rnn.utils._torch import (
     draw_seed,
     lstm_supports_bfloat16,
@@ -66,6 +69,19 @@ from sklearn_rnn.utils._torch import (
 
 def _is_set(value):
     return value is not None
+
+
+def warn_degenerate(estimator, problem):
+    """Warn that ``estimator`` fitted a degenerate model (``problem`` says how)."""
+    warnings.warn(
+        f"The fitted {type(estimator).__name__} {problem}: it has learnt "
+        "nothing useful, usually from too few optimiser steps or unscaled "
+        f"inputs. Try more epochs (max_epochs={estimator.max_epochs}), a "
+        f"larger learning rate (lr={estimator.lr:g}), a smaller batch_size, "
+        "or scaled inputs (SequenceScaler).",
+        ConvergenceWarning,
+        stacklevel=6,
+    )
 
 
 def _plain(value):
@@ -147,6 +163,10 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Hooks for the subclasses
     # ------------------------------------------------------------------
+    # Whether training without early stopping ends when the training loss
+    # stops improving (see TrainingSettings).
+    _stops_on_training_plateau = False
+
     @abstractmethod
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         """Validate ``y`` and return ``(y_array, n_outputs)`` for training.
@@ -237,6 +257,8 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         settings = TrainingSettings.from_params(
             self.get_params(deep=False), name=type(self).__name__
         )
+        if self._stops_on_training_plateau:
+            settings = dataclasses.replace(settings, stop_on_training_plateau=True)
         # A warm fit trains a copy: the published net keeps predicting.
         warm_net = copy.deepcopy(self.net_) if warm else None
         self.net_ = train(task, settings, self._fit_seed, warm_net)
@@ -468,6 +490,13 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
+    def _scale_input(self, X):
+        """``X`` standardised with the statistics of fit (or as it is)."""
+        if getattr(self, "_x_mean", None) is None:
+            return X
+        mean, scale = self._x_mean.astype(X.dtype), self._x_scale.astype(X.dtype)
+        return (X - mean) / scale
+
     def _inference_batches(self, X):
         """Validate ``X`` and return ``(n_samples, lengths, batches)``.
 
@@ -480,6 +509,11 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         check_is_fitted(self)
         self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
+        X = self._scale_input(X)
+        return len(X), lengths, self._array_batches(X, lengths)
+
+    def _array_batches(self, X, lengths):
+        """Fixed-size inference batches of validated arrays."""
         dataset = SequenceDataset(
             to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
         )
@@ -489,7 +523,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
             pad_last=True,
             pin_memory=str(self.net_.device).startswith("cuda"),
         )
-        return len(X), lengths, batches
+        return batches
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -515,7 +549,7 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     }
 
 
-@declare_parameters()
+@declare_parameters(RNN_OWN)
 class BaseRNN(BaseSequenceEstimator):
     """Base class of the recurrent regressor and classifier.
 
@@ -537,16 +571,19 @@ class BaseRNN(BaseSequenceEstimator):
         embedding_dim=None,
         vocab_size=None,
         return_sequences=False,
+        pooling="last",
+        scale=False,
         optimizer="adam",
         lr=1e-3,
         weight_decay=0.0,
         batch_size=32,
-        max_epochs=100,
+        max_epochs=300,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
         validation_split="last",
         n_iter_no_change=10,
+        min_steps=500,
         tol=1e-4,
         device="cpu",
         precision="float32",
@@ -556,6 +593,19 @@ class BaseRNN(BaseSequenceEstimator):
         random_state=None,
     ):
         store_parameters(self, locals())
+
+    # The fitted attributes a saved file holds (sklearn_rnn.persistence).
+    _persisted_state = {
+        **BaseSequenceEstimator._persisted_state,
+        "_x_mean": _spec.Array(
+            ("_n_step_features",), dtype="float64", finite=True, none=True
+        ),
+        "_x_scale": _spec.Array(
+            ("_n_step_features",), dtype="float64", finite=True, none=True
+        ),
+    }
+
+    _stops_on_training_plateau = True
 
     @abstractmethod
     def _criterion(self):
@@ -584,6 +634,8 @@ class BaseRNN(BaseSequenceEstimator):
             dropout=float(self.dropout),
             nonlinearity=self.nonlinearity,
             forget_bias=float(self.forget_bias),
+            # Every step has its output with return_sequences=True.
+            pooling="last" if self.return_sequences else self.pooling,
             autocast_dtype=self._autocast_dtype(),
         )
         if self.embedding_dim is not None:
@@ -610,9 +662,51 @@ class BaseRNN(BaseSequenceEstimator):
             validation_labels=self._validation_labels(y),
         )
 
+    def _fit_net(self, X, lengths, y, n_outputs):
+        self._learn_input_scaling(X, lengths, y, n_outputs)
+        X = self._scale_input(X)
+        super()._fit_net(X, lengths, y, n_outputs)
+        if not self.return_sequences:
+            outputs = self._run_module(len(X), lengths, self._array_batches(X, lengths))
+            self._warn_if_degenerate(outputs, y)
+
+    def _learn_input_scaling(self, X, lengths, y, n_outputs):
+        """Set ``_x_mean`` and ``_x_scale``: per-feature input statistics.
+
+        None without ``scale`` (or for token ids). Learnt on the real steps
+        of the training rows (the validation split left out); a warm fit
+        keeps those its network was trained with.
+        """
+        if (
+            self._continues_training(n_outputs)
+            and (getattr(self, "_x_mean", None) is not None) == self.scale
+        ):
+            return
+        self._x_mean = self._x_scale = None
+        if not self.scale or self.embedding_dim is not None:
+            return
+        rows = self._training_rows(len(X), self._validation_labels(y))
+        X, n_features = X[rows], X.shape[2]
+        if lengths is None:
+            frames = X.reshape(-1, n_features)
+        else:
+            frames = X[np.arange(X.shape[1]) < lengths[rows][:, None]]
+        _, self._x_mean, _, self._x_scale = feature_statistics(frames)
+
+    def _warn_if_degenerate(self, outputs, y):
+        """Warn when the model is no better than a trivial one on its data.
+
+        ``outputs`` are the network's outputs on the training sequences and
+        ``y`` the encoded training targets.
+        """
+
     def _forward(self, X):
         """Run the trained module; return float64 outputs and the lengths."""
         n_samples, lengths, batches = self._inference_batches(X)
+        return self._run_module(n_samples, lengths, batches), lengths
+
+    def _run_module(self, n_samples, lengths, batches):
+        """The float64 outputs of the trained module on ``batches``."""
         # skorch's evaluation_step puts the module in eval mode, disables
         # gradients and moves the batch to the net's device.
         outs = [self.net_.evaluation_step(batch).cpu().numpy() for batch in batches]
@@ -627,7 +721,7 @@ class BaseRNN(BaseSequenceEstimator):
             ]
         out = np.concatenate(outs)[:n_samples]
         check_finite_output(out)
-        return out.astype(np.float64), lengths
+        return out.astype(np.float64)
 
     def _per_step_targets(self, y, lengths, n_timesteps):
         return per_step_targets(y, lengths, n_timesteps)

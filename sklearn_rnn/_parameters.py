@@ -118,6 +118,37 @@ RETURN_SEQUENCES = {
     ),
 }
 
+# The pooling heads of ``_modules.RecurrentNetwork``.
+POOLING_NAMES = ("last", "mean", "max", "attention")
+
+SEQUENCE_TO_VECTOR = {
+    "pooling": Param(
+        "last",
+        [StrOptions(set(POOLING_NAMES))],
+        "{" + ", ".join(f'"{name}"' for name in POOLING_NAMES) + "}",
+        "How the outputs of the recurrent layers over time become the one "
+        'vector the output layer reads: ``"last"`` the final state (of both '
+        'directions when bidirectional), ``"mean"`` and ``"max"`` the mean '
+        "and the maximum over the real time steps (padding never counts), "
+        '``"attention"`` a weighted mean with learnt attention weights. Long '
+        'sequences often need more than the last state (``"max"`` is the one '
+        "to try first for classification). Ignored with "
+        "``return_sequences=True``, where every step has its output.",
+    ),
+    "scale": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether to standardise each input feature with its mean and "
+        "standard deviation over every real time step of the training "
+        "sequences (those of the validation split left out), as "
+        ":class:`~sklearn_rnn.preprocessing.SequenceScaler` does in a "
+        "pipeline. Off by default: it helps features of unequal ranges but "
+        "can slow training where the raw amplitudes are the signal. Ignored "
+        "with ``embedding_dim`` set (token ids are not scaled).",
+    ),
+}
+
 _VALIDATION_SPLIT_DOC = (
     'Which samples are held out: ``"last"`` the final ones in the order '
     'given (right for time-ordered windows), ``"shuffle"`` a random subset.'
@@ -163,7 +194,9 @@ TRAINING = {
         0.1,
         [Interval(Real, 0, 1, closed="neither")],
         "float in (0, 1)",
-        "Share of the training data held out when ``early_stopping=True``.",
+        "Share of the training data held out when ``early_stopping=True``. "
+        "Early stopping warns when it holds out fewer than 20 samples: a "
+        "loss on so few says little about the model.",
     ),
     "validation_split": Param(
         "last",
@@ -176,6 +209,17 @@ TRAINING = {
         _positive_int(),
         "int",
         "Epochs without improvement tolerated before early stopping.",
+    ),
+    "min_steps": Param(
+        500,
+        [Interval(Integral, 0, None, closed="left")],
+        "int",
+        "Optimiser steps (mini-batches) trained before early stopping watches "
+        "the validation loss: the epochs that end earlier neither count "
+        "towards ``n_iter_no_change`` nor are kept as the best model, so "
+        "training cannot stop in the plateau that small networks often go "
+        "through at first. ``max_epochs`` still caps training. Ignored "
+        "without early stopping.",
     ),
     "tol": Param(
         1e-4,
@@ -249,7 +293,29 @@ TRAINING = {
     ),
 }
 
-SHARED = {**BACKBONE, **RETURN_SEQUENCES, **TRAINING}
+# The recurrent regressor's and classifier's own versions of shared ones.
+RNN_OWN = {
+    "max_epochs": TRAINING["max_epochs"]._replace(
+        default=300,
+        doc="Maximum number of passes over the training data. Without early "
+        "stopping, training also ends when the training loss has not "
+        "improved by ``tol`` for ``n_iter_no_change`` epochs (counted after "
+        "``min_steps`` optimiser steps), as in scikit-learn's MLP: small "
+        "data sets get the epochs they need, large ones stop at their "
+        "plateau.",
+    ),
+    "n_iter_no_change": TRAINING["n_iter_no_change"]._replace(
+        doc="Epochs without improvement tolerated before early stopping, or, "
+        "without it, before training ends on the plateau of the training "
+        "loss (see ``max_epochs``).",
+    ),
+    "tol": TRAINING["tol"]._replace(
+        doc="Minimum decrease of the validation loss (of the training loss "
+        "without early stopping) that counts as improvement.",
+    ),
+}
+
+SHARED = {**BACKBONE, **RETURN_SEQUENCES, **SEQUENCE_TO_VECTOR, **TRAINING}
 
 
 def _signature_names(cls):

@@ -7,14 +7,14 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from sklearn_rnn._base import BaseRNN, _whole_model
+from sklearn_rnn._base import BaseRNN, _whole_model, warn_degenerate
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss, WeightedSquaredError
-from sklearn_rnn._parameters import declare_parameters
+from sklearn_rnn._parameters import RNN_OWN, declare_parameters
 from sklearn_rnn._persistence import _spec
 
 
-@declare_parameters()
+@declare_parameters(RNN_OWN)
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
@@ -95,6 +95,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self._learn_target_scaling(flat, weights)
         y2 = (y2 - self._y_mean) / self._y_scale
         return y2.astype(np.float32), y2.shape[-1]
+
+    def _warn_if_degenerate(self, outputs, y):
+        # R² in the standardised units the network was trained in.
+        score = r2_score(y, outputs.reshape(y.shape))
+        if score <= 0:
+            warn_degenerate(
+                self,
+                f"has a training R² of {score:.3f}, no better than always "
+                "predicting the mean target (R² = 0)",
+            )
 
     def _criterion(self):
         if self._sample_weight_tensor() is not None:

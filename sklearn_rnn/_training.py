@@ -145,12 +145,61 @@ class EpochProgressBar(Callback):
         return state
 
 
+class WarmupEarlyStopping(EarlyStopping):
+    """skorch's ``EarlyStopping`` that waits ``min_steps`` optimiser steps.
+
+    Small recurrent networks often sit in a plateau for the first hundreds
+    of steps, where the validation loss barely moves: patience counted from
+    the first epoch stops them there, and restores an untrained model. The
+    epochs that end before ``min_steps`` steps of this fit neither count as
+    misses nor are kept as the best.
+    """
+
+    def __init__(self, *args, min_steps=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.min_steps = min_steps
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        self.first_epoch_ = len(net.history)
+
+    def on_epoch_end(self, net, **kwargs):
+        steps = sum(
+            "train_loss" in batch
+            for row in net.history[self.first_epoch_ :]
+            for batch in row["batches"]
+        )
+        if steps < self.min_steps:
+            return
+        super().on_epoch_end(net, **kwargs)
+
+
+# Fewer validation samples than this make early stopping warn.
+_MIN_VALIDATION_SAMPLES = 20
+
+
+def _warn_if_small_validation(n_valid, n_samples):
+    if n_valid < _MIN_VALIDATION_SAMPLES:
+        warnings.warn(
+            f"Early stopping holds out {n_valid} of {n_samples} samples for "
+            "validation, too few for their loss to say much: it may stop at "
+            "a poor model. Raise validation_fraction, use more data, or set "
+            "early_stopping=False.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingSettings:
     """How to train: the training parameters the estimators share.
 
-    The defaults are those of the estimators (see ``_parameters.py``);
-    ``name`` labels the progress bar.
+    The defaults are those of the estimators (see ``_parameters.py``),
+    except ``min_steps``: 0 for the estimators that do not have it;
+    ``stop_on_training_plateau`` stops training without early stopping
+    when the training loss has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs (after ``min_steps`` steps), as
+    scikit-learn's MLP does; ``name`` labels the progress bar.
     """
 
     optimizer: str = "adam"
@@ -163,6 +212,8 @@ class TrainingSettings:
     validation_fraction: float = 0.1
     validation_split: str = "last"
     n_iter_no_change: int = 10
+    min_steps: int = 0
+    stop_on_training_plateau: bool = False
     tol: float = 1e-4
     device: str = "cpu"
     compile: bool = False
@@ -273,13 +324,25 @@ def _callbacks(task, settings, seed):
         clip = GradientNormClipping(settings.clip_grad_norm)
         callbacks.append(("clip_grad_norm", clip))
     if not settings.early_stopping:
+        if settings.stop_on_training_plateau:
+            # As MLPClassifier without early stopping: the training loss.
+            plateau = WarmupEarlyStopping(
+                monitor="train_loss",
+                patience=settings.n_iter_no_change,
+                threshold=settings.tol,
+                threshold_mode="abs",
+                load_best=False,
+                min_steps=settings.min_steps,
+            )
+            callbacks.append(("training_plateau", plateau))
         return callbacks, None
-    stopping = EarlyStopping(
+    stopping = WarmupEarlyStopping(
         monitor="valid_loss",
         patience=settings.n_iter_no_change,
         threshold=settings.tol,
         threshold_mode="abs",
         load_best=True,
+        min_steps=settings.min_steps,
     )
     callbacks.append(("early_stopping", stopping))
     split = ValidationSplit(
@@ -288,6 +351,8 @@ def _callbacks(task, settings, seed):
         seed=seed,
         labels=task.validation_labels,
     )
+    n_samples = len(task.dataset)
+    _warn_if_small_validation(len(split.indices(n_samples)[1]), n_samples)
     return callbacks, split
 
 
@@ -399,8 +464,12 @@ def _warn_if_interrupted(net, n_epochs, max_epochs):
     """skorch ends training on KeyboardInterrupt as on early stopping."""
     if n_epochs >= max_epochs:
         return
-    early = dict(net.callbacks_).get("early_stopping")
+    callbacks = dict(net.callbacks_)
+    early = callbacks.get("early_stopping")
     if early is not None and early.misses_ >= early.patience:
+        return
+    plateau = callbacks.get("training_plateau")
+    if plateau is not None and plateau.misses_ >= plateau.patience:
         return
     kept = "the best epoch's" if early is not None else "the latest"
     warnings.warn(
@@ -468,6 +537,13 @@ def training_history(net, early_stopping):
         # that had no validation split.
         scores = [float(row.get("valid_loss", np.nan)) for row in epochs]
         best = float(np.nanmin(scores))
+        kept = getattr(dict(net.callbacks_).get("early_stopping"), "best_epoch_", 0)
+        if kept:
+            # The epoch whose weights were restored (the best after min_steps).
+            best = float(net.history[kept - 1, "valid_loss"])
+        elif np.isfinite(scores).any():
+            # Training ended before min_steps: the latest weights are kept.
+            best = [v for v in scores if np.isfinite(v)][-1]
     return {
         "loss_curve_": loss_curve,
         "n_iter_": len(loss_curve),

@@ -109,10 +109,14 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 3.
+#: Version of the file layout; :func:`load` reads versions 1 to 4.
 FORMAT_VERSION = 4
-# Version 4 adds PanelForecaster's declaration; version-3 files read as they are.
 _READABLE_FORMATS = {1, 2, 3, 4}
+# Version 4 adds PanelForecaster's declaration, and the input scaling of
+# RNNRegressor and RNNClassifier (``_x_mean``, ``_x_scale``) with their
+# ``pooling``, ``scale`` and ``min_steps`` parameters: a file of an earlier
+# version has none of these, and loads as a model that does not scale its
+# input, pools the last step and counts early stopping from the first epoch.
 # Version 3 declares the language models' neural backbones anew (they are no
 # longer recurrent estimators); files of earlier versions holding one are
 # refused, all others load as they are.
@@ -334,6 +338,25 @@ def _translate_v2(header):
     header["format_version"] = 3
 
 
+# The parameters version 4 added, with the values that reproduce the models
+# of earlier versions (whose early stopping counted from the first epoch).
+_ADDED_IN_4 = {"pooling": "last", "scale": False, "min_steps": 0}
+_HAVE_ADDED_IN_4 = (
+    "sklearn_rnn._regressor.RNNRegressor",
+    "sklearn_rnn._classifier.RNNClassifier",
+)
+
+
+def _add_parameters_of_4(header):
+    """Give the recurrent estimators of an older file the parameters of 4."""
+    for node in _nodes(header["estimator"]):
+        state = node.get("v")
+        if node.get("~") == "estimator" and isinstance(state, dict):
+            if node.get("cls") in _HAVE_ADDED_IN_4:
+                for name, value in _ADDED_IN_4.items():
+                    state.setdefault(name, value)
+
+
 def load(path, *, device=None):
     """Load an estimator written by :func:`save`.
 
@@ -375,6 +398,8 @@ def load(path, *, device=None):
                 _refuse_retired_backbones(header)
             if header["format_version"] == 2:
                 _translate_v2(header)
+            if header["format_version"] < 4:
+                _add_parameters_of_4(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

@@ -7,7 +7,6 @@ sequence, so it goes in a :class:`~sklearn.pipeline.Pipeline` in front of the
 recurrent estimators, whatever the layout of ``X``.
 """
 
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -17,6 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
+from sklearn_rnn.utils._statistics import feature_statistics
 
 __all__ = ["SequenceScaler"]
 
@@ -71,12 +71,6 @@ def _rebuild(template, sequences):
             sequences, index=template.index, name=template.name, dtype=object
         )
     return list(sequences)
-
-
-def _is_constant(var, mean, n_samples):
-    """Whether a variance is zero up to the rounding of its computation."""
-    eps = np.finfo(np.float64).eps
-    return var <= n_samples * eps * var + (n_samples * mean * eps) ** 2
 
 
 class SequenceScaler(PersistenceMixin, TransformerMixin, BaseEstimator):
@@ -193,19 +187,8 @@ class SequenceScaler(PersistenceMixin, TransformerMixin, BaseEstimator):
             frames = np.concatenate([s.reshape(len(s), -1) for s in values])
         self._fit_layout_ = layout
         self._n_step_features = frames.shape[1]
-        self.n_samples_seen_ = np.sum(~np.isnan(frames), axis=0)
-        with warnings.catch_warnings():
-            # A feature that is NaN at every step has NaN statistics.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self.mean_ = np.nanmean(frames, axis=0, dtype=np.float64)
-            self.var_ = np.nanvar(frames, axis=0, dtype=np.float64)
-        if self.with_std:
-            scale = np.sqrt(self.var_)
-            constant = _is_constant(self.var_, self.mean_, self.n_samples_seen_)
-            scale[constant | np.isnan(scale)] = 1.0
-            self.scale_ = scale
-        else:
-            self.scale_ = None
+        self.n_samples_seen_, self.mean_, self.var_, scale = feature_statistics(frames)
+        self.scale_ = scale if self.with_std else None
         return self
 
     def transform(self, X):

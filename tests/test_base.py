@@ -322,6 +322,7 @@ def test_early_stopping_restores_best_and_records_history(rng):
         lr=0.05,
         early_stopping=True,
         n_iter_no_change=3,
+        min_steps=0,
         random_state=0,
     ).fit(X, y)
     assert reg.n_iter_ < 200
@@ -570,5 +571,8 @@ def test_early_stopping_does_not_warn(rng):
             lr=0.05,
             early_stopping=True,
             n_iter_no_change=2,
+            # 20 validation samples: no warning that they are too few.
+            validation_fraction=0.25,
+            min_steps=0,
             random_state=0,
         ).fit(X, y)

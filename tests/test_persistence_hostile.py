@@ -643,7 +643,7 @@ def _declaring_classes():
 _DECLARATIONS_OF_FORMAT = {
     2: "e1de5c3e66bdba53",
     3: "b387a463fbf9471a",
-    4: "28740b7b9d9a333c",
+    4: "c4048f77f2751048",
 }
 
 

@@ -103,6 +103,7 @@ def test_ctrl_c_mid_epoch_keeps_the_best_weights(monkeypatch):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=50,
+        min_steps=0,
         random_state=0,
     )
     with pytest.warns(UserWarning, match="interrupted after 5 of 50 epochs.*best"):

@@ -42,8 +42,8 @@ _FRAGMENTS = {
         ``early_stopping=True`` (lower is better), else None.
 
     best_loss_ : float
-        Lowest validation loss when ``early_stopping=True``, else lowest
-        training loss.
+        Validation loss of the epoch kept when ``early_stopping=True`` (the
+        lowest after ``min_steps``), else lowest training loss.
 """,
     "reliability_notes": """\
     **Unusual input at prediction time.** A model fitted on 3-D or
