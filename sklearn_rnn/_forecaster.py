@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
@@ -91,6 +96,16 @@ def _refuse_unscalable(covariates):
             "float64 (their mean or standard deviation overflows); scale it "
             "first."
         )
+
+
+def _target_weights(sample_weight, y):
+    """Validated per-row weights as a float64 copy, or None."""
+    if sample_weight is None:
+        return None
+    # Refuses NaN, inf, negative and all-zero weights and a wrong length.
+    return _check_sample_weight(
+        sample_weight, y, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
 
 
 def _index_kind(idx):
@@ -515,7 +530,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     # Fitting
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on windows of the series.
 
         Parameters
@@ -528,6 +543,20 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             ``y.to_frame().iloc[:, :0]``) or None.
         y : array-like of shape (n_timesteps,)
             The series to forecast, oldest first.
+        sample_weight : array-like of shape (n_timesteps,), default=None
+            Weight of each time step as a target period (finite,
+            non-negative, not all zero). Each training window is weighted by
+            the period it predicts (``strategy="recursive"``), or by the mean
+            weight of the ``horizon`` periods it predicts (direct and
+            seq2seq, whose loss is the mean over those periods); the weights
+            are passed to the networks' ``fit``. A window whose target
+            periods all weigh zero has no influence on the networks. The
+            weights of the first ``window`` (plus differencing) steps, which
+            are never a target, play no part, nor do the weights in the
+            input scaling, the seasonal indices or the interval's residuals
+            (weights say which periods to fit, not which to forecast from).
+            The calibration copy of ``calibration="holdout"`` is trained
+            with the weights of its own rows only. None: equal weights.
 
         Returns
         -------
@@ -543,7 +572,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         # Ctrl-C) leaves no half-fitted attributes behind.
         state = self.__dict__.copy()
         try:
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
@@ -595,7 +624,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 stacklevel=4,
             )
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         _refuse_panel(X, y)
         _refuse_dates_as_target(y)
         index = self._index_of(X, y)
@@ -617,6 +646,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"y must be a single series of shape (n_timesteps,); got {y.shape}."
             )
         y = column_or_1d(y, warn=True)
+        weights = _target_weights(sample_weight, y)
         covariates = self._covariates(X, len(y), reset=True)
         if len(covariates) != len(y):
             raise ValueError(
@@ -669,9 +699,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         # What the networks were trained for: forecasting reads it from the
         # parameters, which must not have changed since.
         self._layout = self._current_layout()
-        self._train(y, covariates, regressor)
+        self._train(y, covariates, regressor, weights)
         self.index_ = index if index is not None else pd.RangeIndex(len(y))
-        self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut)
+        self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut, weights)
         return self
 
     def _current_layout(self):
@@ -718,8 +748,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             self.log_, self.seasonal_period, self.difference, self.seasonal
         )
 
-    def _train(self, y, covariates, regressor):
-        """Fit the transform, the scaler and the networks on the series ``y``."""
+    def _train(self, y, covariates, regressor, weights=None):
+        """Fit the transform, the scaler and the networks on the series ``y``.
+
+        ``weights`` (one per row of ``y``, or None) weigh the windows by
+        their target periods.
+        """
         steps_out = 1 if self.strategy == "recursive" else self.horizon
         transform = self._new_transform()
         z = transform.to_level(y)
@@ -759,14 +793,21 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             rng = check_random_state(members[0].random_state)
             seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
             members = [clone(regressor).set_params(random_state=s) for s in seeds]
-        self.estimators_ = [member.fit(X_win, Y_fit) for member in members]
+        fit_params = {}
+        if weights is not None:
+            # Window i predicts rows n_lost + window + i + (0 .. steps_out - 1).
+            targets_w = np.lib.stride_tricks.sliding_window_view(
+                weights[transform.n_lost + self.window :], steps_out
+            )
+            fit_params["sample_weight"] = targets_w.mean(axis=1)
+        self.estimators_ = [m.fit(X_win, Y_fit, **fit_params) for m in members]
         self.regressor_ = self.estimators_[0]
         self._transform = transform
         self._z = z
         self._e = e
         self._covariates_seen = covariates
 
-    def _calibrate(self, y, covariates, regressor, cut):
+    def _calibrate(self, y, covariates, regressor, cut, weights=None):
         """Bounds of the interval: conformal quantiles of residuals per step.
 
         Held out (``cut`` not None): a copy trained on ``y[:cut]``, without
@@ -781,7 +822,10 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if cut is not None:
             model = clone(self)
             model.log_ = self.log_
-            model._train(y[:cut], covariates[:cut], regressor)
+            # The copy's own rows' weights only: those of the periods it is
+            # scored on never reach its training.
+            cut_weights = None if weights is None else weights[:cut]
+            model._train(y[:cut], covariates[:cut], regressor, cut_weights)
             origins = np.arange(cut - t.n_lost, n_e - self.horizon + 1)
         else:
             model = self
