@@ -466,9 +466,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     >>> from sklearn_rnn.datasets import load_airline_passengers
     >>> y = load_airline_passengers()["passengers"]
     >>> X = y.to_frame().iloc[:, :0]     # no covariates: just the dates
+    >>> # The default recipe is RNNForecaster(horizon=12, seasonal_period=12);
+    >>> # a smaller network, trained once, for a quick look:
     >>> model = RNNForecaster(
-    ...     RNNRegressor("gru", 16, max_epochs=20, random_state=0),
-    ...     window=24, horizon=12, seasonal_period=12,
+    ...     RNNRegressor("lstm", 16, max_epochs=20, random_state=0),
+    ...     horizon=12, seasonal_period=12, n_estimators=1,
     ... ).fit(X, y)
     >>> model.forecast().columns.tolist()
     ['forecast', 'lower', 'upper']
