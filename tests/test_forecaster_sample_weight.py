@@ -209,3 +209,26 @@ def test_weighted_model_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(
         load(tmp_path / "f.skrnn").forecast().to_numpy(), model.forecast().to_numpy()
     )
+
+
+def test_seq2seq_networks_receive_the_window_weights(monkeypatch):
+    from sklearn_rnn import Seq2SeqTransformer
+
+    calls = []
+    fit = Seq2SeqTransformer.fit
+
+    def spy(self, X, y, sample_weight=None):
+        calls.append(sample_weight)
+        return fit(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(Seq2SeqTransformer, "fit", spy)
+    y = _series()
+    w = np.r_[np.zeros(30), np.ones(30)]
+    net = Seq2SeqTransformer("gru", 4, max_epochs=2, random_state=0)
+    params = dict(ONE_NET, strategy="seq2seq", difference=0, log=False)
+    RNNForecaster(net, **params).fit(None, y, sample_weight=w)
+    (got,) = calls
+    # Window i predicts rows 6 + i .. 8 + i: the mean of their weights.
+    expected = [w[6 + i : 9 + i].mean() for i in range(len(got))]
+    np.testing.assert_allclose(got, expected)
+    assert len(got) == 60 - 6 - 3 + 1
