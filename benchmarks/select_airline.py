@@ -143,6 +143,7 @@ def base_recipe(cell):
         strategy="recursive",
         seasonal_period=12,
         difference=0,
+        n_estimators=1,  # seeds are a grid dimension here
         calibration="in_sample",  # only point forecasts are scored
     )
 

@@ -31,21 +31,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn import RNNForecaster
+from sklearn_rnn._forecaster import _DEFAULT_NETWORK, _default_regressor
 from sklearn_rnn.datasets import load_airline_passengers
 from sklearn_rnn.forecasting._calendar import index_season
 from sklearn_rnn.utils._pandas import infer_freq
 
-# The recipe chosen on the airline training months by the architecture grid
-# of benchmarks/select_airline.py. Three later selections on the training
-# months (more regularised networks; seasonal indices) chose recipes that
-# did worse on the test months (see the README's "Measured" table), so this
-# one was kept.
-WINDOW = 24
-HIDDEN_SIZE = 32
+# The recipe is RNNForecaster's defaults (chosen on the airline training
+# months by the architecture grid of benchmarks/select_airline.py; three
+# later selections on the training months, more regularised networks and
+# seasonal indices, did worse on the test months, see the README's
+# "Measured" table). The options below only change what they name.
+_DEFAULTS = RNNForecaster().get_params()
+HIDDEN_SIZE = _DEFAULT_NETWORK["hidden_size"]
 WEIGHT_DECAY = 0.0
-EPOCHS = 300
-INTERVAL = 0.9
+EPOCHS = _DEFAULT_NETWORK["max_epochs"]
+INTERVAL = _DEFAULTS["interval"]
 
 
 _EPILOG = """\
@@ -77,7 +78,12 @@ def _parse_args(argv):
         "(years written as numbers); default: guessed by pandas",
     )
     parser.add_argument("--horizon", type=int, default=36, help="periods ahead")
-    parser.add_argument("--window", type=int, default=WINDOW, help="input window")
+    parser.add_argument(
+        "--window",
+        type=int,
+        help="input window (default: RNNForecaster's window='auto': 24, less "
+        "on a short series, said in the report)",
+    )
     parser.add_argument(
         "--season",
         type=int,
@@ -92,7 +98,7 @@ def _parse_args(argv):
     )
     parser.add_argument(
         "--strategy",
-        default="recursive",
+        default=_DEFAULTS["strategy"],
         choices=["recursive", "direct"],
         help="one step fed back, or all steps at once (RNNForecaster's strategy)",
     )
@@ -109,10 +115,17 @@ def _parse_args(argv):
         help="model the logarithm (auto: when the series is positive)",
     )
     parser.add_argument(
-        "--difference", type=int, default=0, choices=[0, 1], help="first differences"
+        "--difference",
+        type=int,
+        choices=[0, 1],
+        help="first differences (default: RNNForecaster's difference='auto': "
+        "none with a season, 1 without)",
     )
     parser.add_argument(
-        "--cell", default="lstm", choices=["lstm", "gru", "rnn"], help="RNN cell"
+        "--cell",
+        default=_DEFAULT_NETWORK["cell"],
+        choices=["lstm", "gru", "rnn"],
+        help="RNN cell",
     )
     parser.add_argument(
         "--hidden-size",
@@ -128,7 +141,10 @@ def _parse_args(argv):
         help=f"training epochs per network (default: {EPOCHS}; 6 with --id-column)",
     )
     parser.add_argument(
-        "--seeds", type=int, default=5, help="networks averaged (n_estimators)"
+        "--seeds",
+        type=int,
+        default=_DEFAULTS["n_estimators"],
+        help="networks averaged (n_estimators)",
     )
     parser.add_argument(
         "--output-dir", default="forecast_output", help="where the outputs go"
@@ -287,29 +303,28 @@ def _regular_index(dates, name):
 
 
 def _forecaster(args):
-    """The recommended recipe: an ensemble of ``--seeds`` networks."""
+    """RNNForecaster's default recipe, changed only where an option says."""
     season = 12 if args.season is None else args.season  # main() infers it
+    network = _default_regressor(args.strategy).set_params(
+        cell=args.cell,
+        hidden_size=args.hidden_size or HIDDEN_SIZE,
+        max_epochs=args.epochs or EPOCHS,
+        n_iter_no_change=args.epochs or EPOCHS,  # every epoch: no plateau stop
+        verbose=_progress(),
+        weight_decay=args.weight_decay,
+        random_state=0,
+    )
+    optional = {"window": args.window, "difference": args.difference}
     return RNNForecaster(
-        RNNRegressor(
-            args.cell,
-            args.hidden_size or HIDDEN_SIZE,
-            lr=3e-3,
-            batch_size=16,
-            max_epochs=args.epochs or EPOCHS,
-            n_iter_no_change=args.epochs or EPOCHS,  # every epoch: no plateau stop
-            verbose=_progress(),
-            weight_decay=args.weight_decay,
-            random_state=0,
-        ),
-        window=args.window,
+        network,
         horizon=args.horizon,
         strategy=args.strategy,
         seasonal_period=season if season > 1 else None,
         seasonal=args.seasonal,
         log={"auto": "auto", "true": True, "false": False}[args.log],
-        difference=args.difference,
         n_estimators=args.seeds,
         interval=INTERVAL,
+        **{name: value for name, value in optional.items() if value is not None},
     )
 
 
@@ -430,6 +445,7 @@ def main(argv=None):
 
     print(f"series: {series.name}, {len(values)} points; hold-out: last {h}")
     print(season_note)
+    print(f"window {model.window_}" + ("" if args.window else " (window='auto')"))
     print(f"{'model':32s} {'MAPE %':>8s} {'RMSE':>9s}")
     networks = f"{args.seeds} network{'s' if args.seeds > 1 else ''}"
     label = f"RNNForecaster ({args.cell.upper()}, {networks})"

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
@@ -28,14 +33,22 @@ from sklearn_rnn.utils._sklearn_compat import (
 # Fewest training windows calibration="auto" gives the calibration copy.
 _MIN_CALIBRATION_WINDOWS = 10
 
+# The recommended recipe's network and window (window="auto" on a series
+# long enough): chosen on the airline training months by the architecture
+# grid of benchmarks/select_airline.py, and measured by the main job
+# (python -m sklearn_rnn) and the README.
+_DEFAULT_NETWORK = dict(
+    cell="lstm", hidden_size=32, lr=3e-3, batch_size=16, max_epochs=300
+)
+_DEFAULT_WINDOW = 24
+
 
 def _default_regressor(strategy):
+    """The network trained when ``regressor=None``, unfitted."""
     if strategy == "seq2seq":
-        return Seq2SeqTransformer("gru", 32, lr=3e-3, batch_size=16, max_epochs=300)
+        return Seq2SeqTransformer(**_DEFAULT_NETWORK)
     # All 300 epochs, as select_airline.py validated (no plateau stop).
-    return RNNRegressor(
-        "gru", 32, lr=3e-3, batch_size=16, max_epochs=300, n_iter_no_change=300
-    )
+    return RNNRegressor(**_DEFAULT_NETWORK, n_iter_no_change=300)
 
 
 def _integer_step(index):
@@ -94,6 +107,16 @@ def _refuse_unscalable(covariates):
             "float64 (their mean or standard deviation overflows); scale it "
             "first."
         )
+
+
+def _target_weights(sample_weight, y):
+    """Validated per-row weights as a float64 copy, or None."""
+    if sample_weight is None:
+        return None
+    # Refuses NaN, inf, negative and all-zero weights and a wrong length.
+    return _check_sample_weight(
+        sample_weight, y, dtype=np.float64, ensure_non_negative=True, copy=True
+    )
 
 
 def _index_kind(idx):
@@ -286,22 +309,28 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         The network to train on the windows; cloned in ``fit``: an
         ``RNNRegressor`` for the direct and recursive strategies, a
         ``Seq2SeqTransformer`` for ``strategy="seq2seq"``. None means
-        ``RNNRegressor("gru", 32, lr=3e-3, batch_size=16, max_epochs=300,
+        ``RNNRegressor("lstm", 32, lr=3e-3, batch_size=16, max_epochs=300,
         n_iter_no_change=300)``, which trains all 300 epochs (a
-        ``Seq2SeqTransformer`` with the same settings for seq2seq).
+        ``Seq2SeqTransformer`` with the same network settings for seq2seq),
+        the network of the recommended recipe (see Notes).
         The parameters of a regressor passed here can be searched as
         ``regressor__hidden_size``, ... (not those of the default, which is
         only built in ``fit``).
 
-    window : int, default=24
+    window : int or "auto", default="auto"
         Number of past (transformed) values each prediction reads.
+        ``"auto"``: 24, or on a short series the largest window that
+        leaves at least as many training windows as it is long
+        (``(n_values - steps + 1) // 2`` for ``n_values`` transformed
+        values and ``steps`` targets per window), with a warning;
+        ``window_`` says which was used.
 
     horizon : int, default=12
         Number of steps predicted at once by the direct and seq2seq
         strategies, and the
         number of steps covered by the prediction interval.
 
-    strategy : {"direct", "recursive", "seq2seq"}, default="direct"
+    strategy : {"direct", "recursive", "seq2seq"}, default="recursive"
         ``"direct"``: one network output per future step (no error
         feedback within ``horizon``); ``"recursive"``: a one-step model fed
         its own predictions; ``"seq2seq"``: an encoder reads the window and
@@ -334,10 +363,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``"factors"`` need at least two seasons, and ``"factors"`` a
         strictly positive series.
 
-    difference : {0, 1}, default=1
-        Order of ordinary differencing, which removes a trend.
+    difference : {0, 1} or "auto", default="auto"
+        Order of ordinary differencing, which removes a trend. ``"auto"``:
+        0 with a ``seasonal_period`` (the seasonal difference already
+        removes a linear trend, and the network models the change from one
+        season to the next), 1 without one (else nothing would remove a
+        trend and a trending series would be forecast flat).
 
-    n_estimators : int, default=1
+    n_estimators : int, default=5
         Number of networks trained on the same windows from different random
         initialisations; the forecast at each step is their average. A
         network trained on a short series (a hundred windows, say) varies a
@@ -408,8 +441,22 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     index_ : pandas.Index
         The time index of the training rows.
 
+    window_ : int
+        The window used (``window``, or the one ``window="auto"`` chose).
+
     Notes
     -----
+    The defaults are the recommended recipe, which the main job
+    (``python -m sklearn_rnn``) and the README measure: with
+    ``seasonal_period`` set (``RNNForecaster(horizon=12,
+    seasonal_period=12)`` for monthly data), the logarithm of a positive
+    series differenced at the seasonal lag, no ordinary differencing, a
+    window of 24 values, an LSTM of 32 units trained 300 epochs predicting
+    one step at a time and fed its own predictions, five such networks
+    averaged, and a held-out conformal interval. It trains ten networks (the
+    calibration copy has its own five): pass a smaller ``regressor`` or
+    ``n_estimators`` for quick experiments.
+
     Columns of ``X`` are covariates that enter each window as past values,
     next to the transformed target; forecasting beyond ``horizon`` or with a
     recursive model also reads the covariates' values over the forecast
@@ -421,9 +468,11 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     >>> from sklearn_rnn.datasets import load_airline_passengers
     >>> y = load_airline_passengers()["passengers"]
     >>> X = y.to_frame().iloc[:, :0]     # no covariates: just the dates
+    >>> # The default recipe is RNNForecaster(horizon=12, seasonal_period=12);
+    >>> # a smaller network, trained once, for a quick look:
     >>> model = RNNForecaster(
-    ...     RNNRegressor("gru", 16, max_epochs=20, random_state=0),
-    ...     window=24, horizon=12, seasonal_period=12,
+    ...     RNNRegressor("lstm", 16, max_epochs=20, random_state=0),
+    ...     horizon=12, seasonal_period=12, n_estimators=1,
     ... ).fit(X, y)
     >>> model.forecast().columns.tolist()
     ['forecast', 'lower', 'upper']
@@ -433,13 +482,13 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "regressor": [RNNRegressor, Seq2SeqTransformer, None],
-        "window": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions({"direct", "recursive", "seq2seq"})],
         "log": ["boolean", StrOptions({"auto"})],
         "seasonal_period": [None, Interval(Integral, 2, None, closed="left")],
         "seasonal": [StrOptions({"difference", "indices", "factors"})],
-        "difference": [Interval(Integral, 0, 1, closed="both")],
+        "difference": [Interval(Integral, 0, 1, closed="both"), StrOptions({"auto"})],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "scale": ["boolean"],
         "interval": [Interval(Real, 0, 1, closed="neither")],
@@ -451,14 +500,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self,
         regressor=None,
         *,
-        window=24,
+        window="auto",
         horizon=12,
-        strategy="direct",
+        strategy="recursive",
         log="auto",
         seasonal_period=None,
         seasonal="difference",
-        difference=1,
-        n_estimators=1,
+        difference="auto",
+        n_estimators=5,
         scale=True,
         interval=0.9,
         calibration="auto",
@@ -519,7 +568,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     # Fitting
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on windows of the series.
 
         Parameters
@@ -532,6 +581,20 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             ``y.to_frame().iloc[:, :0]``) or None.
         y : array-like of shape (n_timesteps,)
             The series to forecast, oldest first.
+        sample_weight : array-like of shape (n_timesteps,), default=None
+            Weight of each time step as a target period (finite,
+            non-negative, not all zero). Each training window is weighted by
+            the period it predicts (``strategy="recursive"``), or by the mean
+            weight of the ``horizon`` periods it predicts (direct and
+            seq2seq, whose loss is the mean over those periods); the weights
+            are passed to the networks' ``fit``. A window whose target
+            periods all weigh zero has no influence on the networks. The
+            weights of the first ``window`` (plus differencing) steps, which
+            are never a target, play no part, nor do the weights in the
+            input scaling, the seasonal indices or the interval's residuals
+            (weights say which periods to fit, not which to forecast from).
+            The calibration copy of ``calibration="holdout"`` is trained
+            with the weights of its own rows only. None: equal weights.
 
         Returns
         -------
@@ -547,7 +610,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         # Ctrl-C) leaves no half-fitted attributes behind.
         state = self.__dict__.copy()
         try:
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
@@ -599,7 +662,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 stacklevel=4,
             )
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         _refuse_panel(X, y)
         _refuse_dates_as_target(y)
         index = self._index_of(X, y)
@@ -621,6 +684,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"y must be a single series of shape (n_timesteps,); got {y.shape}."
             )
         y = column_or_1d(y, warn=True)
+        weights = _target_weights(sample_weight, y)
         covariates = self._covariates(X, len(y), reset=True)
         if len(covariates) != len(y):
             raise ValueError(
@@ -648,7 +712,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 f"regressor; got {type(regressor).__name__}."
             )
         steps_out = 1 if self.strategy == "recursive" else self.horizon
-        needed = transform.n_lost + self.window + steps_out
+        window = self._window_for(len(y) - transform.n_lost, steps_out)
+        needed = transform.n_lost + window + steps_out
         if len(y) < needed:
             target = (
                 "1 step ahead (strategy='recursive')"
@@ -656,7 +721,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 else f"horizon={steps_out}"
             )
             raise ValueError(
-                f"The series has n_samples={len(y)} time steps; window={self.window}, "
+                f"The series has n_samples={len(y)} time steps; window={window}, "
                 f"{target} and the differencing ({transform.n_lost} steps) need "
                 f"at least {needed}."
             )
@@ -672,15 +737,45 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         cut = self._calibration_cut(len(y), needed)
         # What the networks were trained for: forecasting reads it from the
         # parameters, which must not have changed since.
-        self._layout = self._current_layout()
-        self._train(y, covariates, regressor)
+        self._layout = {**self._current_layout(), "window_": window}
+        self._train(y, covariates, regressor, weights)
         self.index_ = index if index is not None else pd.RangeIndex(len(y))
-        self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut)
+        self.error_quantiles_ = self._calibrate(y, covariates, regressor, cut, weights)
         return self
+
+    def _window_for(self, n_values, steps_out):
+        """The window: ``window``, or the one ``"auto"`` picks for a series of
+        ``n_values`` transformed values."""
+        if self.window != "auto":
+            return int(self.window)
+        # At least as many training windows as the window is long.
+        window = max(1, min(_DEFAULT_WINDOW, (n_values - steps_out + 1) // 2))
+        if window < _DEFAULT_WINDOW:
+            warnings.warn(
+                f"window='auto' uses window={window} instead of "
+                f"{_DEFAULT_WINDOW}: the series has {n_values} values after "
+                f"its differencing, and a window of {_DEFAULT_WINDOW} would "
+                "leave fewer training windows than it is long. Set window to "
+                "choose another.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return window
+
+    @property
+    def window_(self):
+        """The window the networks read (``window``, or ``"auto"``'s pick)."""
+        layout = self._layout  # AttributeError when not fitted
+        return int(layout.get("window_", layout["window"]))
+
+    def _difference(self):
+        if self.difference == "auto":
+            return 0 if self.seasonal_period else 1
+        return int(self.difference)
 
     def _current_layout(self):
         return {
-            "window": int(self.window),
+            "window": self.window if self.window == "auto" else int(self.window),
             "horizon": int(self.horizon),
             "strategy": str(self.strategy),
         }
@@ -690,7 +785,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         fitted = getattr(self, "_layout", None)
         if fitted is None:  # saved before the layout was recorded
             return
-        changed = {k: v for k, v in self._current_layout().items() if v != fitted[k]}
+        changed = {
+            k: v for k, v in self._current_layout().items() if v != fitted.get(k)
+        }
         if changed:
             was = {k: fitted[k] for k in changed}
             raise ValueError(
@@ -719,11 +816,15 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _new_transform(self):
         return _Differencer(
-            self.log_, self.seasonal_period, self.difference, self.seasonal
+            self.log_, self.seasonal_period, self._difference(), self.seasonal
         )
 
-    def _train(self, y, covariates, regressor):
-        """Fit the transform, the scaler and the networks on the series ``y``."""
+    def _train(self, y, covariates, regressor, weights=None):
+        """Fit the transform, the scaler and the networks on the series ``y``.
+
+        ``weights`` (one per row of ``y``, or None) weigh the windows by
+        their target periods.
+        """
         steps_out = 1 if self.strategy == "recursive" else self.horizon
         transform = self._new_transform()
         z = transform.to_level(y)
@@ -744,14 +845,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
             self.input_scale_ = np.where(constant, 1.0, std)
         inputs = (inputs - self.input_mean_) / self.input_scale_
-        span = self.window + steps_out
+        span = self.window_ + steps_out
         views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)
         # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs).
         # The windows stay a view of `inputs`: the regressor gathers one batch
         # of them at a time, so a long series is never copied window by window.
-        X_win = views[:, :, : self.window].transpose(0, 2, 1)
+        X_win = views[:, :, : self.window_].transpose(0, 2, 1)
         targets = np.lib.stride_tricks.sliding_window_view(e, span)
-        Y_win = np.ascontiguousarray(targets[:, self.window :])
+        Y_win = np.ascontiguousarray(targets[:, self.window_ :])
         if X_win.shape[2] == 1:
             X_win = X_win[:, :, 0]
         Y_fit = Y_win[:, 0] if self.strategy == "recursive" else Y_win
@@ -763,14 +864,21 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             rng = check_random_state(members[0].random_state)
             seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_estimators)
             members = [clone(regressor).set_params(random_state=s) for s in seeds]
-        self.estimators_ = [member.fit(X_win, Y_fit) for member in members]
+        fit_params = {}
+        if weights is not None:
+            # Window i predicts rows n_lost + window + i + (0 .. steps_out - 1).
+            targets_w = np.lib.stride_tricks.sliding_window_view(
+                weights[transform.n_lost + self.window_ :], steps_out
+            )
+            fit_params["sample_weight"] = targets_w.mean(axis=1)
+        self.estimators_ = [m.fit(X_win, Y_fit, **fit_params) for m in members]
         self.regressor_ = self.estimators_[0]
         self._transform = transform
         self._z = z
         self._e = e
         self._covariates_seen = covariates
 
-    def _calibrate(self, y, covariates, regressor, cut):
+    def _calibrate(self, y, covariates, regressor, cut, weights=None):
         """Bounds of the interval: conformal quantiles of residuals per step.
 
         Held out (``cut`` not None): a copy trained on ``y[:cut]``, without
@@ -785,11 +893,15 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if cut is not None:
             model = clone(self)
             model.log_ = self.log_
-            model._train(y[:cut], covariates[:cut], regressor)
+            model._layout = self._layout
+            # The copy's own rows' weights only: those of the periods it is
+            # scored on never reach its training.
+            cut_weights = None if weights is None else weights[:cut]
+            model._train(y[:cut], covariates[:cut], regressor, cut_weights)
             origins = np.arange(cut - t.n_lost, n_e - self.horizon + 1)
         else:
             model = self
-            n_origins = min(200, n_e - self.window - self.horizon + 1)
+            n_origins = min(200, n_e - self.window_ - self.horizon + 1)
             origins = np.arange(
                 n_e - self.horizon - n_origins + 1, n_e - self.horizon + 1
             )
@@ -807,7 +919,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if len(origins) == 0:
             warnings.warn(
                 f"The series is too short to measure the errors of forecasts "
-                f"{self.horizon} steps ahead (window={self.window}, horizon="
+                f"{self.horizon} steps ahead (window={self.window_}, horizon="
                 f"{self.horizon}): the prediction interval is NaN.",
                 UserWarning,
                 stacklevel=4,
@@ -827,8 +939,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         t = self._transform
         cov = covariates[t.n_lost :]
-        e_windows = np.stack([e[o - self.window : o] for o in origins])
-        cov_windows = np.stack([cov[o - self.window : o] for o in origins])
+        e_windows = np.stack([e[o - self.window_ : o] for o in origins])
+        cov_windows = np.stack([cov[o - self.window_ : o] for o in origins])
         cov_future = np.stack([cov[o : o + self.horizon] for o in origins])
         e_hat = self._roll(e_windows, cov_windows, self.horizon, cov_future)
         keep = t.lag + 1  # levels integrate() needs before a path
@@ -859,7 +971,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         while out.shape[1] < n_steps:
             done = out.shape[1]
             inputs = np.concatenate(
-                [e_hist[:, -self.window :, None], cov_hist[:, -self.window :]], axis=2
+                [e_hist[:, -self.window_ :, None], cov_hist[:, -self.window_ :]], axis=2
             )
             inputs = (inputs - self.input_mean_) / self.input_scale_
             if n_cov == 0:
@@ -924,8 +1036,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             1, len(cov_future), cov.shape[1]
         )
         e_hat = self._roll(
-            self._e[None, -self.window :],
-            cov[None, -self.window :],
+            self._e[None, -self.window_ :],
+            cov[None, -self.window_ :],
             n_steps,
             cov_future,
         )

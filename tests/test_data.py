@@ -60,7 +60,9 @@ def test_training_on_windows_of_a_long_series_does_not_copy_them():
     # A copy of the windows in float32 alone would be 8 MB.
     assert _numpy_peak_bytes(fit_and_predict) < X.nbytes / 8
 
-    forecaster = RNNForecaster(RNNRegressor(**params), window=100, horizon=1)
+    forecaster = RNNForecaster(
+        RNNRegressor(**params), window=100, horizon=1, n_estimators=1
+    )
     assert _numpy_peak_bytes(lambda: forecaster.fit(None, series)) < X.nbytes / 8
 
 

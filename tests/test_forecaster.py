@@ -16,6 +16,13 @@ from sklearn_rnn._forecaster import (
 from sklearn_rnn.datasets import load_airline_passengers
 
 TINY = dict(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0)
+# The defaults these tests were written for; the recommended recipe that
+# replaced them as defaults is tested in tests/test_forecaster_defaults.py.
+LEGACY = dict(window=24, strategy="direct", difference=1, n_estimators=1)
+
+
+def _forecaster(*args, **params):
+    return RNNForecaster(*args, **{**LEGACY, **params})
 
 
 def _airline():
@@ -90,7 +97,7 @@ def test_seasonal_factors_forecast_continues_a_linear_trend_times_a_season():
     # recovers exactly under a linear trend (see the test above).
     t = np.arange(60)
     y = (100 + 2 * t) * np.array([0.8, 1.2])[t % 2]
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY),
         window=6,
         horizon=4,
@@ -112,7 +119,7 @@ def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
     # difference, every transformed value is the slope, and the forecast,
     # after the gap of a later X too, is the series itself.
     y, _ = _seasonal_series(96)
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY),
         window=12,
         horizon=6,
@@ -142,7 +149,7 @@ def test_seasonal_indices_come_from_the_training_rows_only(seasonal, monkeypatch
 
     monkeypatch.setattr(forecaster, "_seasonal_indices", recording)
     X, y = _airline()
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12,
         seasonal=seasonal,
     )
@@ -177,7 +184,7 @@ def test_training_windows_never_see_their_targets(strategy, recorded_fits):
     # strictly increasing series "from the future" means "larger".
     y = np.arange(60, dtype=float)
     network = Seq2SeqTransformer if strategy == "seq2seq" else RNNRegressor
-    model = RNNForecaster(
+    model = _forecaster(
         network(**TINY),
         window=5,
         horizon=3,
@@ -203,7 +210,7 @@ def test_cross_validation_never_trains_on_test_rows(recorded_fits):
     y = np.arange(120, dtype=float)
     X = pd.DataFrame(index=pd.RangeIndex(120))
     cv = TimeSeriesSplit(n_splits=3, gap=4, test_size=12)
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=4, log=False)
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=4, log=False)
     cross_validate(model, X, y, cv=cv)
     train_ends = [train[-1] for train, _ in cv.split(X)]
     # Per fold: the model, then its calibration copy (23 values fewer).
@@ -216,7 +223,7 @@ def test_cross_validation_never_trains_on_test_rows(recorded_fits):
 
 def test_predict_honours_the_index_gap():
     X, y = _airline()
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
     )
     model.fit(X.iloc[:-24], y.iloc[:-24])
@@ -234,7 +241,7 @@ def test_predict_honours_the_index_gap():
 
 def test_dates_must_run_oldest_first_and_predict_forecasts_after_them():
     X, y = _airline()
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
     )
     for bad in (y.iloc[::-1], pd.concat([y.iloc[:60], y.iloc[59:]])):
@@ -256,7 +263,7 @@ def test_period_index_dates_the_forecast_and_places_a_gap():
     X, y = _airline()
     y = y.to_period("M")
     X = y.to_frame().iloc[:, :0]
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
     ).fit(X.iloc[:-12], y.iloc[:-12])
     frame = model.forecast()
@@ -273,7 +280,7 @@ def test_period_index_dates_the_forecast_and_places_a_gap():
 
 def test_forecasting_needs_the_fitted_window_horizon_and_strategy():
     X, y = _airline()
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
     ).fit(X.iloc[:-12], y.iloc[:-12])
     before = model.predict(X.iloc[-12:])
@@ -292,7 +299,7 @@ def test_forecasting_needs_the_fitted_window_horizon_and_strategy():
 
 def test_integer_index_gaps_are_said():
     y = np.linspace(10, 20, 60)
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=2)
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=2)
     # Rows 20-29 left out (a KFold test fold): said, not silently joined.
     keep = np.r_[0:20, 30:60]
     with pytest.warns(UserWarning, match="time steps at a constant step"):
@@ -303,7 +310,7 @@ def test_integer_index_with_a_constant_step_is_honoured():
     y = np.sin(np.arange(66.0)) + 5
     index = pd.RangeIndex(0, 132, 2)
     series = pd.Series(y, index=index)
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3)
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a constant step is not a gap
         model.fit(None, series[:60])
@@ -327,7 +334,7 @@ def test_period_index_with_a_multiple_places_predict():
     # "2M": ordinals count months, and predict counted them as periods.
     index = pd.period_range("2000-01", periods=66, freq="2M")
     series = pd.Series(np.arange(66.0) % 4 + 10, index=index)
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3).fit(
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=3).fit(
         None, series[:60]
     )
     frame = model.forecast(6)
@@ -345,7 +352,7 @@ def test_period_index_with_a_multiple_places_predict():
 
 def test_predict_refuses_rows_off_the_training_frequency():
     X, y = _airline()
-    model = RNNForecaster(RNNRegressor(**TINY), window=12, horizon=3).fit(
+    model = _forecaster(RNNRegressor(**TINY), window=12, horizon=3).fit(
         X.iloc[:-12], y.iloc[:-12]
     )
     daily = pd.date_range(y.index[-12], periods=2, freq="D")
@@ -360,7 +367,7 @@ def test_predict_refuses_rows_off_the_training_frequency():
     # A business-day series and a Saturday: one row off the grid.
     days = pd.bdate_range("2024-01-01", periods=30, tz="Europe/Paris")
     series = pd.Series(np.linspace(1, 30, 30), index=days)
-    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    model = _forecaster(RNNRegressor(**TINY), window=4, horizon=2)
     model.fit(series.to_frame().iloc[:, :0], series)
     saturday = pd.DatetimeIndex(["2024-02-10"], tz="Europe/Paris")
     with pytest.raises(ValueError, match="frequency B; the first is 2024-02-12"):
@@ -378,7 +385,7 @@ def test_predict_refuses_rows_off_the_training_frequency():
 def test_text_index_is_said_and_forecasts_count_positions_on():
     _, y = _airline()
     text = y.set_axis(y.index.strftime("%Y-%m"))
-    model = RNNForecaster(RNNRegressor(**TINY), window=12, horizon=3)
+    model = _forecaster(RNNRegressor(**TINY), window=12, horizon=3)
     with pytest.warns(UserWarning, match="neither dates nor integer positions"):
         model.fit(None, text)
     pd.testing.assert_index_equal(model.forecast().index, pd.RangeIndex(144, 147))
@@ -387,7 +394,7 @@ def test_text_index_is_said_and_forecasts_count_positions_on():
 def test_fit_keeps_its_own_copy_of_the_series():
     # In levels the series used to be kept as a view of the caller's array.
     y = np.sin(np.arange(60.0)) * 5
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3, log=False)
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=3, log=False)
     before = model.fit(None, y).forecast()["forecast"].to_numpy()
     y[:] += 1000
     np.testing.assert_array_equal(model.forecast()["forecast"], before)
@@ -396,7 +403,7 @@ def test_fit_keeps_its_own_copy_of_the_series():
 def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():
     # Recursive, in sample: no origin has window + horizon values before it.
     y = np.linspace(10, 20, 20)
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=8, horizon=12, strategy="recursive"
     )
     with pytest.warns(UserWarning, match="too short to measure the errors"):
@@ -408,7 +415,7 @@ def test_too_short_to_calibrate_gives_a_nan_interval_and_says_so():
 
 def test_dataframe_in_dataframe_out():
     X, y = _airline()
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12
     )
     frame = model.fit(X, y).forecast()
@@ -425,7 +432,7 @@ def test_dataframe_in_dataframe_out():
 def test_grid_search_time_series_split_over_cell_size_and_window():
     X, y = _airline()
     grid = GridSearchCV(
-        RNNForecaster(RNNRegressor(**TINY), horizon=6, seasonal_period=12),
+        _forecaster(RNNRegressor(**TINY), horizon=6, seasonal_period=12),
         {
             "regressor__cell": ["lstm", "gru"],
             "regressor__hidden_size": [4, 8],
@@ -443,7 +450,7 @@ def test_covariates_are_used_and_required_for_long_forecasts(rng):
     n = 80
     X = pd.DataFrame({"promo": (np.arange(n) % 5 == 0).astype(float)})
     y = 10 + 3 * X["promo"].to_numpy() + rng.normal(scale=0.1, size=n)
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY),
         window=6,
         horizon=2,
@@ -470,7 +477,7 @@ def test_covariates_keep_their_names_and_are_copied(rng):
     n = 60
     X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
     y = 10 + X["a"].to_numpy() + rng.normal(scale=0.1, size=n)
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=6, horizon=2, log=False, difference=0
     ).fit(X.iloc[:50], y[:50])
     np.testing.assert_array_equal(model.feature_names_in_, ["a", "b"])
@@ -486,13 +493,13 @@ def test_covariates_keep_their_names_and_are_copied(rng):
 
 def test_errors():
     with pytest.raises(ValueError, match="n_samples=10 time steps"):
-        RNNForecaster(window=12).fit(None, np.arange(10.0))
+        _forecaster(window=12).fit(None, np.arange(10.0))
     with pytest.raises(ValueError, match="strictly positive"):
-        RNNForecaster(log=True).fit(None, np.linspace(-1, 1, 60))
+        _forecaster(log=True).fit(None, np.linspace(-1, 1, 60))
     with pytest.raises(ValueError, match="single series"):
-        RNNForecaster().fit(None, np.ones((60, 2)))
+        _forecaster().fit(None, np.ones((60, 2)))
     with pytest.raises(ValueError, match="rows but y has"):
-        RNNForecaster().fit(np.ones((50, 1)), np.ones(60))
+        _forecaster().fit(np.ones((50, 1)), np.ones(60))
 
 
 def test_inputs_are_scaled_with_training_rows_only(recorded_fits, rng):
@@ -500,7 +507,7 @@ def test_inputs_are_scaled_with_training_rows_only(recorded_fits, rng):
     n = 80
     y = 300 + 50 * np.sin(np.arange(n) / 3) + rng.normal(size=n)
     X = pd.DataFrame({"price": 5000 + 100 * rng.normal(size=n)})
-    model = RNNForecaster(
+    model = _forecaster(
         RNNRegressor(**TINY), window=6, horizon=2, log=False, difference=0
     )
     model.fit(X.iloc[:60], y[:60])
@@ -519,15 +526,15 @@ def test_n_estimators_averages_networks_of_different_seeds():
     X, y = _airline()
     X, y = X.iloc[:72], y.iloc[:72]
     params = dict(window=12, horizon=6, seasonal_period=12, difference=0)
-    single = RNNForecaster(RNNRegressor(**TINY), **params).fit(X, y)
+    single = _forecaster(RNNRegressor(**TINY), **params).fit(X, y)
     assert single.estimators_ == [single.regressor_]
-    ensemble = RNNForecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
+    ensemble = _forecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
     seeds = [m.random_state for m in ensemble.estimators_]
     assert len(set(seeds)) == 3 and ensemble.regressor_ is ensemble.estimators_[0]
     # One step ahead, the networks' outputs (log growth over the season) are
     # averaged: the forecast is the geometric mean of the members' forecasts.
     members = [
-        RNNForecaster(RNNRegressor(**{**TINY, "random_state": s}), **params).fit(X, y)
+        _forecaster(RNNRegressor(**{**TINY, "random_state": s}), **params).fit(X, y)
         for s in seeds
     ]
     firsts = [m.forecast(1)["forecast"].iloc[0] for m in members]
@@ -535,7 +542,7 @@ def test_n_estimators_averages_networks_of_different_seeds():
         ensemble.forecast(1)["forecast"].iloc[0], np.exp(np.mean(np.log(firsts)))
     )
     # Reproducible, and the seeds follow the regressor's random_state.
-    again = RNNForecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
+    again = _forecaster(RNNRegressor(**TINY), n_estimators=3, **params).fit(X, y)
     assert [m.random_state for m in again.estimators_] == seeds
     np.testing.assert_array_equal(
         again.forecast()["forecast"], ensemble.forecast()["forecast"]
@@ -545,7 +552,7 @@ def test_n_estimators_averages_networks_of_different_seeds():
 def test_seq2seq_strategy_decodes_the_horizon():
     X, y = _airline()
     X_train, y_train = X.iloc[:-12], y.iloc[:-12]
-    model = RNNForecaster(
+    model = _forecaster(
         Seq2SeqTransformer("gru", 16, lr=1e-2, max_epochs=30, random_state=0),
         window=12,
         horizon=6,
@@ -571,7 +578,7 @@ def test_seq2seq_strategy_decodes_the_horizon():
 )
 def test_strategy_and_network_must_match(strategy, network):
     X, y = _airline()
-    model = RNNForecaster(network(**TINY), strategy=strategy, window=6, horizon=3)
+    model = _forecaster(network(**TINY), strategy=strategy, window=6, horizon=3)
     with pytest.raises(ValueError, match=f"strategy='{strategy}' needs a"):
         model.fit(X, y)
     assert not hasattr(model, "regressor_")
@@ -599,11 +606,11 @@ def test_holdout_interval_comes_from_a_model_that_never_saw_the_origins():
     # them and asked to forecast the rest through the public API.
     X, y = _airline()
     params = dict(window=12, horizon=6, seasonal_period=12, difference=0)
-    model = RNNForecaster(RNNRegressor(**TINY), calibration_origins=1, **params).fit(
+    model = _forecaster(RNNRegressor(**TINY), calibration_origins=1, **params).fit(
         X, y
     )
     assert model.calibration_ == "holdout"
-    copy = RNNForecaster(RNNRegressor(**TINY), calibration="in_sample", **params)
+    copy = _forecaster(RNNRegressor(**TINY), calibration="in_sample", **params)
     pred = copy.fit(X.iloc[:-6], y.iloc[:-6]).predict(X.iloc[-6:])
     truth = y.iloc[-6:].to_numpy()
     residual = np.log(truth) - np.log(pred)
@@ -622,7 +629,7 @@ def test_holdout_interval_is_wider_than_the_in_sample_one(rng):
     net = RNNRegressor(hidden_size=32, max_epochs=150, lr=1e-2, random_state=0)
     widths = {}
     for calibration in ["in_sample", "holdout"]:
-        model = RNNForecaster(
+        model = _forecaster(
             net,
             window=12,
             horizon=3,
@@ -641,7 +648,7 @@ def test_calibration_auto_needs_ten_copy_windows_and_holdout_says_why(
 ):
     y = np.arange(1.0, 41.0)
     short = dict(window=5, horizon=3, log=False)
-    model = RNNForecaster(RNNRegressor(**TINY), **short).fit(None, y)
+    model = _forecaster(RNNRegressor(**TINY), **short).fit(None, y)
     # 40 values, 22 held out: the copy keeps 18 values, 10 windows of 5 + 3.
     assert model.calibration_ == "holdout"
     assert [len(X_win) for X_win, _ in recorded_fits] == [32, 10]
@@ -659,7 +666,7 @@ def test_calibration_auto_needs_ten_copy_windows_and_holdout_says_why(
     # A copy of one window cannot even split off a validation sample:
     # "auto" leaves it alone.
     net = RNNRegressor(early_stopping=True, **TINY)
-    model = RNNForecaster(net, **short).fit(None, y[:31])
+    model = _forecaster(net, **short).fit(None, y[:31])
     assert model.calibration_ == "in_sample"
 
 
@@ -667,7 +674,7 @@ def test_a_panel_is_never_read_as_one_long_series():
     periods = pd.period_range("2000-01", periods=20, freq="M")
     index = pd.MultiIndex.from_product([range(40), periods], names=["id", "month"])
     y = pd.Series(np.arange(800.0) + 1, index=index)
-    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    model = _forecaster(RNNRegressor(**TINY), window=4, horizon=2)
     for X in (y.to_frame().iloc[:, :0], None):
         with pytest.raises(ValueError, match="panel of 40 series.*PanelForecaster"):
             model.fit(X, y)
@@ -675,7 +682,7 @@ def test_a_panel_is_never_read_as_one_long_series():
 
 
 def test_dates_as_target_and_overflowing_covariates_are_refused():
-    model = RNNForecaster(RNNRegressor(**TINY), window=4, horizon=2)
+    model = _forecaster(RNNRegressor(**TINY), window=4, horizon=2)
     dates = pd.Series(pd.date_range("2000-01-01", periods=30))
     with pytest.raises(ValueError, match="target must be numbers"):
         model.fit(None, dates)
@@ -690,7 +697,7 @@ def test_dates_as_target_and_overflowing_covariates_are_refused():
 
 def test_auto_calibration_falling_back_to_in_sample_warns():
     y = np.exp(0.05 * np.arange(30.0))
-    model = RNNForecaster(RNNRegressor(**TINY), window=6, horizon=3)
+    model = _forecaster(RNNRegressor(**TINY), window=6, horizon=3)
     with pytest.warns(UserWarning, match="in-sample residuals and is too narrow"):
         model.fit(None, y)
     assert model.calibration_ == "in_sample"

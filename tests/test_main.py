@@ -62,7 +62,11 @@ def test_forecast_command_on_a_csv(tmp_path, capsys):
         (["--date-column", "when"], "--date-column must name a column"),
         (["--date-column", "shipped"], "duplicated dates"),
         (["--season", "0"], "--season must be at least 1"),
-        (["--horizon", "30"], "cannot forecast 'sales'.*needs? at least"),
+        # The window of the old default: "auto" fits a shorter one.
+        (
+            ["--horizon", "30", "--window", "24"],
+            "cannot forecast 'sales'.*needs? at least",
+        ),
         (["--target", "region"], "'region' is not numeric"),
         (["--date-column", "units"], "'units' holds numbers, not dates"),
         (["--csv", "missing.csv"], "cannot read --csv missing.csv"),

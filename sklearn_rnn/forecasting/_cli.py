@@ -69,7 +69,7 @@ def _model(args, seed=0):
     )
     return PanelForecaster(
         regressor,
-        window=args.window,
+        window=args.window if args.window is not None else PanelForecaster().window,
         horizon=args.horizon,
         seasonal_period=args.season if args.season is not None else "auto",
         n_estimators=args.seeds,

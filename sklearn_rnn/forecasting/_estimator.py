@@ -8,14 +8,19 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from sklearn_rnn._modules import _weighted_mean
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn.forecasting._calendar import season_of
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
 from sklearn_rnn.forecasting._metrics import _is_seasonal
-from sklearn_rnn.forecasting._panel import check_panel, future_periods
+from sklearn_rnn.forecasting._panel import (
+    _as_multiindexed,
+    check_panel,
+    future_periods,
+)
 from sklearn_rnn.forecasting._transforms import seasonal_indices
 from sklearn_rnn.forecasting._windows import (
     WindowScaler,
@@ -31,6 +36,11 @@ class AbsoluteLoss(torch.nn.Module):
     """Mean absolute error: the loss aligned with sMAPE and MASE."""
 
     def forward(self, y_pred, y_true):
+        if isinstance(y_true, dict):  # {"target": y, "sample_weight": w}
+            errors = torch.abs(y_pred - y_true["target"])
+            return _weighted_mean(
+                errors, torch.ones_like(errors), y_true["sample_weight"]
+            )
         return torch.mean(torch.abs(y_pred - y_true))
 
 
@@ -64,6 +74,19 @@ def _steps_after(panel, i, n, wanted):
             f"data at frequency {panel.freq} (the first due is {first})."
         )
     return pos
+
+
+def _panel_weights(sample_weight, y):
+    """Per-row weights of ``y`` as one array per series, in the panel's
+    order (validated: finite, non-negative, not all zero), or None."""
+    if sample_weight is None:
+        return None
+    target, _ = _as_multiindexed(y)
+    weights = _check_sample_weight(
+        sample_weight, target, dtype=np.float64, ensure_non_negative=True
+    )
+    # The same index, so the same series order and time sort as y's panel.
+    return check_panel(pd.Series(weights, index=target.index)).values
 
 
 def _check_no_covariates(X, y):
@@ -297,8 +320,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             members.append(member)
         return members
 
-    def _train(self, values, positive, n_members, rng, regressor):
-        """Fit ``n_members`` networks on windows of the adjusted ``values``."""
+    def _train(self, values, positive, n_members, rng, regressor, weights=None):
+        """Fit ``n_members`` networks on windows of the adjusted ``values``.
+
+        ``weights`` (one array per series, or None) weigh each window by the
+        mean weight of the periods it predicts.
+        """
         steps_out = self._steps_out()
         series, origins = window_origins(
             [len(v) for v in values], self.window, steps_out
@@ -319,7 +346,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
             x, y, _ = scaler.forward(inputs, targets, positive[series[take]])
             y = y[:, 0] if steps_out == 1 else y
-            fitted.append(member.fit(x.astype(np.float32), y))
+            fit_params = {}
+            if weights is not None:
+                _, w = gather(weights, series[take], origins[take], 0, steps_out)
+                fit_params["sample_weight"] = w.mean(axis=1)
+            fitted.append(member.fit(x.astype(np.float32), y, **fit_params))
         return fitted
 
     def _reseason(self, i, adjusted, start):
@@ -330,7 +361,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on windows of every series of ``y``.
 
         Parameters
@@ -342,6 +373,14 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         y : pandas.Series
             The targets on a ``(series id, period)`` MultiIndex, or a
             single series.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weight of each row of ``y`` as a target period (finite,
+            non-negative, not all zero): each training window is weighted
+            by the mean weight of the periods it predicts, in the networks'
+            loss. Weights play no part in the scaling, the seasonal factors
+            or the interval's residuals; the calibration networks are
+            trained with the weights of their own rows only. None: equal
+            weights.
 
         Returns
         -------
@@ -351,10 +390,10 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             raise ValueError("PanelForecaster requires y (the series).")
         _check_no_covariates(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
-        self._fit_panel(panel)
+        self._fit_panel(panel, _panel_weights(sample_weight, y))
         return self
 
-    def _fit_panel(self, panel):
+    def _fit_panel(self, panel, weights=None):
         rng = check_random_state(self.random_state)
         regressor = (
             self.regressor if self.regressor is not None else _default_regressor()
@@ -369,9 +408,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.error_quantiles_ = np.full(self.horizon, np.nan)
         self.calibration_ = "none"
         if self.calibration == "holdout":
-            self._calibrate(values, positive, rng, regressor)
+            self._calibrate(values, positive, rng, regressor, weights)
         self.estimators_ = self._train(
-            values, positive, self.n_estimators, rng, regressor
+            values, positive, self.n_estimators, rng, regressor, weights
         )
         self.regressor_ = self.estimators_[0]
         self.series_ids_ = list(panel.ids)
@@ -380,15 +419,17 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.n_series_ = len(panel.ids)
         return self
 
-    def _calibrate(self, values, positive, rng, regressor):
+    def _calibrate(self, values, positive, rng, regressor, weights=None):
         """Pooled split-conformal half-widths per step (one network)."""
         h = self.horizon
         keep = [i for i, v in enumerate(values) if len(v) > h + 1]
         if not keep:
             return
         short = [values[i][:-h] for i in keep]
+        # The held-out periods' weights never reach the calibration network.
+        short_w = None if weights is None else [weights[i][:-h] for i in keep]
         try:
-            nets = self._train(short, positive[keep], 1, rng, regressor)
+            nets = self._train(short, positive[keep], 1, rng, regressor, short_w)
         except ValueError:
             return
         pred, state = roll_forecast(
