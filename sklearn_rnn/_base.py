@@ -76,8 +76,8 @@ def warn_degenerate(estimator, problem):
     warnings.warn(
         f"The fitted {type(estimator).__name__} {problem}: it has learnt "
         "nothing useful, usually from too few optimiser steps or unscaled "
-        f"inputs. Try more epochs (max_epochs={estimator.max_epochs}), a "
-        f"larger learning rate (lr={estimator.lr:g}), a smaller batch_size, "
+        f"inputs. Try more epochs than max_epochs={estimator.max_epochs}, a "
+        f"larger learning rate than lr={estimator.lr:g}, a smaller batch_size, "
         "or scaled inputs (SequenceScaler).",
         ConvergenceWarning,
         stacklevel=6,

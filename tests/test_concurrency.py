@@ -19,13 +19,16 @@ def _predictions_during_refit(est, X_new, y_new, X_test, method="predict"):
     """Predict on ``X_test`` in a thread, as fast as it can, while refitting."""
     seen = []
     done = threading.Event()
+    started = threading.Event()
 
     def predict_repeatedly():
         while not done.is_set():
             seen.append(getattr(est, method)(X_test))
+            started.set()
 
     thread = threading.Thread(target=predict_repeatedly)
     thread.start()
+    started.wait(timeout=60)  # the refit starts while predictions run
     try:
         est.fit(X_new, y_new)
     finally:
@@ -49,7 +52,15 @@ def test_regressor_refit_versus_predict_in_threads(warm_start):
     X_old, y_old = _data(0, 0.0)
     X_new, y_new = _data(1, 3.0)
     X_test = _data(2, 0.0)[0][:8]
-    params = dict(hidden_size=8, max_epochs=15, random_state=0, warm_start=warm_start)
+    # Every epoch trained (no plateau stop), so the refit lasts long enough
+    # for several predictions on any CPU.
+    params = dict(
+        hidden_size=8,
+        max_epochs=40,
+        n_iter_no_change=40,
+        random_state=0,
+        warm_start=warm_start,
+    )
     est = RNNRegressor(**params).fit(X_old, y_old)
     old = est.predict(X_test)
     # The new model, fitted the same way on its own.
