@@ -10,6 +10,7 @@ from sklearn_rnn._version import __version__
 from sklearn_rnn.utils._lazy import lazy_loader
 
 __all__ = [
+    "InterpolatedLanguageModel",
     "NGramLanguageModel",
     "NeuralLanguageModel",
     "RNNClassifier",

@@ -109,9 +109,11 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 4.
-FORMAT_VERSION = 4
-_READABLE_FORMATS = {1, 2, 3, 4}
+#: Version of the file layout; :func:`load` reads versions 1 to 5.
+FORMAT_VERSION = 5
+_READABLE_FORMATS = {1, 2, 3, 4, 5}
+# Version 5 only declares a new estimator (InterpolatedLanguageModel): files
+# of version 4 hold nothing that changed and load as they are.
 # Version 4 adds PanelForecaster's declaration, and the input scaling of
 # RNNRegressor and RNNClassifier (``_x_mean``, ``_x_scale``) with their
 # ``pooling``, ``scale`` and ``min_steps`` parameters: a file of an earlier

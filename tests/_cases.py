@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sklearn_rnn import (
+    InterpolatedLanguageModel,
     NeuralLanguageModel,
     NGramLanguageModel,
     RNNClassifier,
@@ -202,6 +203,18 @@ CASES = [
         "NGramLanguageModel",
         lambda rs: NGramLanguageModel(order=3),
         lambda est: est.fit(TEXT),
+        lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
+        seeded=False,
+    ),
+    Case(
+        "InterpolatedLanguageModel",
+        lambda rs: InterpolatedLanguageModel(
+            [
+                ("bigram", NGramLanguageModel(order=2, smoothing="mle")),
+                ("unigram", NGramLanguageModel(order=1)),
+            ]
+        ),
+        lambda est: est.fit(TEXT, X_val=["the cat sat on the log"]),
         lambda est: est.predict_proba(["the cat", "a", "unseen words"]),
         seeded=False,
     ),

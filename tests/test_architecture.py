@@ -45,6 +45,7 @@ LAYERS = [
             "sklearn_rnn._preprocessing",
             "sklearn_rnn.windowing",
             "sklearn_rnn.lm",
+            "sklearn_rnn.lm._interpolated",
             "sklearn_rnn.lm.*",
         ],
     ),

@@ -15,12 +15,19 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sklearn_rnn import NeuralLanguageModel, RNNRegressor
+from sklearn_rnn import NeuralLanguageModel, NGramLanguageModel, RNNRegressor
 from sklearn_rnn.utils.discovery import all_estimators
 
 # Small, fast settings that still learn the checks' toy problems: the checks
 # need R² > 0.5 and accuracy > 0.83 on their own data sets.
 FAST = {
+    # Two counting models, weights tuned by EM on held-out rows: fast.
+    "InterpolatedLanguageModel": dict(
+        estimators=[
+            ("bigram", NGramLanguageModel(order=2)),
+            ("unigram", NGramLanguageModel(order=1)),
+        ]
+    ),
     "NGramLanguageModel": dict(),  # counting only: the defaults are fast
     "NeuralLanguageModel": dict(
         hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0

@@ -103,6 +103,18 @@ def test_version_3_files_load_as_they_are():
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
 
 
+def test_version_4_files_load_as_they_are():
+    # Version 5 only declared a new estimator (InterpolatedLanguageModel).
+    est = _fitted("NGramLanguageModel")
+
+    def edit(header, members):
+        header["format_version"] = 4
+
+    loaded = load(io.BytesIO(_edit(_saved(est), edit)))
+    text = ["the cat sat", "unseen words"]
+    np.testing.assert_array_equal(loaded.predict_proba(text), est.predict_proba(text))
+
+
 # ----------------------------------------------------------------------
 # The declaration: what is saved
 # ----------------------------------------------------------------------
@@ -110,7 +122,7 @@ def test_version_3_files_load_as_they_are():
 def test_a_file_holds_the_parameters_and_the_declared_state(case):
     est = _fitted(case.name)
     header = json.loads(_members(_saved(est))["header.json"])
-    assert header["format_version"] == FORMAT_VERSION == 4
+    assert header["format_version"] == FORMAT_VERSION == 5
     saved = set(header["estimator"]["v"])
     params = set(est.get_params(deep=False))
     declared = set(_spec.declaration(type(est)))
@@ -644,6 +656,7 @@ _DECLARATIONS_OF_FORMAT = {
     2: "e1de5c3e66bdba53",
     3: "b387a463fbf9471a",
     4: "c4048f77f2751048",
+    5: "b3439e5dae85c37c",
 }
 
 

@@ -11,6 +11,7 @@ import importlib
 
 # Public name -> the module that defines it.
 PUBLIC_NAMES = {
+    "InterpolatedLanguageModel": "sklearn_rnn.lm._interpolated",
     "NGramLanguageModel": "sklearn_rnn.lm._ngram",
     "NeuralLanguageModel": "sklearn_rnn.lm._neural_lm",
     "RNNClassifier": "sklearn_rnn._classifier",
