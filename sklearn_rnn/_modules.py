@@ -132,6 +132,10 @@ class RecurrentEncoder(nn.Module):
         """
         if self.embedding is not None:
             X = self.embedding(X)
+        return self.run_embedded(X, lengths, state)
+
+    def run_embedded(self, X, lengths=None, state=None):
+        """:meth:`run` on inputs already embedded, ``(N, L, features)``."""
         total_length = X.shape[1]
         if lengths is not None:
             packed = pack_padded_sequence(
@@ -860,12 +864,129 @@ def beam_search(step, state, start, max_length, eos, beam_width, length_penalty=
     return tokens, log_prob
 
 
+class LockedDropout(nn.Module):
+    """Dropout with one mask per sequence, shared by all its time steps.
+
+    Gal and Ghahramani's variational dropout on the inputs and outputs of a
+    recurrent layer (as in Merity et al.'s AWD-LSTM): the same units are
+    dropped at every step of a ``(N, L, H)`` batch.
+    """
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, X):
+        if not self.training or self.p == 0:
+            return X
+        keep = 1 - self.p
+        mask = X.new_empty((X.shape[0], 1, X.shape[2])).bernoulli_(keep)
+        return X * mask / keep
+
+
+def _drop_word_types(embedding, X, p):
+    """Embed ``X`` with whole word types dropped with probability ``p``.
+
+    Gal and Ghahramani's embedding dropout: a dropped type is zero wherever
+    it occurs in the batch; the others are scaled by ``1 / (1 - p)``.
+    """
+    weight = embedding.weight
+    keep = weight.new_empty((weight.shape[0], 1)).bernoulli_(1 - p) / (1 - p)
+    return nn.functional.embedding(X, weight * keep)
+
+
+class NextTokenHead(nn.Module):
+    """Log-probabilities of the next token from the network's outputs.
+
+    ``"full"``: a linear layer and a softmax over all ``n_classes``.
+    ``"adaptive"``: Grave et al.'s adaptive softmax
+    (``torch.nn.AdaptiveLogSoftmaxWithLoss``): the frequent classes in a
+    head, the rare ones in clusters of smaller projections, which is what
+    makes large vocabularies affordable on a CPU; probabilities stay exact.
+    ``class_rank[c]`` is the frequency rank of class ``c`` (0: the most
+    frequent), which the adaptive softmax's ``cutoffs`` count in.
+
+    With ``tied`` (an ``nn.Embedding`` whose first ``n_classes`` rows are
+    the classes'), the full softmax's weights are those rows (Press and
+    Wolf, 2017; Inan et al., 2017), after a projection to the embedding
+    size when it differs from ``input_size``.
+    """
+
+    def __init__(
+        self,
+        input_size,
+        n_classes,
+        softmax="full",
+        cutoffs=None,
+        class_rank=None,
+        tied=None,
+    ):
+        super().__init__()
+        self.softmax = softmax
+        self.n_classes = n_classes
+        # In a tuple, not a submodule: its weights are the encoder's.
+        self._tied = (tied,) if tied is not None else ()
+        if softmax == "adaptive":
+            # Each cluster's projection is 4 times smaller than the one
+            # before (Grave et al.), or less where it would be empty.
+            div_value = 4.0
+            while div_value > 1 and input_size < div_value ** len(cutoffs):
+                div_value /= 2
+            self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(
+                input_size, n_classes, list(cutoffs), div_value=div_value
+            )
+            rank = torch.arange(n_classes) if class_rank is None else class_rank
+            self.register_buffer(
+                "class_rank", torch.as_tensor(rank, dtype=torch.long)
+            )
+        elif tied is not None:
+            size = tied.embedding_dim
+            self.projection = (
+                nn.Identity() if size == input_size else nn.Linear(input_size, size)
+            )
+            self.bias = nn.Parameter(torch.zeros(n_classes))
+        else:
+            self.linear = nn.Linear(input_size, n_classes)
+
+    def logits(self, X):
+        """Unnormalised scores of the full softmax, ``(..., n_classes)``."""
+        if self.softmax == "adaptive":
+            raise ValueError("the adaptive softmax has no logits; use log_prob")
+        if self._tied:
+            weight = self._tied[0].weight[: self.n_classes]
+            return nn.functional.linear(self.projection(X), weight, self.bias)
+        return self.linear(X)
+
+    def log_prob(self, X):
+        """``(n, n_classes)`` log-probabilities of every class, in class order."""
+        if self.softmax == "adaptive":
+            return self.adaptive.log_prob(X)[:, self.class_rank]
+        return torch.log_softmax(self.logits(X), dim=-1)
+
+    def target_log_prob(self, X, targets):
+        """``(n,)`` log-probability of each ``targets`` after ``X`` ``(n, H)``."""
+        if self.softmax == "adaptive":
+            return self.adaptive(X, self.class_rank[targets]).output
+        logits = self.logits(X)
+        return -nn.functional.cross_entropy(logits, targets, reduction="none")
+
+
 class RecurrentLanguageModel(nn.Module):
     """A :class:`RecurrentEncoder` over token ids with a next-token head.
 
-    The output at step ``t`` holds the logits of the token after the first
-    ``t + 1`` inputs: ``(N, L, n_classes)``. The input vocabulary has
-    ``vocab_size`` ids (the classes plus the start symbol).
+    Called without ``targets``, the output at step ``t`` holds the logits
+    of the token after the first ``t + 1`` inputs: ``(N, L, n_classes)``
+    (full softmax only). Called with the ``(N, L)`` ``targets`` (padding:
+    any value past ``lengths``), it returns the log-probability of each
+    target within ``lengths``, flattened row by row: that is what training
+    needs, and it spares the head the padded steps. The input vocabulary
+    has ``vocab_size`` ids (the classes plus the start symbol).
+
+    ``dropout`` drops units of the embeddings, between layers and of the
+    last layer's outputs; ``embedding_dropout`` drops whole word types.
+    ``locked_dropout`` shares the masks of the embeddings and the outputs
+    across time steps (variational dropout). ``softmax``, ``cutoffs``,
+    ``class_rank`` and ``tie_weights`` configure the :class:`NextTokenHead`.
 
     For truncated backpropagation through time, ``forward`` takes each row's
     ``lane`` and whether it ``carry``-s on from the previous chunk of that
@@ -885,6 +1006,12 @@ class RecurrentLanguageModel(nn.Module):
         dropout=0.0,
         nonlinearity="tanh",
         forget_bias=1.0,
+        embedding_dropout=0.0,
+        locked_dropout=False,
+        softmax="full",
+        cutoffs=None,
+        class_rank=None,
+        tie_weights=False,
     ):
         super().__init__()
         self.encoder = RecurrentEncoder(
@@ -898,18 +1025,52 @@ class RecurrentLanguageModel(nn.Module):
             vocab_size=vocab_size,
             embedding_dim=embedding_dim,
         )
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
-        self.head = nn.Linear(self.encoder.output_size, n_classes)
+        self.embedding_dropout = embedding_dropout
+        if locked_dropout:
+            self.input_dropout = LockedDropout(dropout)
+            self.dropout = LockedDropout(dropout)
+        else:
+            self.input_dropout = nn.Identity()
+            self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.head = NextTokenHead(
+            self.encoder.output_size,
+            n_classes,
+            softmax=softmax,
+            cutoffs=cutoffs,
+            class_rank=class_rank,
+            tied=self.encoder.embedding if tie_weights else None,
+        )
         self.carried = None
 
-    def forward(self, X, lengths=None, lanes=None, carry=None):
+    def run(self, X, lengths=None, state=None):
+        """The encoder's ``(outputs, final_state)``, with the input dropouts.
+
+        The padded batch runs whole, without packing (packed sequences take
+        a much slower path in torch's CPU kernels): the outputs past a row's
+        length, and its final state when it is shorter than the batch, are
+        those of the padding. Only the real steps are scored, and a state
+        is carried on only from a chunk that fills the batch (``bptt``
+        steps: see ``TokenStreamDataset.plan``), so neither is ever read.
+        """
+        encoder = self.encoder
+        if self.training and self.embedding_dropout > 0:
+            X = _drop_word_types(encoder.embedding, X, self.embedding_dropout)
+        else:
+            X = encoder.embedding(X)
+        return encoder.run_embedded(self.input_dropout(X), None, state)
+
+    def forward(self, X, lengths=None, lanes=None, carry=None, targets=None):
         state = None
         if lanes is not None:
             state = self._initial_state(lanes, carry)
-        outputs, final = self.encoder.run(X, lengths, state)
+        outputs, final = self.run(X, lengths, state)
         if lanes is not None:
             self._store(lanes, final)
-        return self.head(self.dropout(outputs))
+        outputs = self.dropout(outputs)
+        if targets is None:
+            return self.head.logits(outputs)
+        valid = step_mask(lengths, X.shape[1], X.device).expand(X.shape[0], -1)
+        return self.head.target_log_prob(outputs[valid], targets[valid])
 
     def _initial_state(self, lanes, carry):
         if self.carried is None or not bool(carry.any()):
@@ -927,6 +1088,17 @@ class RecurrentLanguageModel(nn.Module):
             )
         for store, s in zip(self.carried, final):
             store[:, lanes] = s.detach()
+
+
+class TargetLogLikelihoodLoss(nn.Module):
+    """Mean negative log-likelihood of log-probabilities the module computed.
+
+    For modules that score their own targets (``RecurrentLanguageModel``
+    called with ``targets``): ``y`` is not read again.
+    """
+
+    def forward(self, target_log_probs, y=None):
+        return -target_log_probs.mean()
 
 
 class WindowLanguageModel(nn.Module):

@@ -260,6 +260,25 @@ TRAINING = {
         "ones may run faster, mostly on GPUs. Needs a working "
         "``torch.compile`` (on CPU a C++ compiler).",
     ),
+    "lr_schedule": Param(
+        None,
+        [None, StrOptions({"plateau"})],
+        '{"plateau"} or None',
+        'None keeps ``lr`` throughout. ``"plateau"`` halves the learning rate '
+        "after every epoch whose validation loss (the training loss without a "
+        "validation split) did not improve by ``tol``: large steps early, "
+        "fine ones near the optimum, as recurrent language models are "
+        "usually trained.",
+    ),
+    "max_time": Param(
+        None,
+        [None, Interval(Real, 0, None, closed="neither")],
+        "float or None",
+        "A training budget in seconds: no epoch starts that, at the pace of "
+        "the previous one, would end after ``max_time`` (the first always "
+        "runs). With early stopping the best epoch's weights are still kept. "
+        "None: no limit but ``max_epochs``.",
+    ),
     "warm_start": Param(
         False,
         ["boolean"],
@@ -312,6 +331,61 @@ RNN_OWN = {
     "tol": TRAINING["tol"]._replace(
         doc="Minimum decrease of the validation loss (of the training loss "
         "without early stopping) that counts as improvement.",
+    ),
+}
+
+# What the recurrent language models add (``lm._neural.RecurrentBackbone``).
+LANGUAGE_MODEL = {
+    "embedding_dropout": Param(
+        0.0,
+        [Interval(Real, 0, 1, closed="left")],
+        "float in [0, 1)",
+        "Probability of dropping a whole word type from a training batch: "
+        "all its occurrences get a zero embedding (Gal and Ghahramani, 2016), "
+        "so that the model cannot lean on any one word.",
+    ),
+    "variational_dropout": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether ``dropout`` also drops units of the embeddings fed to the "
+        "first layer, with one mask per sentence shared by all its steps, on "
+        "the embeddings and on the last layer's outputs (variational dropout, "
+        "Gal and Ghahramani, 2016; Merity et al., 2018). False: the outputs "
+        "get a new mask at every step (Zaremba et al., 2014) and the "
+        "embeddings none.",
+    ),
+    "tie_weights": Param(
+        False,
+        ["boolean"],
+        "bool",
+        "Whether the output layer's weights are the input embeddings (Press "
+        "and Wolf, 2017; Inan et al., 2017): fewer parameters and, on small "
+        "corpora, lower perplexity. The outputs are projected to "
+        '``embedding_dim`` when it differs from ``hidden_size``. ``softmax="'
+        'full"`` only.',
+    ),
+    "softmax": Param(
+        "full",
+        [StrOptions({"full", "adaptive"})],
+        '{"full", "adaptive"}',
+        '``"full"`` scores every token of the vocabulary at each step. '
+        '``"adaptive"`` is Grave et al.\'s adaptive softmax '
+        "(``torch.nn.AdaptiveLogSoftmaxWithLoss``): the frequent tokens in a "
+        "head, the rare ones in clusters behind smaller projections; several "
+        "times faster on vocabularies of thousands of words, with exact "
+        "probabilities all the same.",
+    ),
+    "cutoffs": Param(
+        None,
+        [None, "array-like"],
+        "list of int or None",
+        "The adaptive softmax's cluster boundaries, in tokens ranked by "
+        "training frequency (``[2000, 10000]``: the 2,000 most frequent in the "
+        "head, the next 8,000 in one cluster, the rest in another). None puts "
+        "in the head the most frequent tokens that make up 90 % of the "
+        "training tokens, and the next ones up to 98 % in the first cluster. "
+        'Ignored with ``softmax="full"``.',
     ),
 }
 

@@ -15,13 +15,21 @@ each training runs in (:func:`~sklearn_rnn.utils._torch.seeded_torch`).
 import copy
 import dataclasses
 import math
+import time
 import warnings
 from typing import Any
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+)
+from skorch.helper import predefined_split
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 from sklearn_rnn._data import BatchIterator, ValidationSplit
 from sklearn_rnn.utils._torch import resolve_device, seeded_torch
@@ -215,6 +223,8 @@ class TrainingSettings:
     min_steps: int = 0
     stop_on_training_plateau: bool = False
     tol: float = 1e-4
+    lr_schedule: Any = None
+    max_time: Any = None
     device: str = "cpu"
     compile: bool = False
     verbose: int = 0
@@ -249,6 +259,10 @@ class TrainingTask:
         Callbacks of the model's own (a teacher-forcing schedule, say).
     validation_labels : ndarray or None, default=None
         Class codes for a stratified validation split.
+    validation_dataset : torch.utils.data.Dataset or None, default=None
+        Validation data given apart: the whole ``dataset`` is trained on and
+        the validation loss (early stopping, the learning-rate schedule) is
+        that of this one.
     """
 
     module: type
@@ -259,6 +273,7 @@ class TrainingTask:
     iterator: type = BatchIterator
     callbacks: list = dataclasses.field(default_factory=list)
     validation_labels: Any = None
+    validation_dataset: Any = None
 
 
 def _same(a, b):
@@ -315,36 +330,37 @@ class _TrainingSnapshot:
         del net.history[self.n_epochs :]
 
 
-def _callbacks(task, settings, seed):
-    """The callbacks and validation split of ``settings``."""
-    callbacks = [("divergence", DivergenceGuard()), *task.callbacks]
-    if settings.verbose == 1:
-        callbacks.append(("progress", EpochProgressBar(settings.name)))
-    if settings.clip_grad_norm is not None:
-        clip = GradientNormClipping(settings.clip_grad_norm)
-        callbacks.append(("clip_grad_norm", clip))
+class TimeBudget(Callback):
+    """Stop training before an epoch would end past ``max_time`` seconds.
+
+    An epoch is not started when, at the pace of the previous one, it
+    would end after the budget; the first always runs. ``exhausted_`` tells
+    that training ended for the budget.
+    """
+
+    def __init__(self, max_time):
+        self.max_time = max_time
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = self.epoch_start_ = time.perf_counter()
+        self.exhausted_ = False
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.epoch_start_ = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        now = time.perf_counter()
+        if now + (now - self.epoch_start_) - self.start_ > self.max_time:
+            self.exhausted_ = True
+            raise KeyboardInterrupt  # how skorch's callbacks end training
+
+
+def _validation(task, settings, seed):
+    """The validation split: the task's own data, a held-out share, or None."""
+    if task.validation_dataset is not None:
+        return predefined_split(task.validation_dataset)
     if not settings.early_stopping:
-        if settings.stop_on_training_plateau:
-            # As MLPClassifier without early stopping: the training loss.
-            plateau = WarmupEarlyStopping(
-                monitor="train_loss",
-                patience=settings.n_iter_no_change,
-                threshold=settings.tol,
-                threshold_mode="abs",
-                load_best=False,
-                min_steps=settings.min_steps,
-            )
-            callbacks.append(("training_plateau", plateau))
-        return callbacks, None
-    stopping = WarmupEarlyStopping(
-        monitor="valid_loss",
-        patience=settings.n_iter_no_change,
-        threshold=settings.tol,
-        threshold_mode="abs",
-        load_best=True,
-        min_steps=settings.min_steps,
-    )
-    callbacks.append(("early_stopping", stopping))
+        return None
     split = ValidationSplit(
         settings.validation_fraction,
         settings.validation_split,
@@ -353,6 +369,52 @@ def _callbacks(task, settings, seed):
     )
     n_samples = len(task.dataset)
     _warn_if_small_validation(len(split.indices(n_samples)[1]), n_samples)
+    return split
+
+
+def _callbacks(task, settings, seed):
+    """The callbacks and validation split of ``settings``."""
+    callbacks = [("divergence", DivergenceGuard()), *task.callbacks]
+    if settings.verbose == 1:
+        callbacks.append(("progress", EpochProgressBar(settings.name)))
+    if settings.clip_grad_norm is not None:
+        clip = GradientNormClipping(settings.clip_grad_norm)
+        callbacks.append(("clip_grad_norm", clip))
+    split = _validation(task, settings, seed)
+    monitor = "train_loss" if split is None else "valid_loss"
+    if settings.lr_schedule == "plateau":
+        schedule = LRScheduler(
+            ReduceLROnPlateau,
+            monitor=monitor,
+            factor=0.5,
+            patience=0,
+            threshold=settings.tol,
+            threshold_mode="abs",
+        )
+        callbacks.append(("lr_schedule", schedule))
+    if settings.max_time is not None:
+        callbacks.append(("time_budget", TimeBudget(settings.max_time)))
+    if settings.early_stopping:
+        stopping = WarmupEarlyStopping(
+            monitor="valid_loss",
+            patience=settings.n_iter_no_change,
+            threshold=settings.tol,
+            threshold_mode="abs",
+            load_best=True,
+            min_steps=settings.min_steps,
+        )
+        callbacks.append(("early_stopping", stopping))
+    elif settings.stop_on_training_plateau:
+        # As MLPClassifier without early stopping: the training loss.
+        plateau = WarmupEarlyStopping(
+            monitor="train_loss",
+            patience=settings.n_iter_no_change,
+            threshold=settings.tol,
+            threshold_mode="abs",
+            load_best=False,
+            min_steps=settings.min_steps,
+        )
+        callbacks.append(("training_plateau", plateau))
     return callbacks, split
 
 
@@ -470,6 +532,9 @@ def _warn_if_interrupted(net, n_epochs, max_epochs):
         return
     plateau = callbacks.get("training_plateau")
     if plateau is not None and plateau.misses_ >= plateau.patience:
+        return
+    budget = callbacks.get("time_budget")
+    if budget is not None and budget.exhausted_:
         return
     kept = "the best epoch's" if early is not None else "the latest"
     warnings.warn(

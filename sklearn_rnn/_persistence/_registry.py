@@ -77,8 +77,14 @@ def _register_defaults():
     import skorch
     import skorch.dataset
     import torch
-    from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
+    from skorch.callbacks import (
+        Callback,
+        EarlyStopping,
+        GradientNormClipping,
+        LRScheduler,
+    )
     from torch import nn
+    from torch.optim.lr_scheduler import ReduceLROnPlateau
 
     optimizers = [getattr(torch.optim, name) for name in _OPTIMIZER_NAMES]
     for obj in (
@@ -89,9 +95,10 @@ def _register_defaults():
         nn.NLLLoss,
         *optimizers,
         print,  # EarlyStopping's sink
+        ReduceLROnPlateau,  # the policy of the "plateau" learning-rate schedule
     ):
         register_safe_type(obj, "ref")
-    for obj in (GradientNormClipping, EarlyStopping, Callback):
+    for obj in (GradientNormClipping, EarlyStopping, LRScheduler, Callback):
         register_safe_type(obj, "params")
 
 

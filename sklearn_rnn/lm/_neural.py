@@ -26,6 +26,7 @@ it is a unigram model.
 """
 
 import copy
+import heapq
 from numbers import Integral
 
 import numpy as np
@@ -37,9 +38,15 @@ from sklearn_rnn._data import BatchIterator, SequenceDataset, to_tensor
 from sklearn_rnn._modules import (
     RecurrentLanguageModel,
     SequenceCrossEntropyLoss,
+    TargetLogLikelihoodLoss,
     WindowLanguageModel,
 )
-from sklearn_rnn._parameters import Param, declare_parameters, store_parameters
+from sklearn_rnn._parameters import (
+    LANGUAGE_MODEL,
+    Param,
+    declare_parameters,
+    store_parameters,
+)
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     TrainingSettings,
@@ -92,6 +99,59 @@ def windows(ids, lengths, width, bos, eos):
     return X, targets
 
 
+def frequency_rank(ids, n_classes, eos, n_sentences):
+    """Each class's rank by training frequency, and the sorted frequencies.
+
+    Returns ``(rank, shares)``: ``rank[c]`` is 0 for the most frequent
+    class (ties by id); ``shares`` the share of the targets (each
+    sentence's end symbol included) of the classes in rank order.
+    """
+    counts = np.bincount(ids, minlength=n_classes).astype(np.float64)
+    counts[eos] += n_sentences  # every sentence ends with one
+    by_count = np.argsort(-counts, kind="stable")
+    rank = np.empty(n_classes, dtype=np.int64)
+    rank[by_count] = np.arange(n_classes)
+    return rank, counts[by_count] / counts.sum()
+
+
+def adaptive_cutoffs(cutoffs, ranked, n_classes):
+    """The adaptive softmax's cutoffs: ``cutoffs`` checked, or chosen.
+
+    None puts in the head the most frequent classes that make up 90 % of
+    the targets and in the first cluster those up to 98 %; the rest form
+    the last cluster.
+    """
+    if cutoffs is not None:
+        values = np.asarray(cutoffs)
+        if (
+            values.ndim != 1
+            or len(values) == 0
+            or values.dtype.kind not in "iu"
+            or (values <= 0).any()
+            or (values >= n_classes).any()
+            or (np.diff(values) <= 0).any()
+        ):
+            raise ValueError(
+                "cutoffs must be increasing integers between 1 and the "
+                f"vocabulary size minus one ({n_classes - 1}); got {cutoffs!r}."
+            )
+        return [int(v) for v in values]
+    if n_classes < 4:
+        raise ValueError(
+            f'softmax="adaptive" needs at least 4 classes; the vocabulary has '
+            f'{n_classes}: use softmax="full".'
+        )
+    share = np.cumsum(ranked[1])
+    chosen = []
+    for level in (0.9, 0.98):
+        cut = int(np.searchsorted(share, level) + 1)
+        low = chosen[-1] + 1 if chosen else 1
+        cut = min(max(cut, low), n_classes - 1)
+        if not chosen or cut > chosen[-1]:
+            chosen.append(cut)
+    return chosen
+
+
 class TokenStreamDataset(Dataset):
     """Sentences as flat input and target streams, cut into BPTT chunks.
 
@@ -125,20 +185,28 @@ class TokenStreamDataset(Dataset):
     def plan(self, order, n_lanes):
         """Chunks of the sentences ``order``, grouped into batches.
 
-        Returns the chunk arrays ``(start, size, lane, carry)`` sorted by
-        batch, and the boundaries of the batches in them.
+        Each sentence in turn goes to the lane that is free first (the
+        lowest of those free at the same step) and takes its next steps, one
+        chunk per step. Returns the chunk arrays ``(start, size, lane,
+        carry)`` sorted by batch, and the boundaries of the batches in them.
         """
         bptt = self.bptt
         sizes = self.sizes[order]
         n_chunks = -(-sizes // bptt)
-        first = np.cumsum(n_chunks) - n_chunks
         total = int(n_chunks.sum())
         n_lanes = max(1, min(n_lanes, len(order)))
-        # Contiguous runs of sentences with about the same number of chunks.
-        lane = first * n_lanes // total
-        lane_first = first[np.searchsorted(lane, lane)]
-        chunk = np.arange(total) - np.repeat(first, n_chunks)
-        step = np.repeat(first - lane_first, n_chunks) + chunk
+        first_step = np.empty(len(order), dtype=np.int64)
+        lane = np.empty(len(order), dtype=np.int64)
+        if (n_chunks == 1).all():  # the common case, without a loop
+            first_step[:] = np.arange(len(order)) // n_lanes
+            lane[:] = np.arange(len(order)) % n_lanes
+        else:
+            free = [(0, k) for k in range(n_lanes)]  # (first free step, lane)
+            for i, n in enumerate(n_chunks.tolist()):
+                first_step[i], lane[i] = step, k = heapq.heappop(free)
+                heapq.heappush(free, (step + n, k))
+        chunk = np.arange(total) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
+        step = np.repeat(first_step, n_chunks) + chunk
         lanes = np.repeat(lane, n_chunks)
         start = np.repeat(self.starts[order], n_chunks) + chunk * bptt
         size = np.minimum(np.repeat(sizes, n_chunks) - chunk * bptt, bptt)
@@ -151,6 +219,25 @@ class TokenStreamDataset(Dataset):
             lanes[by_step],
             chunk[by_step] > 0,
         ), bounds
+
+    def bucketed(self, order, n_lanes, rng):
+        """``order`` regrouped so that each batch holds sentences of about
+        the same length (little padding), the batches in random order.
+
+        Sentences are sorted by size within runs of ``50 * n_lanes``, cut
+        into groups of ``n_lanes`` (one batch each with :meth:`plan`), and
+        the groups are shuffled.
+        """
+        run = 50 * n_lanes
+        parts = [
+            order[i : i + run][
+                np.argsort(self.sizes[order[i : i + run]], kind="stable")
+            ]
+            for i in range(0, len(order), run)
+        ]
+        ordered = np.concatenate(parts) if parts else order
+        groups = [ordered[i : i + n_lanes] for i in range(0, len(ordered), n_lanes)]
+        return np.concatenate([groups[g] for g in rng.permutation(len(groups))])
 
     def batches(self, order, n_lanes):
         """Yield ``(X, y, lengths, lanes, carry, positions)`` per batch.
@@ -201,10 +288,12 @@ class LaneIterator(BatchIterator):
     def _order(self):
         n = len(self.dataset)
         if not self.shuffle:
-            return np.arange(n)
+            # Evaluation: sentences of about the same length side by side.
+            return np.argsort(self.dataset.sizes, kind="stable")
         seed = (0 if self.seed is None else self.seed) + self.dataset.epochs
         self.dataset.epochs += 1
-        return np.random.RandomState(seed % 2**32).permutation(n)
+        rng = np.random.RandomState(seed % 2**32)
+        return self.dataset.bucketed(rng.permutation(n), self.batch_size, rng)
 
     def __len__(self):
         _, bounds = self.dataset.plan(np.arange(len(self.dataset)), self.batch_size)
@@ -214,7 +303,8 @@ class LaneIterator(BatchIterator):
         for X, y, lengths, lanes, carry, _ in self.dataset.batches(
             self._order(), self.batch_size
         ):
-            yield {"X": X, "lengths": lengths, "lanes": lanes, "carry": carry}, y
+            inputs = {"X": X, "lengths": lengths, "lanes": lanes, "carry": carry}
+            yield {**inputs, "targets": y}, y
 
 
 class _NeuralBackbone(BaseEstimator):
@@ -225,11 +315,14 @@ class _NeuralBackbone(BaseEstimator):
     ``fit_tokens`` takes the corpus encoded by the estimator.
     """
 
-    def fit_tokens(self, ids, lengths, n_classes, width, eos):
+    def fit_tokens(self, ids, lengths, n_classes, width, eos, validation=None):
         """Train on sentences of internal ids (``ids`` concatenated).
 
         ``width`` is the BPTT length of the recurrent backbones and the
-        window of the feed-forward one; ``eos`` the id of the end symbol.
+        window of the feed-forward one; ``eos`` the id of the end symbol;
+        ``validation`` None or the ``(ids, lengths)`` of validation
+        sentences, whose loss early stopping and the learning-rate schedule
+        then watch instead of a held-out share of the training sentences.
         """
         self.n_classes_ = n_classes
         self.width_ = width
@@ -239,14 +332,23 @@ class _NeuralBackbone(BaseEstimator):
         )
         task = TrainingTask(
             module=self._module_class,
-            module_params=self._module_params(n_classes),
-            criterion=SequenceCrossEntropyLoss,
+            module_params=self._module_params(n_classes, ids, len(lengths)),
+            criterion=self._criterion_class,
             criterion_params={},
             dataset=self._training_dataset(ids, lengths),
             iterator=self._iterator_class,
+            validation_dataset=(
+                None if validation is None else self._training_dataset(*validation)
+            ),
         )
         self.net_ = train(task, settings, draw_seed(self.random_state))
-        for name, value in training_history(self.net_, self.early_stopping).items():
+        if validation is not None:
+            # The validation data served training; the net keeps no copy.
+            self.net_.train_split = None
+        history = training_history(
+            self.net_, self.early_stopping or validation is not None
+        )
+        for name, value in history.items():
             setattr(self, name, value)
         return self
 
@@ -278,7 +380,7 @@ class _NeuralBackbone(BaseEstimator):
     }
 
 
-@declare_parameters()
+@declare_parameters(LANGUAGE_MODEL)
 class RecurrentBackbone(_NeuralBackbone):
     """LSTM, GRU or Elman network over the whole sentence prefix.
 
@@ -289,6 +391,7 @@ class RecurrentBackbone(_NeuralBackbone):
 
     _module_class = RecurrentLanguageModel
     _iterator_class = LaneIterator
+    _criterion_class = TargetLogLikelihoodLoss
 
     def __init__(
         self,
@@ -298,9 +401,16 @@ class RecurrentBackbone(_NeuralBackbone):
         hidden_size=32,
         num_layers=1,
         dropout=0.0,
+        embedding_dropout=0.0,
+        variational_dropout=False,
+        tie_weights=False,
+        softmax="full",
+        cutoffs=None,
         lr=1e-3,
+        lr_schedule=None,
         batch_size=32,
         max_epochs=100,
+        max_time=None,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -322,14 +432,14 @@ class RecurrentBackbone(_NeuralBackbone):
             inputs, targets, starts, lengths + 1, self.width_, self.n_classes_
         )
 
-    def fit_tokens(self, ids, lengths, n_classes, width, eos):
-        super().fit_tokens(ids, lengths, n_classes, width, eos)
+    def fit_tokens(self, ids, lengths, n_classes, width, eos, validation=None):
+        super().fit_tokens(ids, lengths, n_classes, width, eos, validation)
         self.net_.module_.carried = None  # training bookkeeping only
         return self
 
-    def _module_params(self, n_outputs):
+    def _module_params(self, n_outputs, ids, n_sentences):
         # Plain Python types: torch's recurrent layers refuse numpy integers.
-        return dict(
+        params = dict(
             vocab_size=int(n_outputs) + 1,
             n_classes=int(n_outputs),
             embedding_dim=int(self.embedding_dim),
@@ -341,12 +451,29 @@ class RecurrentBackbone(_NeuralBackbone):
             nonlinearity="tanh",
             forget_bias=1.0,
         )
+        # The options of the language model, only when set: nets saved before
+        # they existed keep building.
+        if self.embedding_dropout:
+            params["embedding_dropout"] = float(self.embedding_dropout)
+        if self.variational_dropout:
+            params["locked_dropout"] = True
+        if self.tie_weights:
+            params["tie_weights"] = True
+        if self.softmax == "adaptive":
+            ranked = frequency_rank(ids, n_outputs, self._eos, n_sentences)
+            params.update(
+                softmax="adaptive",
+                cutoffs=adaptive_cutoffs(self.cutoffs, ranked, n_outputs),
+                class_rank=ranked[0].tolist(),
+            )
+        return params
 
     def _states(self, module, dataset, n_lanes):
         """Yield ``(outputs, positions)`` chunk by chunk, carrying the state."""
         device = self._device
         carried = None
-        order = np.arange(len(dataset))
+        # Sentences of about the same length side by side: little padding.
+        order = np.argsort(dataset.sizes, kind="stable")
         with torch.no_grad():
             for X, _, lengths, lanes, carry, positions in dataset.batches(
                 order, n_lanes
@@ -356,7 +483,7 @@ class RecurrentBackbone(_NeuralBackbone):
                     keep = carry.double()[None, :, None].to(device)
                     state = tuple(s[:, lanes.to(device)] * keep for s in carried)
                     state = state if len(state) == 2 else state[0]
-                outputs, final = module.encoder.run(X.to(device), lengths, state)
+                outputs, final = module.run(X.to(device), lengths, state)
                 final = final if isinstance(final, tuple) else (final,)
                 if carried is None:
                     carried = tuple(
@@ -380,9 +507,9 @@ class RecurrentBackbone(_NeuralBackbone):
         ):
             valid = torch.from_numpy(positions >= 0)
             where = torch.from_numpy(positions[positions >= 0])
-            logits = module.head(outputs[valid.to(outputs.device)])
-            log_p = torch.log_softmax(logits, dim=-1).cpu()
-            out[where.numpy()] = log_p.gather(1, targets[where][:, None])[:, 0].numpy()
+            hidden = outputs[valid.to(outputs.device)]
+            wanted = targets[where].to(hidden.device)
+            out[where.numpy()] = module.head.target_log_prob(hidden, wanted).cpu()
         return out
 
     def distributions(self, ids, lengths):
@@ -402,8 +529,7 @@ class RecurrentBackbone(_NeuralBackbone):
             if not hit.any():
                 continue
             rows = torch.from_numpy(hit).to(outputs.device)
-            logits = module.head(outputs[rows])
-            p = torch.softmax(logits, dim=-1).cpu().numpy()
+            p = module.head.log_prob(outputs[rows]).exp().cpu().numpy()
             out[rank[positions[hit]]] = p
         step = max(1, _CELLS_PER_BATCH // self.n_classes_)
         for start in range(0, len(out), step):
@@ -418,9 +544,9 @@ class RecurrentBackbone(_NeuralBackbone):
 
             def feed(tokens, state):
                 X = torch.as_tensor(np.asarray(tokens)[None, :], device=device)
-                outputs, state = module.encoder.run(X, None, state)
-                logits = module.head(outputs[0, -1])
-                return torch.softmax(logits, dim=-1).cpu().numpy(), state
+                outputs, state = module.run(X, None, state)
+                log_p = module.head.log_prob(outputs[0, -1:])[0]
+                return log_p.exp().cpu().numpy(), state
 
             p, state = feed(np.concatenate([[bos], history]), None)
             for i in range(n_tokens):
@@ -457,6 +583,7 @@ class WindowBackbone(_NeuralBackbone):
 
     _module_class = WindowLanguageModel
     _iterator_class = BatchIterator
+    _criterion_class = SequenceCrossEntropyLoss
 
     def __init__(
         self,
@@ -466,8 +593,10 @@ class WindowBackbone(_NeuralBackbone):
         num_layers=1,
         dropout=0.0,
         lr=1e-3,
+        lr_schedule=None,
         batch_size=32,
         max_epochs=100,
+        max_time=None,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -489,7 +618,7 @@ class WindowBackbone(_NeuralBackbone):
         X, y = windows(ids, lengths, self.width_, self.n_classes_, self._eos)
         return SequenceDataset(to_tensor(self._inputs(X)), None, to_tensor(y))
 
-    def _module_params(self, n_outputs):
+    def _module_params(self, n_outputs, ids, n_sentences):
         return dict(
             vocab_size=int(n_outputs) + 1,
             n_classes=int(n_outputs),

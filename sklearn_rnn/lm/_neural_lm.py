@@ -4,6 +4,7 @@
 
 from numbers import Integral, Real
 
+from sklearn_rnn._parameters import LANGUAGE_MODEL, TRAINING
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._estimator import BaseLanguageModel
 from sklearn_rnn.lm._neural import RecurrentBackbone, WindowBackbone
@@ -66,7 +67,41 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         Stacked recurrent layers; ``"mlp"`` has one hidden layer.
 
     dropout : float in [0, 1), default=0.0
-        Dropout between stacked layers and before the output layer.
+        Dropout between stacked layers and before the output layer (and on
+        the embeddings with ``variational_dropout=True``).
+
+    embedding_dropout : float in [0, 1), default=0.0
+        Recurrent backbones: probability of dropping a whole word type from
+        a training batch, all its occurrences getting a zero embedding (Gal
+        and Ghahramani, 2016).
+
+    variational_dropout : bool, default=False
+        Recurrent backbones: whether ``dropout`` also applies to the
+        embeddings, with one mask per sentence shared by all its steps on the
+        embeddings and on the last layer's outputs (Gal and Ghahramani,
+        2016; Merity et al., 2018). False: a new mask at every step on the
+        outputs only (Zaremba et al., 2014).
+
+    tie_weights : bool, default=False
+        Recurrent backbones: the output layer's weights are the input
+        embeddings (Press and Wolf, 2017; Inan et al., 2017), after a
+        projection to ``embedding_dim`` when it differs from
+        ``hidden_size``: fewer parameters and, on small corpora, lower
+        perplexity. Needs ``softmax="full"``.
+
+    softmax : {"full", "adaptive"}, default="full"
+        Recurrent backbones: ``"full"`` scores the whole vocabulary at each
+        step; ``"adaptive"`` is Grave et al.'s adaptive softmax
+        (``torch.nn.AdaptiveLogSoftmaxWithLoss``), frequent tokens in a head
+        and rare ones in clusters behind smaller projections: several times
+        faster to train on vocabularies of thousands of words. Scores and
+        distributions stay exact.
+
+    cutoffs : list of int or None, default=None
+        The adaptive softmax's cluster boundaries in tokens ranked by
+        training frequency (``[2000, 10000]``). None: the head holds the most
+        frequent tokens that make up 90 % of the training tokens, the first
+        cluster the next ones up to 98 %, the last cluster the rest.
 
     bptt : int, default=64
         Truncation of backpropagation through time: sentences longer than
@@ -78,12 +113,21 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
     lr : float, default=1e-3
         Learning rate of the Adam optimizer.
 
+    lr_schedule : {"plateau"} or None, default=None
+        ``"plateau"`` halves the learning rate after every epoch whose
+        validation loss (the training loss without validation data) did not
+        improve by ``tol``. None keeps ``lr``.
+
     batch_size : int, default=32
         Mini-batch size: sentences trained side by side (recurrent
         backbones), or n-grams (``"mlp"``).
 
     max_epochs : int, default=100
         Maximum number of passes over the training corpus.
+
+    max_time : float or None, default=None
+        A training budget in seconds: no epoch starts that, at the pace of
+        the previous one, would end past it (the first always runs).
 
     clip_grad_norm : float or None, default=None
         Clip the gradient norm to this value before each step (None: no
@@ -149,7 +193,8 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         Training loss (mean cross-entropy per token) after each epoch.
 
     validation_scores_ : list of float or None
-        Validation loss after each epoch with ``early_stopping=True``.
+        Validation loss after each epoch with ``early_stopping=True`` or
+        ``X_val``.
 
     best_loss_ : float
         Lowest validation loss with early stopping, else lowest training loss.
@@ -192,10 +237,22 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        **{
+            name: LANGUAGE_MODEL[name].constraints
+            for name in (
+                "embedding_dropout",
+                "variational_dropout",
+                "tie_weights",
+                "softmax",
+                "cutoffs",
+            )
+        },
         "bptt": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": TRAINING["lr_schedule"].constraints,
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_time": TRAINING["max_time"].constraints,
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -228,15 +285,17 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "best_loss_",
     )
 
-    # The training parameters handed to the backbone as they are.
+    # The training parameters handed to every backbone as they are.
     _NETWORK_PARAMS = (
         "embedding_dim",
         "hidden_size",
         "num_layers",
         "dropout",
         "lr",
+        "lr_schedule",
         "batch_size",
         "max_epochs",
+        "max_time",
         "clip_grad_norm",
         "early_stopping",
         "validation_fraction",
@@ -258,10 +317,17 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         embedding_dim=32,
         num_layers=1,
         dropout=0.0,
+        embedding_dropout=0.0,
+        variational_dropout=False,
+        tie_weights=False,
+        softmax="full",
+        cutoffs=None,
         bptt=64,
         lr=1e-3,
+        lr_schedule=None,
         batch_size=32,
         max_epochs=100,
+        max_time=None,
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -279,10 +345,17 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         self.embedding_dim = embedding_dim
         self.num_layers = num_layers
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.variational_dropout = variational_dropout
+        self.tie_weights = tie_weights
+        self.softmax = softmax
+        self.cutoffs = cutoffs
         self.bptt = bptt
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.max_time = max_time
         self.clip_grad_norm = clip_grad_norm
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -292,20 +365,75 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         self.verbose = verbose
         self.random_state = random_state
 
+    # The recurrent backbones' own parameters.
+    _RECURRENT_PARAMS = (
+        "embedding_dropout",
+        "variational_dropout",
+        "tie_weights",
+        "softmax",
+        "cutoffs",
+    )
+
+    def fit(self, X, y=None, *, X_val=None):
+        """Learn the vocabulary and train the network on a corpus.
+
+        Parameters
+        ----------
+        X : list of str, list of list of tokens, or array-like of shape \
+(n_sentences, n_tokens)
+            Training sentences, as in :class:`NGramLanguageModel`.
+
+        y : None
+            Ignored.
+
+        X_val : same as X, default=None
+            Validation sentences (a corpus's validation split): every
+            sentence of ``X`` is trained on, and early stopping and
+            ``lr_schedule`` watch the loss on ``X_val`` instead of on a held
+            out ``validation_fraction`` of ``X``. Its tokens outside the
+            vocabulary of ``X`` count as ``<unk>``. ``validation_scores_``
+            records its loss after each epoch.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        self._X_val = X_val  # read, and dropped, by _fit_model
+        try:
+            return super().fit(X, y)
+        finally:
+            self.__dict__.pop("_X_val", None)
+
+    def _check_params(self):
+        if self.tie_weights and self.softmax == "adaptive":
+            raise ValueError(
+                'tie_weights=True needs softmax="full": the adaptive softmax has '
+                "output weights of several sizes, not one per embedding."
+            )
+
     def _fit_model(self, ids, lengths):
         """Train the backbone on the encoded corpus (see ``_neural``)."""
         # Prediction reads what was fitted, never the current parameters.
         self._backbone = self.backbone
         params = {name: getattr(self, name) for name in self._NETWORK_PARAMS}
+        validation = self.__dict__.pop("_X_val", None)
+        if validation is not None:
+            validation = self._encoded(validation)
         if self.backbone == "mlp":
             self.order_ = int(self.order)
             network = WindowBackbone(**params)
             width = self.order_ - 1  # 0 (order 1): a unigram model
         else:
             self.order_ = None
+            params.update(
+                {name: getattr(self, name) for name in self._RECURRENT_PARAMS}
+            )
             network = RecurrentBackbone(cell=self.backbone, **params)
             width = self.bptt
-        network.fit_tokens(ids, lengths, len(self.classes_), width, self._eos)
+        network.fit_tokens(
+            ids, lengths, len(self.classes_), width, self._eos, validation
+        )
         self._network = network
         self.net_ = network.net_
         self.n_iter_ = network.n_iter_
