@@ -35,6 +35,7 @@ Run (each part prints its table; ``--json`` writes the results)::
     OMP_NUM_THREADS=1 python benchmarks/bench_lm_neural.py --part word
     OMP_NUM_THREADS=1 python benchmarks/bench_lm_neural.py --part char
     OMP_NUM_THREADS=1 python benchmarks/bench_lm_neural.py --part overhead
+    python benchmarks/bench_lm_neural.py --part word --device cuda   # on a GPU
     python benchmarks/bench_lm_neural.py --part word --budget 60 \\
         --train-sentences 2000                                  # a quick check
 """
@@ -50,7 +51,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.frozen import FrozenEstimator
 
-from sklearn_rnn import InterpolatedLanguageModel, NeuralLanguageModel, NGramLanguageModel
+from sklearn_rnn import (
+    InterpolatedLanguageModel,
+    NeuralLanguageModel,
+    NGramLanguageModel,
+)
 from sklearn_rnn.datasets import load_python_source
 
 DATA = Path(
@@ -107,11 +112,13 @@ def curve(lm):
     """(seconds since the start of training, validation perplexity) per epoch."""
     rows = [row for row in lm.net_.history if "valid_loss" in row]
     seconds = np.cumsum([row["dur"] for row in rows])
-    return [(float(t), float(np.exp(row["valid_loss"]))) for t, row in zip(seconds, rows)]
+    return [
+        (float(t), float(np.exp(row["valid_loss"]))) for t, row in zip(seconds, rows)
+    ]
 
 
-def train_lstm(params, train, budget, n_events, **fit_params):
-    lm = NeuralLanguageModel(**params, max_time=budget, verbose=2)
+def train_lstm(params, train, budget, n_events, device="cpu", **fit_params):
+    lm = NeuralLanguageModel(**params, max_time=budget, verbose=2, device=device)
     start = time.perf_counter()
     lm.fit(train, **fit_params)
     seconds = time.perf_counter() - start
@@ -145,7 +152,9 @@ def word_part(args):
         f"symbols); validation {len(valid):,}, test {len(test):,} sentences",
         flush=True,
     )
-    lstm, info = train_lstm(WORD_LSTM, train, args.budget, n_events, X_val=valid)
+    lstm, info = train_lstm(
+        WORD_LSTM, train, args.budget, n_events, args.device, X_val=valid
+    )
     results = [dict(model="LSTM", **info)]
 
     with warnings.catch_warnings():
@@ -170,11 +179,19 @@ def word_part(args):
     }
     print(f"\n{'model':44s} {'valid ppl':>10s} {'test ppl':>10s}")
     for name, lm in models.items():
-        row = dict(model=name, valid_ppl=lm.perplexity(valid), test_ppl=lm.perplexity(test))
+        row = dict(
+            model=name, valid_ppl=lm.perplexity(valid), test_ppl=lm.perplexity(test)
+        )
         print(f"{name:44s} {row['valid_ppl']:10.2f} {row['test_ppl']:10.2f}")
         results.append(row)
     print("\nvalidation curve (seconds, perplexity):")
     print(", ".join(f"({t:.0f}, {p:.1f})" for t, p in info["validation_curve"]))
+    target = ngrams[5].perplexity(valid)
+    reached = [t for t, p in info["validation_curve"] if p < target]
+    print(
+        f"time to reach the 5-gram's validation perplexity ({target:.1f}): "
+        + (f"{reached[0]:.0f} s" if reached else "not reached")
+    )
     return results
 
 
@@ -182,7 +199,7 @@ def char_part(args):
     train, valid = load_python_source()
     n_events = sum(len(b) + 1 for b in train)
     print(f"training: {len(train):,} blocks ({n_events:,} characters and ends)")
-    lstm, info = train_lstm(CHAR_LSTM, train, args.budget, n_events)
+    lstm, info = train_lstm(CHAR_LSTM, train, args.budget, n_events, args.device)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
@@ -191,7 +208,9 @@ def char_part(args):
         ).fit(train)
         ngram_s = time.perf_counter() - start
     results = [dict(model="char LSTM", **info, valid_ppl=lstm.perplexity(valid))]
-    results.append(dict(model="char 7-gram", fit_s=ngram_s, valid_ppl=ngram.perplexity(valid)))
+    results.append(
+        dict(model="char 7-gram", fit_s=ngram_s, valid_ppl=ngram.perplexity(valid))
+    )
     print(f"\n{'model':20s} {'fit s':>8s} {'held-out ppl/char':>18s}")
     for row in results:
         print(f"{row['model']:20s} {row['fit_s']:8.0f} {row['valid_ppl']:18.3f}")
@@ -236,6 +255,9 @@ def main():
     parser.add_argument("--budget", type=float, default=3600.0)
     parser.add_argument("--train-sentences", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--device", default="cpu", help='torch device of the LSTMs ("cuda")'
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if args.part == "overhead" and args.train_sentences is None:

@@ -53,15 +53,13 @@ network: the samples are then gibberish).
 """
 
 import os
-import re
-import sysconfig
 import time
 import warnings
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 
 from sklearn_rnn import NeuralLanguageModel, NGramLanguageModel
+from sklearn_rnn.datasets import load_python_source
 
 FAST = os.environ.get("SKLEARN_RNN_EXAMPLE_FAST") == "1"
 TRAIN_CHARS = 3_000 if FAST else 1_000_000
@@ -70,38 +68,14 @@ VALID_CHARS = 1_000 if FAST else 40_000
 # %%
 # The corpus: the standard library's own source
 # ---------------------------------------------
-stdlib = Path(sysconfig.get_paths()["stdlib"])
-files = [
-    p
-    for p in sorted(stdlib.glob("*.py"))
-    if not p.name.startswith("_") and 4_000 <= p.stat().st_size <= 40_000
-]
-
-
-def blocks(text):
-    """Split a file before each unindented line that follows a blank line."""
-    return [b for b in re.split(r"(?<=\n\n)(?=\S)", text) if b.strip()]
-
-
-train, valid, names = [], [], []
-n_train = n_valid = 0
-for i, path in enumerate(files):
-    text = path.read_text(encoding="utf-8")
-    if FAST:
-        text = text[:1_500]
-    if i % 10 == 9:
-        if n_valid < VALID_CHARS:
-            valid += blocks(text)
-            n_valid += len(text)
-    elif n_train < TRAIN_CHARS:
-        train += blocks(text)
-        n_train += len(text)
-        names.append(path.name)
-    if n_train >= TRAIN_CHARS and n_valid >= VALID_CHARS:
-        break
+# :func:`~sklearn_rnn.datasets.load_python_source` reads the top-level
+# modules of 4 to 40 KB in alphabetical order, holds out every tenth file for
+# validation and cuts each file into blocks: the text from one unindented
+# statement after a blank line to the next.
+train, valid = load_python_source(TRAIN_CHARS, VALID_CHARS)
 print(
-    f"{len(names)} training files ({names[0]} ... {names[-1]}): {n_train:,} "
-    f"characters in {len(train)} blocks; validation: {n_valid:,} characters"
+    f"training: {sum(map(len, train)):,} characters in {len(train)} blocks; "
+    f"validation: {sum(map(len, valid)):,} characters in {len(valid)} blocks"
 )
 
 # %%
@@ -174,18 +148,14 @@ def render(tokens):
 n_chars = 80 if FAST else 600
 seed = "def "
 for temperature in (0.5, 0.8, 1.0):
-    start = time.perf_counter()
-    tokens = lstm.generate(n_chars, seed=seed, temperature=temperature, random_state=0)
-    speed = n_chars / (time.perf_counter() - start)
-    print(
-        f"\n----- LSTM, temperature {temperature} ({speed:,.0f} characters/s) "
-        f"-----\n{seed}{render(tokens)}"
-    )
-start = time.perf_counter()
-tokens = ngram.generate(n_chars, seed=seed, temperature=0.8, random_state=0)
-speed = n_chars / (time.perf_counter() - start)
-print(
-    f"\n----- 7-gram, temperature 0.8 ({speed:,.0f} characters/s) -----\n"
-    f"{seed}{render(tokens)}"
-)
+    for name, model in (("LSTM", lstm), ("7-gram", ngram)):
+        start = time.perf_counter()
+        tokens = model.generate(
+            n_chars, seed=seed, temperature=temperature, random_state=0
+        )
+        speed = n_chars / (time.perf_counter() - start)
+        print(
+            f"\n----- {name}, temperature {temperature} ({speed:,.0f} "
+            f"characters/s) -----\n{seed}{render(tokens)}"
+        )
 plt.show()

@@ -174,9 +174,7 @@ def test_embedding_dropout_drops_whole_word_types():
         dict(dropout=0.3),
     ],
 )
-def test_dropout_fits_are_reproducible_and_predictions_deterministic(
-    corpus, params
-):
+def test_dropout_fits_are_reproducible_and_predictions_deterministic(corpus, params):
     first = NeuralLanguageModel(**SMALL, **params).fit(corpus)
     second = NeuralLanguageModel(**SMALL, **params).fit(corpus)
     np.testing.assert_array_equal(first.loss_curve_, second.loss_curve_)
