@@ -455,10 +455,37 @@ def test_frozen_members_are_used_as_they_are():
         mixture.member_validation_perplexities_,
         [fitted.perplexity(held_out), other.perplexity(held_out)],
     )
-    assert mixture.validation_perplexity_ <= min(
-        mixture.member_validation_perplexities_
-    ) + 1e-9
+    assert (
+        mixture.validation_perplexity_
+        <= min(mixture.member_validation_perplexities_) + 1e-9
+    )
     with pytest.raises(Exception, match="not fitted"):
         InterpolatedLanguageModel(
             [("a", FrozenEstimator(NGramLanguageModel())), ("b", other)]
         ).fit(corpus, X_val=held_out)
+
+
+def test_grid_search_over_a_network_and_the_weights():
+    grid = {"rnn__hidden_size": [4, 8], "weights": [[0.5, 0.5], [0.9, 0.1]]}
+    lm = InterpolatedLanguageModel(
+        [
+            ("rnn", NeuralLanguageModel(embedding_dim=4, max_epochs=2, random_state=0)),
+            ("kn", NGramLanguageModel(order=2)),
+        ]
+    )
+    search = GridSearchCV(lm, grid, cv=2).fit(TRAIN)
+    assert len(set(np.round(search.cv_results_["mean_test_score"], 10))) == 4
+    best = search.best_estimator_
+    assert best.estimators_[0].hidden_size == search.best_params_["rnn__hidden_size"]
+
+
+def test_validation_data_reaches_the_network():
+    lm = InterpolatedLanguageModel(
+        [
+            ("rnn", NeuralLanguageModel(embedding_dim=4, max_epochs=2, random_state=0)),
+            ("kn", NGramLanguageModel(order=2)),
+        ]
+    ).fit(TRAIN, X_val=HELD_OUT)
+    network = lm.named_estimators_["rnn"]
+    assert len(network.validation_scores_) == network.n_iter_ == 2
+    assert network.n_tokens_ == sum(len(s.split()) for s in TRAIN)
