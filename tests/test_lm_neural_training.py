@@ -251,3 +251,15 @@ def test_padding_never_changes_the_scores(corpus):
     together = lm.score_samples(corpus[:12])
     alone = [lm.score_samples([s])[0] for s in corpus[:12]]
     np.testing.assert_allclose(together, alone, rtol=1e-10)
+
+
+def test_a_model_trained_with_schedule_and_budget_is_saved(corpus):
+    lm = NeuralLanguageModel(**SMALL, lr_schedule="plateau", max_time=60.0)
+    lm.fit(corpus, X_val=corpus[:10])
+    buffer = io.BytesIO()
+    lm.save(buffer)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    np.testing.assert_array_equal(
+        loaded.score_samples(corpus[:5]), lm.score_samples(corpus[:5])
+    )
+    assert loaded.get_params() == lm.get_params()
