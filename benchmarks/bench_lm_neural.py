@@ -86,19 +86,26 @@ WORD_LSTM = dict(
     max_epochs=100,
     random_state=0,
 )
+# The first character recipe (dropout 0.2, the last tenth of the blocks
+# held out, patience 3) stopped after 12 of its 60 minutes on a validation
+# curve that jumped between 4.2 and 7.3 from one epoch to the next, with the
+# training loss well below: the held-out blocks are now a random tenth (the
+# last files of the alphabet are not like the others), the patience longer
+# and the dropout higher. Its held-out files scored 4.13 (see the README).
 CHAR_LSTM = dict(
     backbone="lstm",
     tokenizer="chars",
     embedding_dim=64,
     hidden_size=512,
-    dropout=0.2,
+    dropout=0.3,
     bptt=128,
     batch_size=32,
     lr=2e-3,
     lr_schedule="plateau",
     clip_grad_norm=1.0,
     early_stopping=True,
-    n_iter_no_change=3,
+    validation_split="shuffle",
+    n_iter_no_change=6,
     max_epochs=100,
     random_state=0,
 )

@@ -263,3 +263,13 @@ def test_a_model_trained_with_schedule_and_budget_is_saved(corpus):
         loaded.score_samples(corpus[:5]), lm.score_samples(corpus[:5])
     )
     assert loaded.get_params() == lm.get_params()
+
+
+def test_shuffled_validation_split_holds_out_a_random_subset():
+    # The corpus ends with sentences unlike the others: the last ones held
+    # out are all of them, a random subset only a few.
+    corpus = ["a b a b"] * 40 + ["c d c d"] * 10
+    params = dict(SMALL, early_stopping=True, validation_fraction=0.2, max_epochs=5)
+    last = NeuralLanguageModel(**params).fit(corpus)
+    mixed = NeuralLanguageModel(**params, validation_split="shuffle").fit(corpus)
+    assert mixed.validation_scores_[-1] < last.validation_scores_[-1] - 0.5
