@@ -96,17 +96,24 @@ print(f"7-gram model fitted in {time.perf_counter() - start:.1f} s")
 # %%
 # A character LSTM
 # ----------------
-# One layer of 128 units over 32-dimensional character embeddings, trained
-# with Adam in chunks of 100 characters, 16 blocks side by side.
+# One layer of 256 units over 64-dimensional character embeddings, trained
+# with Adam in chunks of 128 characters, 32 blocks side by side, with
+# dropout on its outputs and the learning rate halved whenever the loss on a
+# random tenth of the training blocks stops improving.
 lstm = NeuralLanguageModel(
     backbone="lstm",
     tokenizer="chars",
-    embedding_dim=32 if not FAST else 8,
-    hidden_size=128 if not FAST else 16,
-    bptt=100,
-    batch_size=16,
-    lr=3e-3,
-    max_epochs=6 if not FAST else 1,
+    embedding_dim=64 if not FAST else 8,
+    hidden_size=256 if not FAST else 16,
+    dropout=0.2,
+    bptt=128,
+    batch_size=32,
+    lr=2e-3,
+    lr_schedule="plateau",
+    early_stopping=not FAST,  # the fast run has too few blocks to hold out
+    validation_split="shuffle",
+    n_iter_no_change=3,
+    max_epochs=8 if not FAST else 1,
     clip_grad_norm=1.0,
     random_state=0,
 )
