@@ -273,3 +273,18 @@ def test_shuffled_validation_split_holds_out_a_random_subset():
     last = NeuralLanguageModel(**params).fit(corpus)
     mixed = NeuralLanguageModel(**params, validation_split="shuffle").fit(corpus)
     assert mixed.validation_scores_[-1] < last.validation_scores_[-1] - 0.5
+
+
+def test_documents_longer_than_bptt_keep_their_random_order():
+    rng = np.random.RandomState(0)
+    sizes = rng.randint(70, 5000, size=200)  # every one over bptt=64
+    starts = np.cumsum(sizes) - sizes
+    data = TokenStreamDataset(
+        np.zeros(sizes.sum()), np.zeros(sizes.sum()), starts, sizes, 64, 10
+    )
+    order = rng.permutation(200)
+    bucketed = data.bucketed(order, 20, rng)
+    # whole groups of 20 consecutive sentences of the random order, shuffled
+    groups = bucketed.reshape(10, 20)
+    slices = {tuple(order[i : i + 20]) for i in range(0, 200, 20)}
+    assert {tuple(g) for g in groups} == slices

@@ -226,13 +226,16 @@ class TokenStreamDataset(Dataset):
 
         Sentences are sorted by size within runs of ``50 * n_lanes``, cut
         into groups of ``n_lanes`` (one batch each with :meth:`plan`), and
-        the groups are shuffled.
+        the groups are shuffled. Sentences of ``bptt`` steps or more have
+        full chunks but their last whatever their size, so they keep their
+        random order: sorted, the longest documents of the corpus would fill
+        every lane together for hundreds of consecutive steps (a training
+        run whose epochs end on them drifts from one epoch to the next).
         """
         run = 50 * n_lanes
+        key = np.minimum(self.sizes, self.bptt)
         parts = [
-            order[i : i + run][
-                np.argsort(self.sizes[order[i : i + run]], kind="stable")
-            ]
+            order[i : i + run][np.argsort(key[order[i : i + run]], kind="stable")]
             for i in range(0, len(order), run)
         ]
         ordered = np.concatenate(parts) if parts else order
