@@ -221,26 +221,33 @@ class TokenStreamDataset(Dataset):
         ), bounds
 
     def bucketed(self, order, n_lanes, rng):
-        """``order`` regrouped so that each batch holds sentences of about
-        the same length (little padding), the batches in random order.
+        """``order`` regrouped for batches that are full and little padded.
 
-        Sentences are sorted by size within runs of ``50 * n_lanes``, cut
-        into groups of ``n_lanes`` (one batch each with :meth:`plan`), and
-        the groups are shuffled. Sentences of ``bptt`` steps or more have
-        full chunks but their last whatever their size, so they keep their
-        random order: sorted, the longest documents of the corpus would fill
-        every lane together for hundreds of consecutive steps (a training
-        run whose epochs end on them drifts from one epoch to the next).
+        Sentences longer than ``bptt`` come first, the longest first (ties
+        in their order in ``order``): each takes a lane for several steps,
+        and dealt longest first (as a scheduler balances jobs) they end
+        about together, so that no run of steps is left with a few lanes of
+        one long document (tiny batches that pull the model towards it at
+        every epoch's end). The others, one chunk each, are sorted by size
+        within runs of ``50 * n_lanes`` and cut into groups of ``n_lanes``
+        (one batch each with :meth:`plan`), in random group order: batches
+        of sentences of about the same length.
         """
+        sizes = self.sizes[order]
+        multi = sizes > self.bptt
+        long = order[multi][np.argsort(-sizes[multi], kind="stable")]
+        short = order[~multi]
         run = 50 * n_lanes
-        key = np.minimum(self.sizes, self.bptt)
         parts = [
-            order[i : i + run][np.argsort(key[order[i : i + run]], kind="stable")]
-            for i in range(0, len(order), run)
+            short[i : i + run][
+                np.argsort(self.sizes[short[i : i + run]], kind="stable")
+            ]
+            for i in range(0, len(short), run)
         ]
-        ordered = np.concatenate(parts) if parts else order
+        ordered = np.concatenate(parts) if parts else short
         groups = [ordered[i : i + n_lanes] for i in range(0, len(ordered), n_lanes)]
-        return np.concatenate([groups[g] for g in rng.permutation(len(groups))])
+        shuffled = [groups[g] for g in rng.permutation(len(groups))]
+        return np.concatenate([long, *shuffled]).astype(np.int64)
 
     def batches(self, order, n_lanes):
         """Yield ``(X, y, lengths, lanes, carry, positions)`` per batch.
