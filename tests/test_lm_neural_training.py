@@ -189,10 +189,10 @@ def test_validation_data_given_apart(corpus):
     valid = _corpus(n=20, seed=1) + ["an unseen word"]
     lm = NeuralLanguageModel(**SMALL).fit(corpus, X_val=valid)
     assert len(lm.validation_scores_) == lm.n_iter_ == 3
-    # the recorded loss is the validation corpus's, to within the weighting
-    # of its batches, and every training sentence was trained on
+    # the recorded loss is the validation corpus's mean per token (float32),
+    # and every training sentence was trained on
     np.testing.assert_allclose(
-        np.exp(lm.validation_scores_[-1]), lm.perplexity(valid), rtol=0.1
+        np.exp(lm.validation_scores_[-1]), lm.perplexity(valid), rtol=1e-5
     )
     assert lm.net_.train_split is None  # no copy of the data in the model
     assert lm.n_tokens_ == sum(len(s.split()) for s in corpus)
@@ -204,7 +204,7 @@ def test_validation_data_given_apart(corpus):
     ).fit(corpus, X_val=valid)
     assert stopped.best_loss_ == min(stopped.validation_scores_)
     np.testing.assert_allclose(
-        np.exp(stopped.best_loss_), stopped.perplexity(valid), rtol=0.1
+        np.exp(stopped.best_loss_), stopped.perplexity(valid), rtol=1e-5
     )
 
 
@@ -294,3 +294,33 @@ def test_long_documents_leave_no_tail_of_small_batches():
     # a random order leaves long runs of part-empty batches
     (_, _, _, _), random_bounds = data.plan(rng.permutation(len(sizes)), 20)
     assert (np.diff(random_bounds) < 10).sum() > 20
+
+
+def test_training_loss_is_the_mean_per_token(corpus):
+    lm = NeuralLanguageModel(**{**SMALL, "max_epochs": 1, "lr": 1e-9}).fit(corpus)
+    # with a negligible step the weights barely move during the epoch
+    np.testing.assert_allclose(
+        np.exp(lm.loss_curve_[0]), lm.perplexity(corpus), rtol=1e-4
+    )
+
+
+def test_the_epoch_the_budget_ends_on_counts_for_early_stopping(corpus, monkeypatch):
+    import itertools
+
+    import sklearn_rnn._training as training
+
+    # A clock that advances one second per reading: each epoch "takes" one
+    # second, so that a budget of 3.5 s lets exactly two epochs run.
+    clock = itertools.count()
+    monkeypatch.setattr(training.time, "perf_counter", lambda: float(next(clock)))
+    lm = NeuralLanguageModel(
+        **{**SMALL, "max_epochs": 10, "lr": 0.05},
+        early_stopping=True,
+        max_time=3.5,
+    ).fit(corpus, X_val=corpus[:20])
+    assert lm.n_iter_ == 2 == len(lm.net_.history)
+    assert lm.validation_scores_[1] < lm.validation_scores_[0]
+    assert lm.best_loss_ == lm.validation_scores_[1]  # the last epoch is kept
+    np.testing.assert_allclose(
+        np.exp(lm.best_loss_), lm.perplexity(corpus[:20]), rtol=1e-5
+    )

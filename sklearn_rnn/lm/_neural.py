@@ -49,6 +49,7 @@ from sklearn_rnn._parameters import (
 )
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
+    TokenWeightedLoss,
     TrainingSettings,
     TrainingTask,
     train,
@@ -347,6 +348,7 @@ class _NeuralBackbone(BaseEstimator):
             criterion_params={},
             dataset=self._training_dataset(ids, lengths),
             iterator=self._iterator_class,
+            callbacks=[("token_weighted_loss", TokenWeightedLoss(_IGNORE_INDEX))],
             validation_dataset=(
                 None if validation is None else self._training_dataset(*validation)
             ),
