@@ -186,10 +186,12 @@ class TokenStreamDataset(Dataset):
     def plan(self, order, n_lanes):
         """Chunks of the sentences ``order``, grouped into batches.
 
-        Each sentence in turn goes to the lane that is free first (the
-        lowest of those free at the same step) and takes its next steps, one
-        chunk per step. Returns the chunk arrays ``(start, size, lane,
-        carry)`` sorted by batch, and the boundaries of the batches in them.
+        Each sentence longer than ``bptt`` in turn goes to the lane that is
+        free first (the lowest of those free at the same step) and takes its
+        next steps, one chunk per step; once they are all done, the others
+        fill the lanes ``n_lanes`` at a time, one step each. Returns the
+        chunk arrays ``(start, size, lane, carry)`` sorted by batch, and the
+        boundaries of the batches in them.
         """
         bptt = self.bptt
         sizes = self.sizes[order]
@@ -198,14 +200,18 @@ class TokenStreamDataset(Dataset):
         n_lanes = max(1, min(n_lanes, len(order)))
         first_step = np.empty(len(order), dtype=np.int64)
         lane = np.empty(len(order), dtype=np.int64)
-        if (n_chunks == 1).all():  # the common case, without a loop
-            first_step[:] = np.arange(len(order)) // n_lanes
-            lane[:] = np.arange(len(order)) % n_lanes
-        else:
-            free = [(0, k) for k in range(n_lanes)]  # (first free step, lane)
-            for i, n in enumerate(n_chunks.tolist()):
-                first_step[i], lane[i] = step, k = heapq.heappop(free)
-                heapq.heappush(free, (step + n, k))
+        # Sentences of several chunks first, each to the lane free first;
+        # then those of one chunk, n_lanes to a step, so that a group of
+        # sentences of about the same length (see bucketed) is one batch.
+        multi = np.flatnonzero(n_chunks > 1)
+        free = [(0, k) for k in range(n_lanes)]  # (first free step, lane)
+        for i, n in zip(multi.tolist(), n_chunks[multi].tolist()):
+            first_step[i], lane[i] = step, k = heapq.heappop(free)
+            heapq.heappush(free, (step + n, k))
+        single = np.flatnonzero(n_chunks == 1)
+        start_step = max(step for step, _ in free)
+        first_step[single] = start_step + np.arange(len(single)) // n_lanes
+        lane[single] = np.arange(len(single)) % n_lanes
         chunk = np.arange(total) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
         step = np.repeat(first_step, n_chunks) + chunk
         lanes = np.repeat(lane, n_chunks)
