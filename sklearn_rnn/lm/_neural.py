@@ -253,8 +253,11 @@ class TokenStreamDataset(Dataset):
         ]
         ordered = np.concatenate(parts) if parts else short
         groups = [ordered[i : i + n_lanes] for i in range(0, len(ordered), n_lanes)]
+        # Only the very last group can be short: it stays last, lest every
+        # batch after it straddle two groups.
+        last = [groups.pop()] if groups and len(groups[-1]) < n_lanes else []
         shuffled = [groups[g] for g in rng.permutation(len(groups))]
-        return np.concatenate([long, *shuffled]).astype(np.int64)
+        return np.concatenate([long, *shuffled, *last]).astype(np.int64)
 
     def batches(self, order, n_lanes):
         """Yield ``(X, y, lengths, lanes, carry, positions)`` per batch.
