@@ -239,8 +239,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if np.all(predicted == predicted[0]):
             label = self.classes_[predicted[:1]].tolist()[0]  # a Python value
             problem = (
-                f"predicts the single class {label!r} for every one of its "
-                f"{len(y)} training sequences"
+                f"predicts the single class {label!r} for every one of the "
+                f"{len(y)} training sequences checked"
             )
         elif accuracy <= majority:
             problem = (

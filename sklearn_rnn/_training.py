@@ -334,25 +334,50 @@ class TimeBudget(Callback):
     """Stop training before an epoch would end past ``max_time`` seconds.
 
     An epoch is not started when, at the pace of the previous one, it
-    would end after the budget; the first always runs. ``exhausted_`` tells
-    that training ended for the budget.
+    would end after the budget; the first always runs. The check is made
+    as an epoch begins, once every callback (early stopping above all) has
+    seen the one before. ``exhausted_`` tells that training ended for the
+    budget.
     """
 
     def __init__(self, max_time):
         self.max_time = max_time
 
     def on_train_begin(self, net, **kwargs):
-        self.start_ = self.epoch_start_ = time.perf_counter()
+        self.start_ = time.perf_counter()
+        self.epoch_start_ = None
         self.exhausted_ = False
 
     def on_epoch_begin(self, net, **kwargs):
-        self.epoch_start_ = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
         now = time.perf_counter()
-        if now + (now - self.epoch_start_) - self.start_ > self.max_time:
+        last = self.epoch_start_
+        self.epoch_start_ = now
+        if last is not None and 2 * now - last - self.start_ > self.max_time:
             self.exhausted_ = True
             raise KeyboardInterrupt  # how skorch's callbacks end training
+
+    def on_train_end(self, net, **kwargs):
+        if self.exhausted_ and "train_loss" not in net.history[-1]:
+            del net.history[-1]  # the row of the epoch that did not start
+
+
+class TokenWeightedLoss(Callback):
+    """Make the epoch losses means over target tokens, not over sequences.
+
+    skorch averages the batch losses weighted by the number of rows of each
+    batch; for a language model whose batches hold sequences of different
+    lengths the epoch loss is then not the mean loss per token (whose
+    exponential is the perplexity). Each batch's weight becomes its number
+    of targets (those not ``ignore_index``).
+    """
+
+    def __init__(self, ignore_index=-100):
+        self.ignore_index = ignore_index
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        n_targets = int((batch[1] != self.ignore_index).sum())
+        prefix = "train" if training else "valid"
+        net.history.record_batch(f"{prefix}_batch_size", n_targets)
 
 
 def _validation(task, settings, seed):

@@ -435,3 +435,57 @@ def test_the_readme_example_runs():
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     (block,) = [b for b in blocks if "InterpolatedLanguageModel" in b]
     exec(compile(block, "README.md", "exec"), {})
+
+
+def test_frozen_members_are_used_as_they_are():
+    from sklearn.frozen import FrozenEstimator
+
+    corpus = ["a b c a", "b c a b", "c a b c a", "a a b"] * 5
+    held_out = ["a b c", "c b a"]
+    fitted = NGramLanguageModel(order=2, smoothing="add_k").fit(corpus)
+    other = NGramLanguageModel(order=1, smoothing="add_k").fit(corpus)
+    before = fitted.score_samples(held_out)
+    mixture = InterpolatedLanguageModel(
+        [("bigram", FrozenEstimator(fitted)), ("unigram", FrozenEstimator(other))]
+    ).fit(["x y z"], X_val=held_out)  # the members never see these sentences
+    assert mixture.estimators_[0] is fitted and mixture.estimators_[1] is other
+    np.testing.assert_array_equal(fitted.score_samples(held_out), before)
+    # tuned on the held-out sentences with the members as they were fitted
+    np.testing.assert_allclose(
+        mixture.member_validation_perplexities_,
+        [fitted.perplexity(held_out), other.perplexity(held_out)],
+    )
+    assert (
+        mixture.validation_perplexity_
+        <= min(mixture.member_validation_perplexities_) + 1e-9
+    )
+    with pytest.raises(Exception, match="not fitted"):
+        InterpolatedLanguageModel(
+            [("a", FrozenEstimator(NGramLanguageModel())), ("b", other)]
+        ).fit(corpus, X_val=held_out)
+
+
+def test_grid_search_over_a_network_and_the_weights():
+    grid = {"rnn__hidden_size": [4, 8], "weights": [[0.5, 0.5], [0.9, 0.1]]}
+    lm = InterpolatedLanguageModel(
+        [
+            ("rnn", NeuralLanguageModel(embedding_dim=4, max_epochs=2, random_state=0)),
+            ("kn", NGramLanguageModel(order=2)),
+        ]
+    )
+    search = GridSearchCV(lm, grid, cv=2).fit(TRAIN)
+    assert len(set(np.round(search.cv_results_["mean_test_score"], 10))) == 4
+    best = search.best_estimator_
+    assert best.estimators_[0].hidden_size == search.best_params_["rnn__hidden_size"]
+
+
+def test_validation_data_reaches_the_network():
+    lm = InterpolatedLanguageModel(
+        [
+            ("rnn", NeuralLanguageModel(embedding_dim=4, max_epochs=2, random_state=0)),
+            ("kn", NGramLanguageModel(order=2)),
+        ]
+    ).fit(TRAIN, X_val=HELD_OUT)
+    network = lm.named_estimators_["rnn"]
+    assert len(network.validation_scores_) == network.n_iter_ == 2
+    assert network.n_tokens_ == sum(len(s.split()) for s in TRAIN)

@@ -18,8 +18,9 @@ import scipy.sparse as sp
 from scipy.special import logsumexp
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch
-from sklearn.utils.validation import has_fit_parameter
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn.lm._estimator import BaseLanguageModel
@@ -105,6 +106,11 @@ def em_weights(log_probs, *, tol=_EM_TOL, max_iter=_EM_MAX_ITER):
     return weights, max_iter, False
 
 
+def _unfrozen(member):
+    """The language model inside a ``sklearn.frozen.FrozenEstimator``."""
+    return member.estimator if isinstance(member, FrozenEstimator) else member
+
+
 def _mix(weights, log_probs):
     """``log(sum_i weights[i] * exp(log_probs[i]))`` per column."""
     with np.errstate(divide="ignore"):
@@ -155,7 +161,10 @@ class InterpolatedLanguageModel(PersistenceMixin, BaseLanguageModel, _BaseCompos
         ``tokenizer``. A member's parameters are reached as
         ``<name>__<parameter>`` (``set_params``, grid searches). An n-gram
         model with ``smoothing="stupid_backoff"`` is refused: its scores are
-        not probabilities.
+        not probabilities. A fitted member wrapped in
+        ``sklearn.frozen.FrozenEstimator`` is used as it is, neither cloned
+        nor refitted: the way to tune the weights of models trained before
+        (a network that took an hour).
 
     weights : "auto" or array-like of shape (n_estimators,), default="auto"
         The weights ``lambda_i``: non-negative numbers, one per member,
@@ -436,6 +445,7 @@ default=None
             raise TypeError(f"The names of estimators must be strings; got {names}.")
         self._validate_names(names)
         self._check_estimators_are_instances(members)
+        members = [_unfrozen(member) for member in members]
         for name, member in zip(names, members):
             if not isinstance(member, BaseLanguageModel):
                 raise TypeError(
@@ -455,7 +465,13 @@ default=None
                     f"differently (tokenizer={tokenizers[first]!r} and "
                     f"tokenizer={tokenizer!r}): give them the same tokenizer."
                 )
-        return names, members
+        return names, [
+            frozen if isinstance(frozen, FrozenEstimator) else member
+            for frozen, member in zip(self._members(), members)
+        ]
+
+    def _members(self):
+        return [member for _, member in self.estimators]
 
     def _check_weights(self, n_members):
         """The normalised weights, or None for ``"auto"``."""
@@ -495,11 +511,16 @@ default=None
         )
 
     def _fit_member(self, name, member, X, X_val):
-        member = clone(member)
-        if X_val is not None and has_fit_parameter(member, "X_val"):
-            member.fit(X, X_val=X_val)
+        if isinstance(member, FrozenEstimator):
+            # Fitted already (a network trained for an hour, say): used as is.
+            member = member.estimator
+            check_is_fitted(member)
         else:
-            member.fit(X)
+            member = clone(member)
+            if X_val is not None and has_fit_parameter(member, "X_val"):
+                member.fit(X, X_val=X_val)
+            else:
+                member.fit(X)
         if member._unnormalised():
             raise ValueError(
                 f"The language model {name!r} gives unnormalised scores "

@@ -49,6 +49,7 @@ from sklearn_rnn._parameters import (
 )
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
+    TokenWeightedLoss,
     TrainingSettings,
     TrainingTask,
     train,
@@ -185,10 +186,12 @@ class TokenStreamDataset(Dataset):
     def plan(self, order, n_lanes):
         """Chunks of the sentences ``order``, grouped into batches.
 
-        Each sentence in turn goes to the lane that is free first (the
-        lowest of those free at the same step) and takes its next steps, one
-        chunk per step. Returns the chunk arrays ``(start, size, lane,
-        carry)`` sorted by batch, and the boundaries of the batches in them.
+        Each sentence longer than ``bptt`` in turn goes to the lane that is
+        free first (the lowest of those free at the same step) and takes its
+        next steps, one chunk per step; once they are all done, the others
+        fill the lanes ``n_lanes`` at a time, one step each. Returns the
+        chunk arrays ``(start, size, lane, carry)`` sorted by batch, and the
+        boundaries of the batches in them.
         """
         bptt = self.bptt
         sizes = self.sizes[order]
@@ -197,14 +200,18 @@ class TokenStreamDataset(Dataset):
         n_lanes = max(1, min(n_lanes, len(order)))
         first_step = np.empty(len(order), dtype=np.int64)
         lane = np.empty(len(order), dtype=np.int64)
-        if (n_chunks == 1).all():  # the common case, without a loop
-            first_step[:] = np.arange(len(order)) // n_lanes
-            lane[:] = np.arange(len(order)) % n_lanes
-        else:
-            free = [(0, k) for k in range(n_lanes)]  # (first free step, lane)
-            for i, n in enumerate(n_chunks.tolist()):
-                first_step[i], lane[i] = step, k = heapq.heappop(free)
-                heapq.heappush(free, (step + n, k))
+        # Sentences of several chunks first, each to the lane free first;
+        # then those of one chunk, n_lanes to a step, so that a group of
+        # sentences of about the same length (see bucketed) is one batch.
+        multi = np.flatnonzero(n_chunks > 1)
+        free = [(0, k) for k in range(n_lanes)]  # (first free step, lane)
+        for i, n in zip(multi.tolist(), n_chunks[multi].tolist()):
+            first_step[i], lane[i] = step, k = heapq.heappop(free)
+            heapq.heappush(free, (step + n, k))
+        single = np.flatnonzero(n_chunks == 1)
+        start_step = max(step for step, _ in free)
+        first_step[single] = start_step + np.arange(len(single)) // n_lanes
+        lane[single] = np.arange(len(single)) % n_lanes
         chunk = np.arange(total) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
         step = np.repeat(first_step, n_chunks) + chunk
         lanes = np.repeat(lane, n_chunks)
@@ -221,23 +228,36 @@ class TokenStreamDataset(Dataset):
         ), bounds
 
     def bucketed(self, order, n_lanes, rng):
-        """``order`` regrouped so that each batch holds sentences of about
-        the same length (little padding), the batches in random order.
+        """``order`` regrouped for batches that are full and little padded.
 
-        Sentences are sorted by size within runs of ``50 * n_lanes``, cut
-        into groups of ``n_lanes`` (one batch each with :meth:`plan`), and
-        the groups are shuffled.
+        Sentences longer than ``bptt`` come first, the longest first (ties
+        in their order in ``order``): each takes a lane for several steps,
+        and dealt longest first (as a scheduler balances jobs) they end
+        about together, so that no run of steps is left with a few lanes of
+        one long document (tiny batches that pull the model towards it at
+        every epoch's end). The others, one chunk each, are sorted by size
+        within runs of ``50 * n_lanes`` and cut into groups of ``n_lanes``
+        (one batch each with :meth:`plan`), in random group order: batches
+        of sentences of about the same length.
         """
+        sizes = self.sizes[order]
+        multi = sizes > self.bptt
+        long = order[multi][np.argsort(-sizes[multi], kind="stable")]
+        short = order[~multi]
         run = 50 * n_lanes
         parts = [
-            order[i : i + run][
-                np.argsort(self.sizes[order[i : i + run]], kind="stable")
+            short[i : i + run][
+                np.argsort(self.sizes[short[i : i + run]], kind="stable")
             ]
-            for i in range(0, len(order), run)
+            for i in range(0, len(short), run)
         ]
-        ordered = np.concatenate(parts) if parts else order
+        ordered = np.concatenate(parts) if parts else short
         groups = [ordered[i : i + n_lanes] for i in range(0, len(ordered), n_lanes)]
-        return np.concatenate([groups[g] for g in rng.permutation(len(groups))])
+        # Only the very last group can be short: it stays last, lest every
+        # batch after it straddle two groups.
+        last = [groups.pop()] if groups and len(groups[-1]) < n_lanes else []
+        shuffled = [groups[g] for g in rng.permutation(len(groups))]
+        return np.concatenate([long, *shuffled, *last]).astype(np.int64)
 
     def batches(self, order, n_lanes):
         """Yield ``(X, y, lengths, lanes, carry, positions)`` per batch.
@@ -337,6 +357,7 @@ class _NeuralBackbone(BaseEstimator):
             criterion_params={},
             dataset=self._training_dataset(ids, lengths),
             iterator=self._iterator_class,
+            callbacks=[("token_weighted_loss", TokenWeightedLoss(_IGNORE_INDEX))],
             validation_dataset=(
                 None if validation is None else self._training_dataset(*validation)
             ),
@@ -414,6 +435,7 @@ class RecurrentBackbone(_NeuralBackbone):
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
+        validation_split="last",
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
@@ -600,6 +622,7 @@ class WindowBackbone(_NeuralBackbone):
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
+        validation_split="last",
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",

@@ -142,6 +142,12 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
     validation_fraction : float in (0, 1), default=0.1
         Share of the sentences held out when ``early_stopping=True``.
 
+    validation_split : {"last", "shuffle"}, default="last"
+        Which sentences are held out: ``"last"`` the final ones in the order
+        given, ``"shuffle"`` a random subset (drawn from ``random_state``),
+        which represents the corpus better when its end differs from the
+        rest (the last files of a collection, say).
+
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated by early stopping.
 
@@ -256,6 +262,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "clip_grad_norm": [None, Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_split": TRAINING["validation_split"].constraints,
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "device": [str],
@@ -299,6 +306,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "clip_grad_norm",
         "early_stopping",
         "validation_fraction",
+        "validation_split",
         "n_iter_no_change",
         "tol",
         "device",
@@ -331,6 +339,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
+        validation_split="last",
         n_iter_no_change=10,
         tol=1e-4,
         device="cpu",
@@ -359,6 +368,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         self.clip_grad_norm = clip_grad_norm
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.device = device
