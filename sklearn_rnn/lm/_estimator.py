@@ -31,8 +31,10 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
     """Template of the language models (internal).
 
     Subclasses define ``_MODEL_ATTRIBUTES`` (fitted attributes that a refit
-    removes first), ``_fit_model``, ``_log_probs``, ``_distributions``,
-    ``_generate_ids`` and ``_model_problem``.
+    removes first), ``_fit_model`` (which gets the encoded corpus and, from a
+    subclass whose ``fit`` takes ``X_val``, the encoded validation
+    sentences), ``_log_probs``, ``_distributions``, ``_generate_ids`` and
+    ``_model_problem``.
     """
 
     _MODEL_ATTRIBUTES = ()
@@ -76,13 +78,17 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        # A failed fit leaves the estimator as it was; a successful one
-        # replaces every fitted attribute.
+        return self._refit(self._fit, X)
+
+    def _refit(self, fit, *args):
+        """Return ``fit(*args)``, run so that a failed fit leaves the
+        estimator as it was and a successful one replaces every fitted
+        attribute."""
         state = self.__dict__.copy()
         for name in self._MODEL_ATTRIBUTES:
             self.__dict__.pop(name, None)
         try:
-            return self._fit(X)
+            return fit(*args)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(state)
@@ -91,7 +97,7 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
     def _check_params(self):
         """Checks across parameters that the constraint table cannot make."""
 
-    def _fit(self, X):
+    def _fit(self, X, X_val=None):
         self._check_params()
         if self.tokenizer not in ("whitespace", "chars"):
             make_tokenizer(self.tokenizer)  # fail early on a bad regex
@@ -110,7 +116,9 @@ class BaseLanguageModel(DensityMixin, BaseEstimator):
         self._eos, self._unk, self._bos = vocabulary.eos, vocabulary.unk, vocabulary.bos
         self.eos_token_, self.unk_token_ = vocabulary.eos_token, vocabulary.unk_token
         self.n_tokens_ = int(len(ids))
-        self._fit_model(ids, lengths)
+        # Validation sentences, read with the vocabulary just learnt.
+        validation = None if X_val is None else self._encoded(X_val)
+        self._fit_model(ids, lengths, validation)
         return self
 
     def _read(self, X, reset):

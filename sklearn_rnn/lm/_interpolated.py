@@ -393,17 +393,9 @@ default=None
             Fitted mixture.
         """
         # A failed fit leaves the mixture as it was (as the members do).
-        state = self.__dict__.copy()
-        for name in self._MODEL_ATTRIBUTES:
-            self.__dict__.pop(name, None)
-        try:
-            return self._fit_mixture(
-                _listed(X), None if X_val is None else _listed(X_val)
-            )
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
+        return self._refit(
+            self._fit_mixture, _listed(X), None if X_val is None else _listed(X_val)
+        )
 
     def _fit_mixture(self, X, X_val):
         names, members = self._check_members()

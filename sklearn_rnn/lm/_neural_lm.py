@@ -10,7 +10,7 @@ from sklearn_rnn.lm._estimator import BaseLanguageModel
 from sklearn_rnn.lm._neural import RecurrentBackbone, WindowBackbone
 from sklearn_rnn.lm._text import histories
 from sklearn_rnn.persistence import PersistenceMixin
-from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
+from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
 
 __all__ = ["NeuralLanguageModel"]
 
@@ -384,6 +384,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "cutoffs",
     )
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, X_val=None):
         """Learn the vocabulary and train the network on a corpus.
 
@@ -409,11 +410,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         self : object
             Fitted estimator.
         """
-        self._X_val = X_val  # read, and dropped, by _fit_model
-        try:
-            return super().fit(X, y)
-        finally:
-            self.__dict__.pop("_X_val", None)
+        return self._refit(self._fit, X, X_val)
 
     def _check_params(self):
         if self.tie_weights and self.softmax == "adaptive":
@@ -422,14 +419,11 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
                 "output weights of several sizes, not one per embedding."
             )
 
-    def _fit_model(self, ids, lengths):
+    def _fit_model(self, ids, lengths, validation):
         """Train the backbone on the encoded corpus (see ``_neural``)."""
         # Prediction reads what was fitted, never the current parameters.
         self._backbone = self.backbone
         params = {name: getattr(self, name) for name in self._NETWORK_PARAMS}
-        validation = self.__dict__.pop("_X_val", None)
-        if validation is not None:
-            validation = self._encoded(validation)
         if self.backbone == "mlp":
             self.order_ = int(self.order)
             network = WindowBackbone(**params)

@@ -394,8 +394,9 @@ class NGramLanguageModel(PersistenceMixin, BaseLanguageModel):
                 "smoothing='kneser_ney' for a fixed discount."
             )
 
-    def _fit_model(self, ids, lengths):
-        """Count the n-grams of the encoded corpus and smooth them."""
+    def _fit_model(self, ids, lengths, validation=None):
+        """Count the n-grams of the encoded corpus and smooth them (counts
+        need no validation sentences: ``fit`` takes none)."""
         # Prediction reads what was fitted, never the current parameters: a
         # set_params after fit changes nothing until the next fit.
         self._backbone = "ngram"
