@@ -16,6 +16,9 @@ __all__ = ["NeuralLanguageModel"]
 
 _BACKBONES = ("lstm", "gru", "rnn", "mlp")
 
+# The parameters only the recurrent backbones have (``_parameters.LANGUAGE_MODEL``).
+_RECURRENT_OPTIONS = tuple(LANGUAGE_MODEL)
+
 
 class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
     """Neural language model: an LSTM, GRU, Elman RNN or windowed MLP.
@@ -243,16 +246,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        **{
-            name: LANGUAGE_MODEL[name].constraints
-            for name in (
-                "embedding_dropout",
-                "variational_dropout",
-                "tie_weights",
-                "softmax",
-                "cutoffs",
-            )
-        },
+        **{name: LANGUAGE_MODEL[name].constraints for name in _RECURRENT_OPTIONS},
         "bptt": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": TRAINING["lr_schedule"].constraints,
@@ -375,15 +369,6 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
         self.verbose = verbose
         self.random_state = random_state
 
-    # The recurrent backbones' own parameters.
-    _RECURRENT_PARAMS = (
-        "embedding_dropout",
-        "variational_dropout",
-        "tie_weights",
-        "softmax",
-        "cutoffs",
-    )
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, X_val=None):
         """Learn the vocabulary and train the network on a corpus.
@@ -430,9 +415,7 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
             width = self.order_ - 1  # 0 (order 1): a unigram model
         else:
             self.order_ = None
-            params.update(
-                {name: getattr(self, name) for name in self._RECURRENT_PARAMS}
-            )
+            params.update({name: getattr(self, name) for name in _RECURRENT_OPTIONS})
             network = RecurrentBackbone(cell=self.backbone, **params)
             width = self.bptt
         network.fit_tokens(
