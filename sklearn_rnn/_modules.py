@@ -1060,21 +1060,34 @@ class RecurrentLanguageModel(nn.Module):
         return encoder.run_embedded(self.input_dropout(X), None, state)
 
     def forward(self, X, lengths=None, lanes=None, carry=None, targets=None):
-        state = None
-        if lanes is not None:
-            state = self._initial_state(lanes, carry)
-        outputs, final = self.run(X, lengths, state)
-        if lanes is not None:
-            self._store(lanes, final)
+        if lanes is None:
+            outputs, _ = self.run(X, lengths)
+        else:
+            outputs = self.run_lanes(X, lengths, lanes, carry)
         outputs = self.dropout(outputs)
         if targets is None:
             return self.head.logits(outputs)
         valid = step_mask(lengths, X.shape[1], X.device).expand(X.shape[0], -1)
         return self.head.target_log_prob(outputs[valid], targets[valid])
 
+    def run_lanes(self, X, lengths, lanes, carry):
+        """The outputs of :meth:`run` on chunks of lanes, the state carried.
+
+        A row that ``carry``-s on starts from the final state the previous
+        call left for its ``lane``, the others from zeros; each row's final
+        state is kept for its lane (detached: truncated backpropagation
+        through time), in :attr:`carried`.
+        """
+        outputs, final = self.run(X, lengths, self._initial_state(lanes, carry))
+        self._store(lanes, final)
+        return outputs
+
     def _initial_state(self, lanes, carry):
         if self.carried is None or not bool(carry.any()):
             return None
+        size = int(lanes.max()) + 1
+        if self.carried[0].shape[1] < size:
+            self._grow(size, self.carried)  # a lane new to the store
         keep = carry.to(self.carried[0].dtype)[None, :, None]
         state = tuple(s[:, lanes] * keep for s in self.carried)
         return state if len(state) == 2 else state[0]  # LSTM: (h, c)
@@ -1083,11 +1096,17 @@ class RecurrentLanguageModel(nn.Module):
         final = final if isinstance(final, tuple) else (final,)
         size = int(lanes.max()) + 1
         if self.carried is None or self.carried[0].shape[1] < size:
-            self.carried = tuple(
-                s.new_zeros((s.shape[0], size, s.shape[2])) for s in final
-            )
+            self._grow(size, final)
         for store, s in zip(self.carried, final):
             store[:, lanes] = s.detach()
+
+    def _grow(self, size, like):
+        """Make room for ``size`` lanes (zeros, shaped as ``like``); the
+        lanes already stored keep their states."""
+        grown = tuple(s.new_zeros((s.shape[0], size, s.shape[2])) for s in like)
+        for new, old in zip(grown, self.carried or ()):
+            new[:, : old.shape[1]] = old
+        self.carried = grown
 
 
 class TargetLogLikelihoodLoss(nn.Module):

@@ -330,3 +330,22 @@ def test_the_epoch_the_budget_ends_on_counts_for_early_stopping(corpus, monkeypa
     np.testing.assert_allclose(
         np.exp(lm.best_loss_), lm.perplexity(corpus[:20]), rtol=1e-5
     )
+
+
+def test_a_new_lane_does_not_reset_the_carried_ones():
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        module = RecurrentLanguageModel(
+            vocab_size=7, n_classes=6, embedding_dim=4, hidden_size=5
+        )
+        X = torch.randint(0, 7, (2, 6))
+    whole = module(X[:1])
+    module(X[:1, :3], torch.tensor([3]), torch.tensor([0]), torch.tensor([False]))
+    # lane 0 carries on while lane 5 starts: the store grows, lane 0 keeps its state
+    second = module(
+        X[:, 3:],
+        torch.tensor([3, 3]),
+        torch.tensor([0, 5]),
+        torch.tensor([True, False]),
+    )
+    torch.testing.assert_close(second[0], whole[0, 3:])

@@ -493,26 +493,16 @@ class RecurrentBackbone(_NeuralBackbone):
     def _states(self, module, dataset, n_lanes):
         """Yield ``(outputs, positions)`` chunk by chunk, carrying the state."""
         device = self._device
-        carried = None
+        module.carried = None
         # Sentences of about the same length side by side: little padding.
         order = np.argsort(dataset.sizes, kind="stable")
         with torch.no_grad():
             for X, _, lengths, lanes, carry, positions in dataset.batches(
                 order, n_lanes
             ):
-                state = None
-                if carried is not None and bool(carry.any()):
-                    keep = carry.double()[None, :, None].to(device)
-                    state = tuple(s[:, lanes.to(device)] * keep for s in carried)
-                    state = state if len(state) == 2 else state[0]
-                outputs, final = module.run(X.to(device), lengths, state)
-                final = final if isinstance(final, tuple) else (final,)
-                if carried is None:
-                    carried = tuple(
-                        s.new_zeros((s.shape[0], n_lanes, s.shape[2])) for s in final
-                    )
-                for store, s in zip(carried, final):
-                    store[:, lanes.to(device)] = s
+                outputs = module.run_lanes(
+                    X.to(device), lengths, lanes.to(device), carry.to(device)
+                )
                 yield outputs, positions
 
     def _n_lanes(self, n_classes):
