@@ -419,27 +419,20 @@ def _callbacks(task, settings, seed):
         callbacks.append(("lr_schedule", schedule))
     if settings.max_time is not None:
         callbacks.append(("time_budget", TimeBudget(settings.max_time)))
-    if settings.early_stopping:
+    if settings.early_stopping or settings.stop_on_training_plateau:
+        # Without early stopping, as MLPClassifier: the training loss, and
+        # the latest weights kept.
+        watches_validation = settings.early_stopping
         stopping = WarmupEarlyStopping(
-            monitor="valid_loss",
+            monitor="valid_loss" if watches_validation else "train_loss",
             patience=settings.n_iter_no_change,
             threshold=settings.tol,
             threshold_mode="abs",
-            load_best=True,
+            load_best=watches_validation,
             min_steps=settings.min_steps,
         )
-        callbacks.append(("early_stopping", stopping))
-    elif settings.stop_on_training_plateau:
-        # As MLPClassifier without early stopping: the training loss.
-        plateau = WarmupEarlyStopping(
-            monitor="train_loss",
-            patience=settings.n_iter_no_change,
-            threshold=settings.tol,
-            threshold_mode="abs",
-            load_best=False,
-            min_steps=settings.min_steps,
-        )
-        callbacks.append(("training_plateau", plateau))
+        name = "early_stopping" if watches_validation else "training_plateau"
+        callbacks.append((name, stopping))
     return callbacks, split
 
 
