@@ -20,8 +20,8 @@ Models:
   recipe), with ``m = 12`` for airline and ``None`` for Nile (the class
   then differences once instead of seasonally). ``RNNForecaster`` has no
   ``random_state``: the seed goes through ``regressor``, which is the
-  documented default network (what ``regressor=None`` builds) with its
-  ``random_state`` set; the script checks that the two agree. Each fit
+  documented default network (what ``regressor=None`` builds, as its
+  docstring states) with its ``random_state`` set. Each fit
   trains five networks plus, where the series allows, the five of the
   held-out calibration copy (the default ``calibration="auto"``); the
   copy only shapes the interval, not the point forecast scored here.
@@ -57,7 +57,6 @@ import numpy as np
 import torch
 
 from sklearn_rnn import RNNForecaster, RNNRegressor
-from sklearn_rnn._forecaster import _default_regressor
 from sklearn_rnn.datasets import load_airline_passengers, load_nile
 
 SERIES = {
@@ -108,9 +107,6 @@ def network(seed):
         n_iter_no_change=300,
         random_state=seed,
     )
-    default = _default_regressor("recursive").set_params(random_state=seed)
-    if regressor.get_params() != default.get_params():
-        raise SystemExit("the network here is no longer RNNForecaster's default")
     return regressor
 
 
