@@ -304,6 +304,28 @@ class RecurrentNetwork(nn.Module):
         return self.head(self.dropout(z))
 
 
+class SeriesEmbeddingNetwork(nn.Module):
+    """A :class:`RecurrentNetwork` that also reads a learned vector per series.
+
+    The last input feature holds the series' integer code (the same at every
+    step); it is looked up in an ``nn.Embedding(n_series, embedding_size)``
+    and the vector is appended to the other features at every step, so the
+    recurrent layer sees who it is forecasting. ``input_size`` counts the
+    features without the code.
+    """
+
+    def __init__(self, input_size, n_series, embedding_size, **network):
+        super().__init__()
+        self.series_embedding = nn.Embedding(n_series, embedding_size)
+        self.network = RecurrentNetwork(input_size + embedding_size, **network)
+
+    def forward(self, X, lengths=None):
+        codes = X[:, 0, -1].round().long()
+        vectors = self.series_embedding(codes)[:, None, :]
+        vectors = vectors.expand(X.shape[0], X.shape[1], vectors.shape[2])
+        return self.network(torch.cat([X[..., :-1], vectors.to(X.dtype)], 2), lengths)
+
+
 class MaskedMSELoss(nn.Module):
     """Mean squared error over the targets that are not NaN.
 

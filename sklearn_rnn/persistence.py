@@ -109,9 +109,13 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 5.
-FORMAT_VERSION = 5
-_READABLE_FORMATS = {1, 2, 3, 4, 5}
+#: Version of the file layout; :func:`load` reads versions 1 to 6.
+FORMAT_VERSION = 6
+_READABLE_FORMATS = {1, 2, 3, 4, 5, 6}
+# Version 6 adds PanelForecaster's covariates (``static_covariates``,
+# ``past_covariates``, ``id_embedding``; state ``_covariates``, ``_exog``) and
+# declares SeriesEmbeddingRegressor: an older PanelForecaster loads as a model
+# without covariates or embedding, which it was.
 # Version 5 only declares a new estimator (InterpolatedLanguageModel): files
 # of version 4 hold nothing that changed and load as they are.
 # Version 4 adds PanelForecaster's declaration, and the input scaling of
@@ -359,6 +363,25 @@ def _add_parameters_of_4(header):
                     state.setdefault(name, value)
 
 
+_ADDED_IN_6 = {
+    "static_covariates": None,
+    "past_covariates": None,
+    "id_embedding": 0,
+    "_covariates": None,
+    "_exog": None,
+}
+_PANEL = "sklearn_rnn.forecasting._estimator.PanelForecaster"
+
+
+def _add_parameters_of_6(header):
+    """Give the PanelForecasters of an older file the attributes of 6."""
+    for node in _nodes(header["estimator"]):
+        state = node.get("v")
+        if node.get("cls") == _PANEL and isinstance(state, dict):
+            for name, value in _ADDED_IN_6.items():
+                state.setdefault(name, value)
+
+
 def load(path, *, device=None):
     """Load an estimator written by :func:`save`.
 
@@ -402,6 +425,8 @@ def load(path, *, device=None):
                 _translate_v2(header)
             if header["format_version"] < 4:
                 _add_parameters_of_4(header)
+            if header["format_version"] < 6:
+                _add_parameters_of_6(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

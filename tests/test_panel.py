@@ -150,8 +150,6 @@ def test_unknown_series_covariates_and_off_grid_rows_are_refused():
     X = pd.DataFrame(index=pd.MultiIndex.from_tuples([("s0", month - 3)]))
     with pytest.raises(ValueError, match="Series 's0'.*not a period after"):
         model.predict(X)
-    with pytest.raises(ValueError, match="does not take covariates"):
-        _model().fit(y.to_frame(), y)
     with pytest.raises(TypeError, match="DataFrame indexed by"):
         model.predict(np.zeros((2, 0)))
 

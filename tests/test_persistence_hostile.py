@@ -115,6 +115,41 @@ def test_version_4_files_load_as_they_are():
     np.testing.assert_array_equal(loaded.predict_proba(text), est.predict_proba(text))
 
 
+def test_version_5_panel_forecasters_load_without_covariates():
+    # Version 6 added the panel's covariates and series embedding.
+    import pandas as pd
+
+    from sklearn_rnn.forecasting import PanelForecaster
+
+    months = pd.period_range("2000-01", periods=30, freq="M")
+    y = pd.Series(np.linspace(1.0, 2.0, 30), index=months)
+    est = PanelForecaster(
+        RNNRegressor(hidden_size=2, max_epochs=1),
+        window=4,
+        horizon=2,
+        n_estimators=1,
+        random_state=0,
+    ).fit(None, y)
+
+    def edit(header, members):
+        header["format_version"] = 5
+        state = header["estimator"]["v"]
+        for name in ("static_covariates", "past_covariates", "id_embedding"):
+            del state[name]
+        del state["_covariates"], state["_exog"]
+
+    loaded = load(io.BytesIO(_edit(_saved(est), edit)))
+    assert loaded.id_embedding == 0 and loaded.past_covariates is None
+    pd.testing.assert_frame_equal(loaded.forecast(), est.forecast())
+
+    def edit_6(header, members):
+        edit(header, members)
+        header["format_version"] = 6
+
+    with pytest.raises(ValueError, match="id_embedding|_covariates|_exog"):
+        load(io.BytesIO(_edit(_saved(est), edit_6)))  # version 6 must hold them
+
+
 # ----------------------------------------------------------------------
 # The declaration: what is saved
 # ----------------------------------------------------------------------
@@ -122,7 +157,7 @@ def test_version_4_files_load_as_they_are():
 def test_a_file_holds_the_parameters_and_the_declared_state(case):
     est = _fitted(case.name)
     header = json.loads(_members(_saved(est))["header.json"])
-    assert header["format_version"] == FORMAT_VERSION == 5
+    assert header["format_version"] == FORMAT_VERSION == 6
     saved = set(header["estimator"]["v"])
     params = set(est.get_params(deep=False))
     declared = set(_spec.declaration(type(est)))
@@ -657,6 +692,7 @@ _DECLARATIONS_OF_FORMAT = {
     3: "b387a463fbf9471a",
     4: "c4048f77f2751048",
     5: "b3439e5dae85c37c",
+    6: "5ef8b2a82c4ae65d",
 }
 
 

@@ -5,21 +5,22 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from sklearn_rnn._modules import _weighted_mean
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn.forecasting._calendar import season_of
+from sklearn_rnn.forecasting._covariates import future_blocks, panel_covariates
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
 from sklearn_rnn.forecasting._metrics import _is_seasonal
+from sklearn_rnn.forecasting._network import AbsoluteLoss, SeriesEmbeddingRegressor
 from sklearn_rnn.forecasting._panel import (
     _as_multiindexed,
     check_panel,
     future_periods,
+    rows_to_forecast,
 )
 from sklearn_rnn.forecasting._transforms import seasonal_indices
 from sklearn_rnn.forecasting._windows import (
@@ -30,18 +31,6 @@ from sklearn_rnn.forecasting._windows import (
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions, _fit_context
-
-
-class AbsoluteLoss(torch.nn.Module):
-    """Mean absolute error: the loss aligned with sMAPE and MASE."""
-
-    def forward(self, y_pred, y_true):
-        if isinstance(y_true, dict):  # {"target": y, "sample_weight": w}
-            errors = torch.abs(y_pred - y_true["target"])
-            return _weighted_mean(
-                errors, torch.ones_like(errors), y_true["sample_weight"]
-            )
-        return torch.mean(torch.abs(y_pred - y_true))
 
 
 class _MAERegressor(RNNRegressor):
@@ -89,21 +78,18 @@ def _panel_weights(sample_weight, y):
     return check_panel(pd.Series(weights, index=target.index)).values
 
 
-def _check_no_covariates(X, y):
+def _check_frame(X, y):
+    """``X`` is None or a DataFrame on ``y``'s index; True if it has columns."""
     if X is None:
-        return
+        return False
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
             f"X must be a DataFrame on the panel's index or None; got "
             f"{type(X).__name__}."
         )
-    if X.shape[1]:
-        raise ValueError(
-            f"X has {X.shape[1]} columns: PanelForecaster does not take "
-            "covariates yet; pass y.to_frame().iloc[:, :0] or None."
-        )
     if y is not None and hasattr(y, "index") and not X.index.equals(y.index):
         raise ValueError("X and y must have the same index (series, period).")
+    return X.shape[1] > 0
 
 
 def _placements(panel, history, keys, times):
@@ -180,6 +166,28 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         errors of all series, pooled per step ahead, give split-conformal
         half-widths (rank ``ceil((n + 1) * interval)``). ``"none"``: no
         interval (NaN bounds), no second fit.
+    static_covariates : list of str, default=None
+        Columns of ``X`` that hold one value per series (a store's region,
+        a product's size): read at every step of every window of the
+        series.
+    past_covariates : list of str, default=None
+        Columns of ``X`` known only up to each forecast origin: read over
+        the window, never after its origin. They limit forecasts to
+        ``horizon`` periods with the direct strategy (the recursive one
+        would need them for the periods it forecasts, and refuses them).
+        Every other column of ``X`` is a **known-future** covariate (a
+        calendar, a planned promotion): the window reads it, and then its
+        values in the ``horizon`` periods forecast (a flag marks those
+        steps), so forecasting needs it for them (:meth:`predict`'s ``X``,
+        :meth:`forecast`'s ``X``). Numeric columns are standardised with
+        their training mean and standard deviation; other columns are
+        one-hot encoded with the categories seen in fit (an unseen one
+        encodes as zeros).
+    id_embedding : int, default=0
+        Size of a learned vector per series, appended to every step's
+        input (0: none). It lets the network tell series apart beyond what
+        their windows show; a series not seen in fit cannot be forecast
+        either way.
     random_state : int, RandomState or None, default=None
         Seeds of the networks and of the window samples.
 
@@ -249,6 +257,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "max_windows": [Interval(Integral, 1, None, closed="left")],
         "interval": [Interval(Real, 0, 1, closed="neither")],
         "calibration": [StrOptions({"holdout", "none"})],
+        "static_covariates": [list, None],
+        "past_covariates": [list, None],
+        "id_embedding": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -267,6 +278,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         max_windows=200_000,
         interval=0.9,
         calibration="holdout",
+        static_covariates=None,
+        past_covariates=None,
+        id_embedding=0,
         random_state=None,
     ):
         self.regressor = regressor
@@ -281,6 +295,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.max_windows = max_windows
         self.interval = interval
         self.calibration = calibration
+        self.static_covariates = static_covariates
+        self.past_covariates = past_covariates
+        self.id_embedding = id_embedding
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -315,16 +332,23 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         members = []
         for seed in seeds:
             member = clone(regressor).set_params(random_state=int(seed))
-            if self.loss == "mae":
+            if self.id_embedding:
+                member = SeriesEmbeddingRegressor(**member.get_params()).configure(
+                    self.n_series_, self.id_embedding, self.loss
+                )
+            elif self.loss == "mae":
                 member = _MAERegressor(**member.get_params())
             members.append(member)
         return members
 
-    def _train(self, values, positive, n_members, rng, regressor, weights=None):
+    def _train(
+        self, values, positive, n_members, rng, regressor, weights=None, exog=None
+    ):
         """Fit ``n_members`` networks on windows of the adjusted ``values``.
 
         ``weights`` (one array per series, or None) weigh each window by the
-        mean weight of the periods it predicts.
+        mean weight of the periods it predicts; ``exog`` holds the same
+        series' covariates and codes (or None).
         """
         steps_out = self._steps_out()
         series, origins = window_origins(
@@ -345,6 +369,10 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 values, series[take], origins[take], self.window, steps_out
             )
             x, y, _ = scaler.forward(inputs, targets, positive[series[take]])
+            if exog is not None:
+                x = exog.assemble(
+                    x, series[take], origins[take], self.window, steps_out
+                )
             y = y[:, 0] if steps_out == 1 else y
             fit_params = {}
             if weights is not None:
@@ -367,9 +395,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : pandas.DataFrame or None
-            Rows on the index of ``y``. Covariates are not supported yet:
-            it must have no columns (``y.to_frame().iloc[:, :0]``), or be
-            None.
+            Covariates, on the index of ``y`` (or None, or no columns).
+            Columns named in ``static_covariates`` hold one value per
+            series, those in ``past_covariates`` are known up to each
+            forecast origin only, and the others are known ahead: the
+            periods forecast need them too (see :meth:`predict`).
         y : pandas.Series
             The targets on a ``(series id, period)`` MultiIndex, or a
             single series.
@@ -388,8 +418,15 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         if y is None:
             raise ValueError("PanelForecaster requires y (the series).")
-        _check_no_covariates(X, y)
+        has_columns = _check_frame(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
+        self.n_series_ = len(panel.ids)
+        self._covariates, self._exog = panel_covariates(
+            X if has_columns else None,
+            _as_multiindexed(y)[0].index,
+            self.get_params(deep=False),
+            self.n_series_,
+        )
         self._fit_panel(panel, _panel_weights(sample_weight, y))
         return self
 
@@ -410,13 +447,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if self.calibration == "holdout":
             self._calibrate(values, positive, rng, regressor, weights)
         self.estimators_ = self._train(
-            values, positive, self.n_estimators, rng, regressor, weights
+            values, positive, self.n_estimators, rng, regressor, weights, self._exog
         )
         self.regressor_ = self.estimators_[0]
         self.series_ids_ = list(panel.ids)
         self._positive = positive
         self._panel_meta = panel
-        self.n_series_ = len(panel.ids)
         return self
 
     def _calibrate(self, values, positive, rng, regressor, weights=None):
@@ -428,12 +464,22 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         short = [values[i][:-h] for i in keep]
         # The held-out periods' weights never reach the calibration network.
         short_w = None if weights is None else [weights[i][:-h] for i in keep]
+        exog = None
+        if self._exog is not None:  # past covariates cut at the new origins
+            exog = self._exog.subset(keep).truncated([len(v) for v in short])
         try:
-            nets = self._train(short, positive[keep], 1, rng, regressor, short_w)
+            nets = self._train(short, positive[keep], 1, rng, regressor, short_w, exog)
         except ValueError:
             return
         pred, state = roll_forecast(
-            nets, short, positive[keep], h, self.window, self.window_scaling
+            nets,
+            short,
+            positive[keep],
+            h,
+            self.window,
+            self.window_scaling,
+            exog,
+            self._steps_out(),
         )
         level, spread, ok = state
         truth = np.stack([values[i][-h:] for i in keep])
@@ -443,11 +489,29 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.calibration_ = "holdout"
 
     # ------------------------------------------------------------------
-    def _forecast_all(self, n_steps, which=None):
-        """Forecasts and interval half-widths in units, per series."""
+    def _forecast_all(self, n_steps, which=None, future=None):
+        """Forecasts and interval half-widths in units, per series.
+
+        ``future`` maps a series' position to the encoded known-future
+        covariates of the periods after its training data.
+        """
         which = range(len(self.series_ids_)) if which is None else which
         which = list(which)
         values = [self._adjusted(i) for i in which]
+        exog = None if self._exog is None else self._exog.subset(which)
+        steps_out = self._steps_out()
+        if exog is not None:
+            if exog.future is not None:
+                exog.future = [
+                    np.concatenate([known, future[i]])
+                    for known, i in zip(exog.future, which)
+                ]
+            last = (-(-n_steps // steps_out) - 1) * steps_out
+            exog.check_reach(
+                [len(v) + last for v in values],
+                steps_out,
+                [self.series_ids_[i] for i in which],
+            )
         adj, state = roll_forecast(
             self.estimators_,
             values,
@@ -455,6 +519,8 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             n_steps,
             self.window,
             self.window_scaling,
+            exog,
+            steps_out,
         )
         level, spread, ok = state
         unit = np.where(ok, level, spread)
@@ -469,13 +535,19 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             out.append((f, width))
         return out
 
-    def forecast(self, horizon=None):
+    def forecast(self, horizon=None, X=None):
         """Forecast the next periods of every series, with an interval.
 
         Parameters
         ----------
         horizon : int, default=None
             Periods ahead; None means ``horizon``.
+        X : pandas.DataFrame, default=None
+            The known-future covariates of the periods forecast, indexed by
+            ``(series id, period)``: needed (only) when the model was fitted
+            with them, for every series and every period up to the last
+            forecast, in whole multiples of ``horizon`` (the network reads
+            a horizon of future covariates at once).
 
         Returns
         -------
@@ -492,8 +564,25 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
         panel = self._panel_meta
         id_name, date_name = panel.names
+        future = None
+        if self._reads_future():
+            if X is None:
+                raise ValueError(
+                    "This model reads known-future covariates: pass X with their "
+                    "values for the periods forecast."
+                )
+            keys, times = rows_to_forecast(X, self._panel_meta, self.series_ids_)
+            plan = _placements(panel, self.history_, keys, times)
+            ahead = {i: (pairs, int(n)) for i, (pairs, _) in plan.items()}
+            future = future_blocks(
+                self._covariates, X, ahead, self._steps_out(), self._panel_meta
+            )
+            lacking = set(range(len(panel.ids))) - set(plan)
+            if lacking:
+                first = panel.ids[min(lacking)]
+                raise ValueError(f"X has no covariate rows for series {first!r}.")
         frames = []
-        for i, (f, w) in enumerate(self._forecast_all(int(n))):
+        for i, (f, w) in enumerate(self._forecast_all(int(n), None, future)):
             frames.append(
                 pd.DataFrame(
                     {
@@ -525,40 +614,30 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             In the order of X's rows.
         """
         check_is_fitted(self)
-        if not isinstance(X, (pd.DataFrame, pd.Series)):
-            raise TypeError(
-                "X must be a DataFrame indexed by (series id, period), the rows "
-                f"to forecast; got {type(X).__name__}."
-            )
-        index = X.index
-        panel = self._panel_meta
-        if not isinstance(index, pd.MultiIndex):
-            if not panel.single:
-                raise ValueError(
-                    "X must be indexed by (series id, period): the model was "
-                    f"fitted on {len(panel.ids)} series."
+        keys, times = rows_to_forecast(X, self._panel_meta, self.series_ids_)
+        plan = _placements(self._panel_meta, self.history_, keys, times)
+        pred = np.empty(len(keys))
+        steps_out = self._steps_out()
+        groups = {}  # series forecast together: as far ahead as the furthest
+        for i, (_, end) in plan.items():
+            reach = -(-end // steps_out) * steps_out if self._reads_future() else 0
+            groups.setdefault(reach, []).append(i)
+        for which in groups.values():
+            n_steps = max(plan[i][1] for i in which)
+            future = None
+            if self._reads_future():
+                ahead = {i: (plan[i][0], n_steps) for i in which}
+                future = future_blocks(
+                    self._covariates, X, ahead, self._steps_out(), self._panel_meta
                 )
-            index = pd.MultiIndex.from_arrays(
-                [np.full(len(index), panel.ids[0], dtype=object), index]
-            )
-        keys = index.get_level_values(0)
-        times = index.get_level_values(1)
-        unknown = pd.Index(keys.unique()).difference(pd.Index(self.series_ids_))
-        if len(unknown):
-            raise ValueError(
-                f"X holds series not seen in fit: {list(unknown[:5])}. The model "
-                "forecasts a series from its own history: fit it with them."
-            )
-        plan = _placements(panel, self.history_, keys, times)
-        which = sorted(plan)
-        n_steps = max(end for _, end in plan.values())
-        forecasts = self._forecast_all(n_steps, which)
-        pred = np.empty(len(index))
-        for (f, _), i in zip(forecasts, which):
-            rows, _ = plan[i]
-            for row, step in rows:
-                pred[row] = f[step]
+            forecasts = self._forecast_all(n_steps, which, future)
+            for (f, _), i in zip(forecasts, which):
+                for row, step in plan[i][0]:
+                    pred[row] = f[step]
         return pred
+
+    def _reads_future(self):
+        return self._exog is not None and self._exog.future is not None
 
     # What save() writes and load() checks (see sklearn_rnn._persistence._spec).
     _persisted_state = {
@@ -578,4 +657,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "_positive": _spec.Array(("n_series_",), kinds="b"),
         "_panel_meta": _spec.Value(),
         "n_series_": _spec.Int(1),
+        "_covariates": _spec.Value(none=True),
+        "_exog": _spec.Value(none=True),
     }

@@ -291,3 +291,34 @@ def to_panel(frame, *, id_column, date_column, target, freq=None):
     y = pd.Series(frame[target].to_numpy(copy=True), index=index, name=target)
     order = np.lexsort((np.arange(len(y)), index.codes[1], index.codes[0]))
     return X.iloc[order], y.iloc[order]
+
+
+def rows_to_forecast(X, panel, series_ids):
+    """Series ids and periods of the rows of ``X``, all of known series.
+
+    ``X`` is indexed by ``(series id, period)``, or by periods for a model
+    of one series.
+    """
+    if not isinstance(X, (pd.DataFrame, pd.Series)):
+        raise TypeError(
+            "X must be a DataFrame indexed by (series id, period), the rows "
+            f"to forecast; got {type(X).__name__}."
+        )
+    index = X.index
+    if not isinstance(index, pd.MultiIndex):
+        if not panel.single:
+            raise ValueError(
+                "X must be indexed by (series id, period): the model was "
+                f"fitted on {len(panel.ids)} series."
+            )
+        index = pd.MultiIndex.from_arrays(
+            [np.full(len(index), panel.ids[0], dtype=object), index]
+        )
+    keys = index.get_level_values(0)
+    unknown = pd.Index(keys.unique()).difference(pd.Index(series_ids))
+    if len(unknown):
+        raise ValueError(
+            f"X holds series not seen in fit: {list(unknown[:5])}. The model "
+            "forecasts a series from its own history: fit it with them."
+        )
+    return keys, index.get_level_values(1)

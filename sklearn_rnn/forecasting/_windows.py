@@ -37,11 +37,13 @@ def gather(values, series, origins, window, steps_out=0):
     """Inputs ``(n, window)`` before and targets ``(n, steps_out)`` after.
 
     ``values`` is the list of (adjusted) series; positions before a
-    series' start repeat its first value.
+    series' start repeat its first value. Series of shape ``(n_i, k)``
+    (covariates) give ``(n, window, k)`` and ``(n, steps_out, k)``.
     """
     n = len(series)
-    inputs = np.empty((n, window))
-    targets = np.empty((n, steps_out))
+    trailing = np.shape(values[0])[1:] if len(values) else ()
+    inputs = np.empty((n, window, *trailing))
+    targets = np.empty((n, steps_out, *trailing))
     offsets = np.arange(-window, steps_out)
     for i in np.unique(series):
         rows = np.flatnonzero(series == i)
@@ -95,12 +97,15 @@ class WindowScaler:
         return np.where(ok[:, None], logged, level[:, None] + spread[:, None] * out)
 
 
-def roll_forecast(estimators, values, positive, n_steps, window, how):
+def roll_forecast(
+    estimators, values, positive, n_steps, window, how, exog=None, steps_out=1
+):
     """Forecasts ``(n_series, n_steps)`` after each of the ``values``.
 
-    The networks' outputs (one step, or several) are fed back as inputs
+    The networks' outputs (``steps_out`` steps each) are fed back as inputs
     until ``n_steps`` are forecast; also returns the scaler state of the
-    last window read.
+    last window read. ``exog`` (see ``_covariates.Exogenous``), when given,
+    holds the covariates of the same series, reaching far enough ahead.
     """
     scaler = WindowScaler(how)
     idx = np.arange(len(values))
@@ -110,6 +115,8 @@ def roll_forecast(estimators, values, positive, n_steps, window, how):
     while out.shape[1] < n_steps:
         inputs, _ = gather(paths, idx, origins, window)
         x, _, state = scaler.forward(inputs, inputs[:, :0], positive)
+        if exog is not None:
+            x = exog.assemble(x, idx, origins, window, steps_out)
         pred = np.mean(
             [est.predict(x.astype(np.float32)) for est in estimators], axis=0
         ).reshape(len(values), -1)
