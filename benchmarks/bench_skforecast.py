@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""RNNRegressor inside skforecast: 12 months of the airline series (issue 16).
+
+skforecast's ``ForecasterRecursive`` turns the log airline series into a
+table of 12 lags and feeds it to any scikit-learn regressor, forecasting
+recursively. This script fits it with ``RNNRegressor()`` at its defaults
+(seeds 0, 1 and 2, given as ``random_state``), with ``Ridge()`` and, as
+the yardstick, prints seasonal naive (the last observed year repeated).
+The last 12 of the 144 months are held out; MAPE is taken on the original
+scale (the forecast of the log series, exponentiated). ``--epochs`` adds
+fits with a given ``max_epochs`` (the issue's 30 and 200, say), for
+comparison with the defaults.
+
+skforecast needs pandas<3, so it is not a dependency of this package and
+runs in a virtual environment of its own, reusing the installed torch::
+
+    python -m venv --system-site-packages /tmp/venv-skf
+    /tmp/venv-skf/bin/pip install skforecast
+    OMP_NUM_THREADS=1 PYTHONPATH=. /tmp/venv-skf/bin/python \\
+        benchmarks/bench_skforecast.py
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+from sklearn.linear_model import Ridge
+
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn.datasets import load_airline_passengers
+
+HORIZON = 12
+LAGS = 12
+SEASON = 12
+
+
+def mape(truth, pred):
+    return float(np.mean(np.abs(pred - truth) / np.abs(truth)) * 100)
+
+
+def forecast_with(estimator, train_log):
+    """Fit ``ForecasterRecursive`` on the log series; forecast, fit seconds."""
+    from skforecast.recursive import ForecasterRecursive
+
+    forecaster = ForecasterRecursive(estimator=estimator, lags=LAGS)
+    start = time.perf_counter()
+    forecaster.fit(y=train_log)
+    fit_s = time.perf_counter() - start
+    pred = forecaster.predict(steps=HORIZON)
+    return np.exp(pred.to_numpy()), fit_s
+
+
+def report_seeds(name, scores, times):
+    if len(scores) > 1:
+        print(
+            f"  {name:32s} mean {statistics.mean(scores):6.2f}  "
+            f"min {min(scores):6.2f}  max {max(scores):6.2f}  "
+            f"fit {statistics.mean(times):.1f} s (mean)"
+        )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument(
+        "--epochs", type=int, nargs="*", default=[], help="extra max_epochs runs"
+    )
+    args = parser.parse_args(argv)
+    try:
+        import skforecast
+    except ImportError:
+        sys.exit(
+            "bench_skforecast.py needs skforecast, which needs pandas<3: make a "
+            "venv as the docstring says (python -m venv --system-site-packages "
+            "/tmp/venv-skf; /tmp/venv-skf/bin/pip install skforecast)"
+        )
+    import pandas as pd
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    series = load_airline_passengers()["passengers"]
+    train, test = series.iloc[:-HORIZON], series.to_numpy()[-HORIZON:]
+    train_log = np.log(train)
+    print(
+        f"airline: {len(train)} training months, {HORIZON} held out; "
+        f"ForecasterRecursive, {LAGS} lags, log scale"
+    )
+
+    naive = mape(test, train.to_numpy()[-SEASON:])
+    print(f"  {'seasonal naive':32s} MAPE {naive:6.2f} %")
+    pred, fit_s = forecast_with(Ridge(), train_log)
+    print(f"  {'Ridge()':32s} MAPE {mape(test, pred):6.2f} %  fit {fit_s:.2f} s")
+
+    configs = [("RNNRegressor()", {})]
+    configs += [
+        (f"RNNRegressor(max_epochs={e})", {"max_epochs": e}) for e in args.epochs
+    ]
+    for name, params in configs:
+        scores, times = [], []
+        for seed in args.seeds:
+            pred, fit_s = forecast_with(
+                RNNRegressor(random_state=seed, **params), train_log
+            )
+            scores.append(mape(test, pred))
+            times.append(fit_s)
+            print(
+                f"  {name:32s} seed {seed}: MAPE {scores[-1]:6.2f} %  "
+                f"fit {fit_s:.1f} s",
+                flush=True,
+            )
+        report_seeds(name, scores, times)
+    print(
+        f"skforecast {skforecast.__version__}, pandas {pd.__version__}, "
+        f"torch {torch.__version__}"
+    )
+
+
+if __name__ == "__main__":
+    main()
