@@ -296,3 +296,19 @@ def test_seed_ensemble_and_recursive_strategy():
     frame = rec.forecast(6)
     assert np.isfinite(frame["forecast"]).all()
     assert frame["lower"].isna().all()
+
+
+def test_an_ensemble_over_input_lengths():
+    y = _panel(n_series=3)
+    model = _model(window=[4, 8], n_estimators=3).fit(None, y)
+    # Network k reads window[k % 2]: 4, 8, 4 values.
+    assert [e.n_timesteps_in_ for e in model.estimators_] == [4, 8, 4]
+    frame = model.forecast(6)
+    assert np.isfinite(frame["forecast"]).all()
+    single = _model(window=[8], n_estimators=1).fit(None, y)
+    pd.testing.assert_frame_equal(
+        single.forecast(), _model(window=8, n_estimators=1).fit(None, y).forecast()
+    )
+    for bad in ([], [4, 0], [4, 2.5]):
+        with pytest.raises(ValueError, match="window must be an int >= 1"):
+            _model(window=bad).fit(None, y)

@@ -195,6 +195,22 @@ class Exogenous:
             past = [p[:stop] for p, stop in zip(self.past, stops)]
         return Exogenous(self.future, past, self.static, self.codes)
 
+    def for_forecast(self, which, future, lengths, n_steps, steps_out, keys):
+        """The covariates of the series at positions ``which`` for a forecast
+        of ``n_steps`` after their ``lengths`` values: the known-future ones
+        extended by ``future`` (position -> rows after the training data),
+        checked to reach the last window's periods (see :meth:`check_reach`).
+        """
+        exog = self.subset(which)
+        if exog.future is not None:
+            exog.future = [
+                np.concatenate([known, future[i]])
+                for known, i in zip(exog.future, which)
+            ]
+        last = (-(-n_steps // steps_out) - 1) * steps_out
+        exog.check_reach([n + last for n in lengths], steps_out, keys)
+        return exog
+
     def check_reach(self, origins, steps_out, keys):
         """A ValueError naming the first series whose future covariates stop
         before ``origins + steps_out``, or whose past ones stop before its

@@ -26,7 +26,9 @@ from sklearn_rnn.forecasting._transforms import seasonal_indices
 from sklearn_rnn.forecasting._windows import (
     WindowScaler,
     gather,
+    member_window,
     roll_forecast,
+    roll_members,
     window_origins,
 )
 from sklearn_rnn.persistence import PersistenceMixin
@@ -76,6 +78,17 @@ def _panel_weights(sample_weight, y):
     )
     # The same index, so the same series order and time sort as y's panel.
     return check_panel(pd.Series(weights, index=target.index)).values
+
+
+def _check_windows(window):
+    if isinstance(window, Integral):
+        return
+    if not len(window) or not all(
+        isinstance(w, Integral) and not isinstance(w, bool) and w >= 1 for w in window
+    ):
+        raise ValueError(
+            f"window must be an int >= 1 or a non-empty list of them; got {window!r}."
+        )
 
 
 def _check_frame(X, y):
@@ -131,9 +144,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         The network, cloned in fit. None means ``RNNRegressor("gru", 64,
         lr=3e-3, batch_size=256, max_epochs=6)``. With ``loss="mae"`` its
         parameters train a copy that minimises the absolute error.
-    window : int, default=24
+    window : int or list of int, default=24
         Values each forecast reads. Shorter series are left-padded with
-        their first value.
+        their first value. A list (an ensemble over input lengths, as
+        N-BEATS does) deals its lengths out to the ``n_estimators``
+        networks in turn (network ``k`` reads ``window[k % len(window)]``);
+        the interval's network reads the first.
     horizon : int, default=18
         Steps forecast at once (``strategy="direct"``) and covered by the
         interval.
@@ -242,7 +258,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "regressor": [RNNRegressor, None],
-        "window": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left"), list, tuple],
         "horizon": [Interval(Integral, 1, None, closed="left")],
         "strategy": [StrOptions({"direct", "recursive"})],
         "seasonal_period": [
@@ -351,28 +367,27 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         series' covariates and codes (or None).
         """
         steps_out = self._steps_out()
-        series, origins = window_origins(
-            [len(v) for v in values], self.window, steps_out
-        )
-        if len(series) == 0:
-            raise ValueError(
-                f"No series is long enough for one training window: each needs "
-                f"more than horizon={steps_out} values."
-            )
         scaler = WindowScaler(self.window_scaling)
         fitted = []
-        for member in self._members(regressor, n_members, rng):
+        for k, member in enumerate(self._members(regressor, n_members, rng)):
+            window = member_window(self.window, k)
+            series, origins = window_origins(
+                [len(v) for v in values], window, steps_out
+            )
+            if len(series) == 0:
+                raise ValueError(
+                    f"No series is long enough for one training window: each "
+                    f"needs more than horizon={steps_out} values."
+                )
             take = np.arange(len(series))
             if len(take) > self.max_windows:
                 take = rng.choice(len(take), self.max_windows, replace=False)
             inputs, targets = gather(
-                values, series[take], origins[take], self.window, steps_out
+                values, series[take], origins[take], window, steps_out
             )
             x, y, _ = scaler.forward(inputs, targets, positive[series[take]])
             if exog is not None:
-                x = exog.assemble(
-                    x, series[take], origins[take], self.window, steps_out
-                )
+                x = exog.assemble(x, series[take], origins[take], window, steps_out)
             y = y[:, 0] if steps_out == 1 else y
             fit_params = {}
             if weights is not None:
@@ -418,6 +433,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         if y is None:
             raise ValueError("PanelForecaster requires y (the series).")
+        _check_windows(self.window)
         has_columns = _check_frame(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
         self.n_series_ = len(panel.ids)
@@ -476,7 +492,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             short,
             positive[keep],
             h,
-            self.window,
+            member_window(self.window, 0),
             self.window_scaling,
             exog,
             self._steps_out(),
@@ -498,26 +514,25 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         which = range(len(self.series_ids_)) if which is None else which
         which = list(which)
         values = [self._adjusted(i) for i in which]
-        exog = None if self._exog is None else self._exog.subset(which)
         steps_out = self._steps_out()
-        if exog is not None:
-            if exog.future is not None:
-                exog.future = [
-                    np.concatenate([known, future[i]])
-                    for known, i in zip(exog.future, which)
-                ]
-            last = (-(-n_steps // steps_out) - 1) * steps_out
-            exog.check_reach(
-                [len(v) + last for v in values],
+        exog = None
+        if self._exog is not None:
+            exog = self._exog.for_forecast(
+                which,
+                future,
+                [len(v) for v in values],
+                n_steps,
                 steps_out,
                 [self.series_ids_[i] for i in which],
             )
-        adj, state = roll_forecast(
-            self.estimators_,
+        adj, state = roll_members(
+            [
+                (member_window(self.window, k), e)
+                for k, e in enumerate(self.estimators_)
+            ],
             values,
             self._positive[which],
             n_steps,
-            self.window,
             self.window_scaling,
             exog,
             steps_out,

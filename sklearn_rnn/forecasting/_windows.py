@@ -125,3 +125,32 @@ def roll_forecast(
         paths = [np.r_[p, row] for p, row in zip(paths, pred)]
         origins = origins + pred.shape[1]
     return out[:, :n_steps], state
+
+
+def roll_members(members, values, positive, n_steps, how, exog=None, steps_out=1):
+    """:func:`roll_forecast` for networks that read windows of different
+    lengths: ``members`` are ``(window, estimator)`` pairs.
+
+    The networks of each window length are rolled together; the forecast is
+    the mean over all networks. The scaler state returned is that of the
+    first member's window length.
+    """
+    groups = {}
+    for window, estimator in members:
+        groups.setdefault(window, []).append(estimator)
+    total, first = 0.0, None
+    for window, nets in groups.items():
+        pred, state = roll_forecast(
+            nets, values, positive, n_steps, window, how, exog, steps_out
+        )
+        if len(groups) == 1:
+            return pred, state
+        total = total + pred * len(nets)
+        first = state if first is None else first
+    return total / len(members), first
+
+
+def member_window(window, k):
+    """Values network ``k`` reads: a list of windows is dealt out in turn."""
+    windows = [window] if isinstance(window, (int, np.integer)) else window
+    return int(windows[k % len(windows)])
