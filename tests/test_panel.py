@@ -7,6 +7,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, cross_validate
 
 from sklearn_rnn import RNNRegressor
+from sklearn_rnn.datasets import load_grunfeld
 from sklearn_rnn.forecasting import (
     PanelForecaster,
     PanelSplitter,
@@ -312,3 +313,27 @@ def test_an_ensemble_over_input_lengths():
     for bad in ([], [4, 0], [4, 2.5]):
         with pytest.raises(ValueError, match="window must be an int >= 1"):
             _model(window=bad).fit(None, y)
+
+
+def test_the_bundled_panel_reads_with_integer_years():
+    frame = load_grunfeld()
+    before = frame.copy()
+    X, y = to_panel(
+        frame, id_column="firm", date_column="year", target="invest", freq="Y"
+    )
+    pd.testing.assert_frame_equal(frame, before)
+    panel = check_panel(y)
+    assert len(panel.ids) == 11 and {len(v) for v in panel.values} == {20}
+    assert str(y.index.get_level_values("year")[0]) == "1935"
+    assert list(X.columns) == ["value", "capital"]
+    model = _model(horizon=3, past_covariates=["value", "capital"]).fit(X, y)
+    frame = model.forecast()
+    assert len(frame) == 33 and str(frame["year"].iloc[0]) == "1955"
+    with pytest.raises(ValueError, match="holds integers and freq='M'"):
+        to_panel(
+            load_grunfeld(),
+            id_column="firm",
+            date_column="year",
+            target="invest",
+            freq="M",
+        )

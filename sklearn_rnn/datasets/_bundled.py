@@ -60,3 +60,37 @@ def load_nile():
         pd.to_datetime(frame.pop("year").astype(str), format="%Y"), name="year"
     )
     return frame.astype("float64").asfreq("YS")
+
+
+def load_grunfeld():
+    """Load Grunfeld's investment panel: 11 US firms, 1935-1954.
+
+    A small real panel: each firm's yearly gross investment, market value
+    and capital stock (millions of 1947 dollars), 20 years per firm, in the
+    long layout that :func:`sklearn_rnn.forecasting.to_panel` reads. Source
+    and licence (public domain): ``sklearn_rnn/datasets/data/README.md``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame of shape (220, 5)
+        Columns ``"firm"`` (str), ``"year"`` (int64), ``"invest"``,
+        ``"value"`` and ``"capital"`` (float64); rows by firm, then year.
+
+    Examples
+    --------
+    >>> from sklearn_rnn.datasets import load_grunfeld
+    >>> from sklearn_rnn.forecasting import to_panel
+    >>> frame = load_grunfeld()
+    >>> frame.shape, frame["firm"].nunique()
+    ((220, 5), 11)
+    >>> X, y = to_panel(frame, id_column="firm", date_column="year",
+    ...                 target="invest", freq="Y")
+    >>> list(X.columns), len(y)
+    (['value', 'capital'], 220)
+    """
+    path = resources.files("sklearn_rnn.datasets") / "data" / "grunfeld.csv"
+    with path.open() as f:
+        frame = pd.read_csv(f, dtype={"firm": str, "year": "int64"})
+    columns = ["invest", "value", "capital"]
+    frame[columns] = frame[columns].astype("float64")
+    return frame

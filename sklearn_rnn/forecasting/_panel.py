@@ -229,6 +229,21 @@ def _lone_freq(index, kind):
     )
 
 
+def _integer_years(dates, freq, date_column):
+    """Integer dates with a frequency: years (1935...), for a yearly one."""
+    try:
+        yearly = pd.Period("2000", freq=freq).freqstr.startswith("Y")
+    except ValueError:
+        yearly = False
+    if yearly:
+        return pd.to_datetime(dates.astype(str), format="%Y")
+    raise ValueError(
+        f"Column {date_column!r} holds integers and freq={freq!r}: integers are "
+        "read as years (with a yearly freq) or as positions (with freq=None); "
+        "give other dates as dates or periods."
+    )
+
+
 def to_panel(frame, *, id_column, date_column, target, freq=None):
     """Convert a long DataFrame (one row per series and date) to ``(X, y)``.
 
@@ -274,6 +289,8 @@ def to_panel(frame, *, id_column, date_column, target, freq=None):
                 f"{list(frame.columns)}."
             )
     dates = frame[date_column]
+    if pd.api.types.is_integer_dtype(dates) and freq is not None:
+        dates = _integer_years(dates, freq, date_column)
     if not isinstance(dates.dtype, pd.PeriodDtype) and not (
         pd.api.types.is_integer_dtype(dates) and freq is None
     ):
