@@ -9,7 +9,11 @@ the yardstick, prints seasonal naive (the last observed year repeated).
 The last 12 of the 144 months are held out; MAPE is taken on the original
 scale (the forecast of the log series, exponentiated). ``--epochs`` adds
 fits with a given ``max_epochs`` (the issue's 30 and 200, say), for
-comparison with the defaults.
+comparison with the defaults. skforecast's lag columns run newest first
+(``lag_1``, ``lag_2``, ...) while a recurrent network reads the columns
+of a 2-D X as time steps, oldest first (``RNNRegressor`` warns about such
+columns): the last row reverses them first, with
+``make_pipeline(FunctionTransformer(np.fliplr), RNNRegressor())``.
 
 skforecast needs pandas<3, so it is not a dependency of this package and
 runs in a virtual environment of its own, reusing the installed torch::
@@ -29,6 +33,8 @@ import time
 import numpy as np
 import torch
 from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn.datasets import load_airline_passengers
@@ -94,16 +100,21 @@ def main(argv=None):
     pred, fit_s = forecast_with(Ridge(), train_log)
     print(f"  {'Ridge()':32s} MAPE {mape(test, pred):6.2f} %  fit {fit_s:.2f} s")
 
-    configs = [("RNNRegressor()", {})]
+    configs = [("RNNRegressor()", {}, False)]
     configs += [
-        (f"RNNRegressor(max_epochs={e})", {"max_epochs": e}) for e in args.epochs
+        (f"RNNRegressor(max_epochs={e})", {"max_epochs": e}, False) for e in args.epochs
     ]
-    for name, params in configs:
+    # skforecast's lag columns run newest first (lag_1, lag_2, ...): the
+    # network reads columns as time steps, oldest first, and says so in a
+    # warning. Reversed, as that warning advises:
+    configs.append(("fliplr, then RNNRegressor()", {}, True))
+    for name, params, reverse in configs:
         scores, times = [], []
         for seed in args.seeds:
-            pred, fit_s = forecast_with(
-                RNNRegressor(random_state=seed, **params), train_log
-            )
+            network = RNNRegressor(random_state=seed, **params)
+            if reverse:
+                network = make_pipeline(FunctionTransformer(np.fliplr), network)
+            pred, fit_s = forecast_with(network, train_log)
             scores.append(mape(test, pred))
             times.append(fit_s)
             print(

@@ -56,6 +56,7 @@ from sklearn_rnn._validation import (
     per_step_targets,
     ragged_candidates,
     sequence_column,
+    warn_if_lags_newest_first,
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
@@ -464,6 +465,10 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
                 self.n_features_in_ = n_features
                 if hasattr(self, "feature_names_in_"):
                     del self.feature_names_in_
+            else:
+                warn_if_lags_newest_first(
+                    getattr(self, "feature_names_in_", None), type(self).__name__
+                )
             if hasattr(self, "vocab_size_"):
                 # Set again by _check_tokens when this fit reads token ids.
                 del self.vocab_size_

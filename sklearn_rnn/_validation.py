@@ -5,6 +5,9 @@ Functions of plain arrays that name what is wrong; the estimator template
 (``_base.py``) calls them and records the layout it fitted on.
 """
 
+import re
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
@@ -413,3 +416,31 @@ def check_numeric_sequences_target(y, estimator):
     if y.ndim > 1 and y.shape[1] == 0:
         raise ValueError("y has target sequences of length 0.")
     return y
+
+
+_LAG_NAME = re.compile(r"^lag_?(\d+)$", re.IGNORECASE)
+
+
+def warn_if_lags_newest_first(names, estimator):
+    """Warn when a 2-D X's columns are lags counted back from the newest.
+
+    Lag tables (``lag_1, lag_2, ...``, as skforecast builds them) put the
+    newest value first; a recurrent network reads the columns of a 2-D X
+    as time steps in order, so it would read every sequence backwards.
+    """
+    if names is None or len(names) < 2:
+        return
+    found = [_LAG_NAME.match(str(name)) for name in names]
+    if not all(found):
+        return
+    lags = [int(m.group(1)) for m in found]
+    if all(a < b for a, b in zip(lags, lags[1:])):
+        warnings.warn(
+            f"X's columns look like lags counted back from the newest value "
+            f"({names[0]!r}, {names[1]!r}, ...): {estimator} reads the columns "
+            "of a 2-D X as time steps, oldest first, so it would read each "
+            "sequence backwards. Reverse them (X.iloc[:, ::-1], or "
+            "FunctionTransformer(numpy.fliplr) in a Pipeline).",
+            UserWarning,
+            stacklevel=4,
+        )

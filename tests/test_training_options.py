@@ -342,3 +342,20 @@ def test_a_forked_child_can_fit_while_the_parent_is_in_a_seeded_block():
     finally:
         release.set()
         thread.join()
+
+
+def test_lag_columns_counted_from_the_newest_are_flagged():
+    import pandas as pd
+
+    X = pd.DataFrame(
+        np.random.RandomState(0).normal(size=(20, 3)),
+        columns=["lag_1", "lag_2", "lag_3"],
+    )
+    y = X["lag_1"].to_numpy()
+    with pytest.warns(UserWarning, match="oldest first.*X.iloc"):
+        RNNRegressor(**FAST).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", "X's columns look like lags")
+        # Oldest first, or other names: nothing to say.
+        RNNRegressor(**FAST).fit(X[["lag_3", "lag_2", "lag_1"]], y)
+        RNNRegressor(**FAST).fit(X.set_axis(["a", "b", "c"], axis=1), y)
