@@ -692,7 +692,7 @@ _DECLARATIONS_OF_FORMAT = {
     3: "b387a463fbf9471a",
     4: "c4048f77f2751048",
     5: "b3439e5dae85c37c",
-    6: "5ef8b2a82c4ae65d",
+    6: "0297df0633c1d057",
 }
 
 

@@ -80,6 +80,33 @@ def _panel_weights(sample_weight, y):
     return check_panel(pd.Series(weights, index=target.index)).values
 
 
+def _mase_weights(values, series, state, season):
+    """Per window: its level over its series' in-sample naive MAE.
+
+    The scaled absolute error times this weight is the window's absolute
+    error in the units of MASE; the weights are divided by their mean.
+    """
+    lag = season or 1
+    scales = np.array(
+        [
+            np.mean(np.abs(v[lag:] - v[:-lag])) if len(v) > lag else np.nan
+            for v in values
+        ]
+    )
+    fallback = np.nanmean(scales[scales > 0]) if (scales > 0).any() else 1.0
+    scales = np.where(np.isfinite(scales) & (scales > 0), scales, fallback)
+    level, spread, ok = state
+    w = np.abs(np.where(ok, level, spread)) / scales[series]
+    return w / w.mean() if w.mean() > 0 else np.ones_like(w)
+
+
+def _panel_season(seasonal_period, panel):
+    """The season length: given, or inferred from the frequency (None: none)."""
+    if seasonal_period == "auto":
+        return None if panel.kind == "integer" else season_of(panel.freq)
+    return seasonal_period if seasonal_period != 1 else None
+
+
 def _check_windows(window):
     if isinstance(window, Integral):
         return
@@ -167,8 +194,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         series holds three seasons), ``"always"`` wherever it holds two.
     window_scaling : {"mean", "last"}, default="mean"
         The level each window is divided by.
-    loss : {"mae", "mse"}, default="mae"
-        Training loss on the scaled targets.
+    loss : {"mae", "mse", "mase"}, default="mae"
+        Training loss on the scaled targets. ``"mase"``: the absolute error
+        with each window weighted by its level over its series' in-sample
+        (seasonal) naive MAE, which makes it the window's error in the
+        units of MASE.
     n_estimators : int, default=3
         Networks trained from different seeds (and window samples); the
         forecast is their mean. The interval's holdout fit trains one.
@@ -268,7 +298,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ],
         "deseasonalize": [StrOptions({"auto", "always", "never"})],
         "window_scaling": [StrOptions({"mean", "last"})],
-        "loss": [StrOptions({"mae", "mse"})],
+        "loss": [StrOptions({"mae", "mse", "mase"})],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "max_windows": [Interval(Integral, 1, None, closed="left")],
         "interval": [Interval(Real, 0, 1, closed="neither")],
@@ -320,13 +350,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     def _steps_out(self):
         return 1 if self.strategy == "recursive" else self.horizon
 
-    def _season(self, panel):
-        if self.seasonal_period == "auto":
-            if panel.kind == "integer":
-                return None
-            return season_of(panel.freq)
-        return self.seasonal_period if self.seasonal_period != 1 else None
-
     def _factors(self, z, positive):
         m = self.season_
         if not m or not positive or self.deseasonalize == "never":
@@ -352,7 +375,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 member = SeriesEmbeddingRegressor(**member.get_params()).configure(
                     self.n_series_, self.id_embedding, self.loss
                 )
-            elif self.loss == "mae":
+            elif self.loss != "mse":
                 member = _MAERegressor(**member.get_params())
             members.append(member)
         return members
@@ -385,7 +408,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             inputs, targets = gather(
                 values, series[take], origins[take], window, steps_out
             )
-            x, y, _ = scaler.forward(inputs, targets, positive[series[take]])
+            x, y, state = scaler.forward(inputs, targets, positive[series[take]])
             if exog is not None:
                 x = exog.assemble(x, series[take], origins[take], window, steps_out)
             y = y[:, 0] if steps_out == 1 else y
@@ -393,6 +416,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             if weights is not None:
                 _, w = gather(weights, series[take], origins[take], 0, steps_out)
                 fit_params["sample_weight"] = w.mean(axis=1)
+            if self.loss == "mase":
+                w = _mase_weights(values, series[take], state, self.season_)
+                fit_params["sample_weight"] = w * fit_params.get("sample_weight", 1)
             fitted.append(member.fit(x.astype(np.float32), y, **fit_params))
         return fitted
 
@@ -451,7 +477,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         regressor = (
             self.regressor if self.regressor is not None else _default_regressor()
         )
-        self.season_ = self._season(panel)
+        self.season_ = _panel_season(self.seasonal_period, panel)
         self.history_ = panel.values
         positive = np.array([bool((z > 0).all()) for z in panel.values])
         self.seasonal_factors_ = [

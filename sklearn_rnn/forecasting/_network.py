@@ -37,7 +37,7 @@ class SeriesEmbeddingRegressor(RNNRegressor):
         return self
 
     def _criterion(self):
-        if self.panel_loss_ == "mae":
+        if self.panel_loss_ != "mse":
             return AbsoluteLoss, {}
         return super()._criterion()
 
@@ -63,5 +63,5 @@ class SeriesEmbeddingRegressor(RNNRegressor):
     _persisted_state = {
         **RNNRegressor._persisted_state,
         "panel_embedding_": _spec.Value(),
-        "panel_loss_": _spec.Str({"mae", "mse"}),
+        "panel_loss_": _spec.Str({"mae", "mse", "mase"}),
     }
