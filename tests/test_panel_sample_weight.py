@@ -28,6 +28,8 @@ def _panel(n_series=4, n=36, seed=0):
 
 
 def _model(**params):
+    # The absolute error: loss="mase" multiplies the weights (tested below).
+    params.setdefault("loss", "mae")
     params = dict(window=6, horizon=3, n_estimators=1, calibration="none", **params)
     return PanelForecaster(RNNRegressor(**FULL_BATCH), random_state=0, **params)
 
@@ -56,6 +58,17 @@ def test_windows_get_the_mean_weight_of_their_target_rows(received):
         w[20 * s + t : 20 * s + t + 3].mean() for s in range(2) for t in range(6, 18)
     ]
     np.testing.assert_allclose(got, expected)
+
+
+def test_the_mase_loss_multiplies_the_row_weights(received):
+    y = _panel(n_series=2, n=20)
+    w = np.arange(len(y), dtype=float)
+    _model().fit(None, y, sample_weight=w)
+    _model(loss="mase").fit(None, y)
+    _model(loss="mase").fit(None, y, sample_weight=w)
+    plain, mase, both = received
+    assert plain is not None and mase is not None
+    np.testing.assert_allclose(both, plain * mase)
 
 
 def test_weights_follow_their_rows_in_any_row_order(received):
