@@ -213,3 +213,17 @@ def test_forecast_periods_need_their_future_covariates():
         model.predict(future.drop(columns="promo"))
     # Rows of one series only: the others need none.
     assert model.predict(future.loc[["c"]]).shape == (3,)
+
+
+def test_the_readme_panel_examples_run(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    first = next(i for i, b in enumerate(blocks) if "PanelSplitter" in b)
+    namespace = {}
+    for block in blocks[first : first + 2]:  # the second reuses the first's data
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert "static_covariates" in blocks[first + 1]
+    assert namespace["model"].predict(namespace["X_future"]).shape == (36,)
