@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Does the 90 % forecast interval cover 90 % of what happens next?
 
-The main job's recipe (``python -m sklearn_rnn``'s defaults, an ensemble of 5
-networks) is fitted at several forecast origins of the two bundled series
+The main job's recipe (``RNNForecaster``'s class defaults, the parameters
+of ``python -m sklearn_rnn``: an ensemble of 5 networks) is fitted at
+several forecast origins of the two bundled series
 and forecasts the values that follow, which it never saw. For each origin
 and each ``calibration`` of ``RNNForecaster`` the script records how many
 of those values fall inside the interval, and how wide it is relative to
@@ -36,22 +37,36 @@ import time
 import numpy as np
 import torch
 
-from sklearn_rnn.__main__ import _forecaster, _parse_args
+from sklearn_rnn import RNNForecaster, RNNRegressor
 from sklearn_rnn.datasets import load_airline_passengers, load_nile
 
 SERIES = {
-    # name: (loader, command-line options of the main job, origins)
+    # name: (loader, RNNForecaster parameters besides its defaults, origins)
     "airline": (
         lambda: load_airline_passengers()["passengers"],
-        ["--horizon", "36"],
+        {"horizon": 36, "seasonal_period": 12},
         [96, 102, 108],
     ),
     "nile": (
         lambda: load_nile()["flow"],
-        ["--horizon", "10", "--season", "1", "--window", "10"],
+        {"horizon": 10, "seasonal_period": None, "window": 10},
         [60, 70, 80, 90],
     ),
 }
+
+
+def forecaster(params):
+    """RNNForecaster's defaults, its default network seeded with 0."""
+    network = RNNRegressor(
+        "lstm",
+        32,
+        lr=3e-3,
+        batch_size=16,
+        max_epochs=300,
+        n_iter_no_change=300,
+        random_state=0,
+    )
+    return RNNForecaster(network, **params)
 
 
 def main():
@@ -64,7 +79,7 @@ def main():
     for name, (load, options, origins) in SERIES.items():
         y = load()
         X = y.to_frame().iloc[:, :0]
-        recipe = _forecaster(_parse_args(options))
+        recipe = forecaster(options)
         h = recipe.horizon
         for calibration in ["in_sample", "holdout"]:
             inside, widths, start = [], [], time.perf_counter()
