@@ -646,7 +646,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             one series); each series' rows must be consecutive periods
             after its training data (they may start later). A series id
             not seen in fit is an error: the model forecasts a series from
-            its own history, which it has only for those.
+            its own history, which it has only for those. A model fitted
+            with known-future covariates reads their values from ``X``'s
+            columns, for every period from the first after a series'
+            training data up to the last forecast, in whole horizons (the
+            network reads a horizon of them at once); static and past
+            covariates come from fit.
 
         Returns
         -------
