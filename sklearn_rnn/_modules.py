@@ -305,25 +305,72 @@ class RecurrentNetwork(nn.Module):
 
 
 class SeriesEmbeddingNetwork(nn.Module):
-    """A :class:`RecurrentNetwork` that also reads a learned vector per series.
+    """A :class:`RecurrentNetwork` that knows which series it reads.
 
     The last input feature holds the series' integer code (the same at every
-    step); it is looked up in an ``nn.Embedding(n_series, embedding_size)``
-    and the vector is appended to the other features at every step, so the
-    recurrent layer sees who it is forecasting. ``input_size`` counts the
-    features without the code.
+    step); ``input_size`` counts the features without it. Two per-series
+    parameters may be learnt with the network:
+
+    - ``embedding_size > 0``: a vector per series (``nn.Embedding``),
+      appended to the other features at every step.
+    - ``level_smoothing=True``, after ES-RNN (Smyl, 2020): a smoothing
+      coefficient per series, ``alpha = sigmoid(a_i)``. The level of a
+      window is the exponentially weighted mean, with ``alpha``, of its
+      first ``history_steps`` target values (feature 0; the first value is
+      the initial level). The network reads the target minus that level,
+      and the level is added back to its outputs, converted to the units of
+      the standardised targets (``target_mean``, ``target_scale``).
     """
 
-    def __init__(self, input_size, n_series, embedding_size, **network):
+    def __init__(
+        self,
+        input_size,
+        n_series,
+        embedding_size=0,
+        level_smoothing=False,
+        history_steps=None,
+        target_mean=(0.0,),
+        target_scale=(1.0,),
+        **network,
+    ):
         super().__init__()
-        self.series_embedding = nn.Embedding(n_series, embedding_size)
+        self.series_embedding = None
+        if embedding_size:
+            self.series_embedding = nn.Embedding(n_series, embedding_size)
+        self.level_logit = None
+        if level_smoothing:
+            self.level_logit = nn.Embedding(n_series, 1)
+            nn.init.constant_(self.level_logit.weight, -1.0)  # alpha about 0.27
+        self.history_steps = history_steps
+        self.register_buffer("target_mean", torch.tensor(list(target_mean)))
+        self.register_buffer("target_scale", torch.tensor(list(target_scale)))
         self.network = RecurrentNetwork(input_size + embedding_size, **network)
+
+    def _smoothed_level(self, codes, target):
+        """``(N, 1)``: the exponentially weighted mean of ``target (N, T)``."""
+        alpha = torch.sigmoid(self.level_logit(codes))
+        power = torch.arange(target.shape[1] - 1, -1, -1, device=target.device)
+        decay = (1 - alpha) ** power.to(alpha.dtype)
+        weights = torch.cat([decay[:, :1], alpha * decay[:, 1:]], 1)
+        return (weights * target).sum(1, keepdim=True)
 
     def forward(self, X, lengths=None):
         codes = X[:, 0, -1].round().long()
-        vectors = self.series_embedding(codes)[:, None, :]
-        vectors = vectors.expand(X.shape[0], X.shape[1], vectors.shape[2])
-        return self.network(torch.cat([X[..., :-1], vectors.to(X.dtype)], 2), lengths)
+        X = X[..., :-1]
+        level = None
+        if self.level_logit is not None:
+            steps = self.history_steps or X.shape[1]
+            level = self._smoothed_level(codes, X[:, :steps, 0]).to(X.dtype)
+            history = X[:, :steps, :1] - level[:, :, None]
+            X = torch.cat([torch.cat([history, X[:, steps:, :1]], 1), X[..., 1:]], 2)
+        if self.series_embedding is not None:
+            vectors = self.series_embedding(codes)[:, None, :]
+            vectors = vectors.expand(X.shape[0], X.shape[1], vectors.shape[2])
+            X = torch.cat([X, vectors.to(X.dtype)], 2)
+        out = self.network(X, lengths)
+        if level is not None:
+            out = out + (level - self.target_mean) / self.target_scale
+        return out
 
 
 class MaskedMSELoss(nn.Module):

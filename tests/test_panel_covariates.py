@@ -227,3 +227,44 @@ def test_the_readme_panel_examples_run(capsys):
         exec(compile(block, "README.md", "exec"), namespace)
     assert "static_covariates" in blocks[first + 1]
     assert namespace["model"].predict(namespace["X_future"]).shape == (36,)
+
+
+def test_level_smoothing_reads_each_window_against_its_smoothed_level():
+    torch.manual_seed(0)
+    net = SeriesEmbeddingNetwork(
+        input_size=1,
+        n_series=2,
+        level_smoothing=True,
+        history_steps=4,
+        target_mean=[0.5],
+        target_scale=[2.0],
+        output_size=1,
+        cell="gru",
+        hidden_size=4,
+    )
+    values = torch.tensor([[1.0, 2.0, 4.0, 8.0]])
+    alpha = torch.sigmoid(net.level_logit.weight[1]).item()
+    expected = 1.0  # the first value is the initial level
+    for v in values[0, 1:]:
+        expected = alpha * v.item() + (1 - alpha) * expected
+    level = net._smoothed_level(torch.tensor([1]), values)
+    assert level.item() == pytest.approx(expected, rel=1e-6)
+    # The network reads the departure from the level, and the level (in the
+    # standardised target's units) is added back.
+    x = torch.stack([values, torch.ones_like(values)], 2)  # target, code 1
+    shifted = x.clone()
+    shifted[..., 0] += 3.0
+    np.testing.assert_allclose((net(shifted) - net(x)).item(), 3.0 / 2.0, rtol=1e-5)
+
+
+def test_panel_with_level_smoothing_learns_a_coefficient_per_series(tmp_path):
+    X, y = _promo_panel()
+    model = _model(level_smoothing=True, window=[4, 6], n_estimators=2).fit(None, y)
+    module = model.estimators_[0].net_.module_
+    alphas = torch.sigmoid(module.level_logit.weight).detach().ravel()
+    assert len(alphas) == 4 and not torch.allclose(alphas, alphas[0])
+    assert model.estimators_[1].net_.module_.history_steps == 6
+    model.save(tmp_path / "es.skrnn")
+    pd.testing.assert_frame_equal(
+        load(tmp_path / "es.skrnn").forecast(), model.forecast()
+    )

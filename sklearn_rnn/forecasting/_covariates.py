@@ -325,7 +325,8 @@ def panel_covariates(X, index, params, n_series):
     ``X`` is the covariate frame on ``index`` (None: no columns).
     """
     static, past = params["static_covariates"], params["past_covariates"]
-    codes = np.arange(n_series, dtype=np.float64) if params["id_embedding"] else None
+    per_series = params["id_embedding"] or params["level_smoothing"]
+    codes = np.arange(n_series, dtype=np.float64) if per_series else None
     if X is None:
         if static or past:
             raise ValueError(

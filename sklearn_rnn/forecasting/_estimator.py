@@ -42,6 +42,26 @@ class _MAERegressor(RNNRegressor):
         return AbsoluteLoss, {}
 
 
+def _members(forecaster, regressor, n, rng):
+    """``n`` unfitted networks of different seeds for ``forecaster``."""
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n)
+    members = []
+    for k, seed in enumerate(seeds):
+        member = clone(regressor).set_params(random_state=int(seed))
+        if forecaster.id_embedding or forecaster.level_smoothing:
+            member = SeriesEmbeddingRegressor(**member.get_params()).configure(
+                forecaster.n_series_,
+                forecaster.id_embedding,
+                forecaster.loss,
+                forecaster.level_smoothing,
+                member_window(forecaster.window, k),
+            )
+        elif forecaster.loss != "mse":
+            member = _MAERegressor(**member.get_params())
+        members.append(member)
+    return members
+
+
 def _default_regressor():
     return RNNRegressor("gru", 64, lr=3e-3, batch_size=256, max_epochs=6)
 
@@ -234,6 +254,13 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         input (0: none). It lets the network tell series apart beyond what
         their windows show; a series not seen in fit cannot be forecast
         either way.
+    level_smoothing : bool, default=False
+        An ES-RNN-style hybrid (after Smyl, 2020): each series has a
+        smoothing coefficient, learnt with the network, and every window is
+        read against its exponentially smoothed level (over the window's
+        values, on the scale above); the network forecasts the departure
+        from that level. Seasonality stays the classical factors of
+        ``deseasonalize``.
     random_state : int, RandomState or None, default=None
         Seeds of the networks and of the window samples.
 
@@ -305,6 +332,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "static_covariates": [list, None],
         "past_covariates": [list, None],
         "id_embedding": [Interval(Integral, 0, None, closed="left")],
+        "level_smoothing": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -326,6 +354,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         static_covariates=None,
         past_covariates=None,
         id_embedding=0,
+        level_smoothing=False,
         random_state=None,
     ):
         self.regressor = regressor
@@ -343,6 +372,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.static_covariates = static_covariates
         self.past_covariates = past_covariates
         self.id_embedding = id_embedding
+        self.level_smoothing = level_smoothing
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -365,20 +395,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         f = self.seasonal_factors_[i]
         return z if f is None else z / f[np.arange(len(z)) % len(f)]
 
-    def _members(self, regressor, n, rng):
-        seeds = rng.randint(np.iinfo(np.int32).max, size=n)
-        members = []
-        for seed in seeds:
-            member = clone(regressor).set_params(random_state=int(seed))
-            if self.id_embedding:
-                member = SeriesEmbeddingRegressor(**member.get_params()).configure(
-                    self.n_series_, self.id_embedding, self.loss
-                )
-            elif self.loss != "mse":
-                member = _MAERegressor(**member.get_params())
-            members.append(member)
-        return members
-
     def _train(
         self, values, positive, n_members, rng, regressor, weights=None, exog=None
     ):
@@ -391,7 +407,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         steps_out = self._steps_out()
         scaler = WindowScaler(self.window_scaling)
         fitted = []
-        for k, member in enumerate(self._members(regressor, n_members, rng)):
+        for k, member in enumerate(_members(self, regressor, n_members, rng)):
             window = member_window(self.window, k)
             series, origins = window_origins(
                 [len(v) for v in values], window, steps_out

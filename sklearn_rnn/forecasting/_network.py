@@ -3,6 +3,7 @@
 
 import dataclasses
 
+import numpy as np
 import torch
 
 from sklearn_rnn._modules import SeriesEmbeddingNetwork, _weighted_mean
@@ -23,16 +24,23 @@ class AbsoluteLoss(torch.nn.Module):
 
 
 class SeriesEmbeddingRegressor(RNNRegressor):
-    """``RNNRegressor`` whose network learns a vector per series.
+    """``RNNRegressor`` whose network learns parameters per series.
 
     The input's last feature is the series' code (``0 .. n_series - 1``),
     read by :class:`~sklearn_rnn._modules.SeriesEmbeddingNetwork` and never
-    scaled. Built by ``PanelForecaster`` (see :meth:`configure`), not by
-    users: the embedding's size and the loss are set on the instance.
+    scaled: a vector per series (``embedding_size``) and, with
+    ``level_smoothing``, a smoothing coefficient per series for the level
+    each window is read against. Built by ``PanelForecaster`` (see
+    :meth:`configure`), not by users.
     """
 
-    def configure(self, n_series, embedding_size, loss):
-        self.panel_embedding_ = (int(n_series), int(embedding_size))
+    def configure(self, n_series, embedding_size, loss, level_smoothing, window):
+        self.panel_embedding_ = (
+            int(n_series),
+            int(embedding_size),
+            bool(level_smoothing),
+            int(window),
+        )
         self.panel_loss_ = loss
         return self
 
@@ -43,12 +51,19 @@ class SeriesEmbeddingRegressor(RNNRegressor):
 
     def _module_params(self, n_outputs):
         params = super()._module_params(n_outputs)
-        n_series, size = self.panel_embedding_
+        n_series, size, smoothing, window = self.panel_embedding_
         params.update(
             input_size=params["input_size"] - 1,
             n_series=n_series,
             embedding_size=size,
         )
+        if smoothing:
+            params.update(
+                level_smoothing=True,
+                history_steps=window,
+                target_mean=[float(v) for v in np.ravel(self._y_mean)],
+                target_scale=[float(v) for v in np.ravel(self._y_scale)],
+            )
         return params
 
     def _training_task(self, X, lengths, y, n_outputs):
@@ -59,6 +74,8 @@ class SeriesEmbeddingRegressor(RNNRegressor):
         super()._learn_input_scaling(X, lengths, y, n_outputs)
         if self._x_mean is not None:  # the code is an id, not a measurement
             self._x_mean[-1], self._x_scale[-1] = 0.0, 1.0
+            if self.panel_embedding_[2]:  # the smoothed level is the target's
+                self._x_mean[0], self._x_scale[0] = 0.0, 1.0
 
     _persisted_state = {
         **RNNRegressor._persisted_state,
