@@ -135,7 +135,7 @@ def network_forecasts(histories, seed, params):
     regressor_params = params.pop("regressor", {})
     regressor = None
     if regressor_params:
-        base = dict(cell="gru", hidden_size=64, lr=3e-3, batch_size=256)
+        base = dict(cell="gru", hidden_size=128, lr=3e-3, batch_size=256)
         base.update(max_epochs=6)
         base.update(regressor_params)
         regressor = RNNRegressor(**base)

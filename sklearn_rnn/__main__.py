@@ -130,7 +130,7 @@ def _parse_args(argv):
     parser.add_argument(
         "--hidden-size",
         type=int,
-        help=f"units per layer (default: {HIDDEN_SIZE}; 64 with --id-column)",
+        help=f"units per layer (default: {HIDDEN_SIZE}; 128 with --id-column)",
     )
     parser.add_argument(
         "--weight-decay", type=float, default=WEIGHT_DECAY, help="L2 penalty"

@@ -61,7 +61,7 @@ def _model(args, seed=0):
     """The default PanelForecaster, with the options given; progress on a tty."""
     regressor = RNNRegressor(
         "gru" if args.cell == "lstm" else args.cell,  # lstm: the single default
-        args.hidden_size or 64,
+        args.hidden_size or 128,
         lr=3e-3,
         batch_size=256,
         max_epochs=args.epochs or 6,
