@@ -256,7 +256,9 @@ def to_panel(frame, *, id_column, date_column, target, freq=None):
         Names of the id, date and target columns.
     freq : str, default=None
         Frequency of the dates (``"M"``, ``"D"``...): the dates become
-        periods of it. None keeps them as they are.
+        periods of it. None keeps them as they are. A column of integers
+        is read as years with a yearly frequency (``"Y"``), as integer
+        positions with None, and refused with any other frequency.
 
     Returns
     -------
