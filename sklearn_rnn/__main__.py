@@ -97,6 +97,19 @@ def _parse_args(argv):
         "forecast by one network (PanelForecaster)",
     )
     parser.add_argument(
+        "--past-covariates",
+        nargs="+",
+        metavar="COLUMN",
+        help="with --id-column: columns known up to each forecast origin only "
+        "(PanelForecaster's past_covariates); other columns are ignored",
+    )
+    parser.add_argument(
+        "--static-covariates",
+        nargs="+",
+        metavar="COLUMN",
+        help="with --id-column: columns holding one value per series",
+    )
+    parser.add_argument(
         "--strategy",
         default=_DEFAULTS["strategy"],
         choices=["recursive", "direct"],
@@ -170,6 +183,7 @@ def _parse_args(argv):
 
 
 _CSV_ONLY = ["target", "date_column", "date_format", "id_column"]
+_CSV_ONLY += ["past_covariates", "static_covariates"]
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):

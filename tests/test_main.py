@@ -211,3 +211,36 @@ def test_long_csv_with_id_column_forecasts_every_series(tmp_path, capsys):
     assert len(forecast) == 18 and set(forecast["store"]) == {"a", "b", "c"}
     with pytest.raises(SystemExit, match="--id-column needs --target"):
         main([a for a in args if a not in ("--target", "sales")])
+
+
+def test_long_csv_with_covariates(tmp_path, capsys):
+    rng = np.random.RandomState(0)
+    months = pd.date_range("2015-01-01", periods=30, freq="MS")
+    frame = pd.concat(
+        pd.DataFrame(
+            {
+                "store": key,
+                "month": months,
+                "sales": 100 + rng.randn(30).cumsum(),
+                "footfall": rng.rand(30),
+                "region": region,
+                "ignored": "x",
+            }
+        )
+        for key, region in [("a", "coast"), ("b", "inland"), ("c", "coast")]
+    )
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    args = ["--csv", str(path), "--id-column", "store", "--date-column", "month"]
+    args += ["--target", "sales", "--horizon", "3", "--window", "6"]
+    args += ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
+    covariates = ["--past-covariates", "footfall", "--static-covariates", "region"]
+    assert main(args + covariates) == 0
+    text = capsys.readouterr().out
+    assert "past covariates: footfall" in text and "static covariates: region" in text
+    assert len(pd.read_csv(tmp_path / "forecast.csv")) == 9
+    with pytest.raises(SystemExit, match=r"covariates \['weather'\] are not columns"):
+        main(args + ["--past-covariates", "weather"])
+    with pytest.raises(SystemExit):
+        main(["--past-covariates", "footfall"])
+    assert "--past-covariates needs --csv" in capsys.readouterr().err

@@ -34,7 +34,8 @@ def _read(args):
                 f"{option} must name a column of {args.csv}; columns: "
                 f"{list(frame.columns)}"
             )
-    frame = frame[[args.id_column, args.date_column, args.target]]
+    covariates = _covariate_columns(args, frame)
+    frame = frame[[args.id_column, args.date_column, args.target, *covariates]]
     if args.date_format is not None:
         frame = frame.assign(
             **{
@@ -44,7 +45,7 @@ def _read(args):
             }
         )
     try:
-        _, y = to_panel(
+        X, y = to_panel(
             frame,
             id_column=args.id_column,
             date_column=args.date_column,
@@ -54,7 +55,21 @@ def _read(args):
         check_panel(y)
     except (ValueError, TypeError) as exc:
         raise SystemExit(f"cannot read the panel in {args.csv}: {exc}")
-    return y
+    return X, y
+
+
+def _covariate_columns(args, frame):
+    """The columns named by --past-covariates and --static-covariates."""
+    if args.id_column is None:
+        return []
+    named = [*(args.past_covariates or []), *(args.static_covariates or [])]
+    missing = [c for c in named if c not in frame.columns]
+    if missing:
+        raise SystemExit(
+            f"covariates {missing} are not columns of {args.csv}; columns: "
+            f"{list(frame.columns)}"
+        )
+    return list(dict.fromkeys(named))
 
 
 def _model(args, seed=0):
@@ -73,6 +88,8 @@ def _model(args, seed=0):
         horizon=args.horizon,
         seasonal_period=args.season if args.season is not None else "auto",
         n_estimators=args.seeds,
+        past_covariates=args.past_covariates,
+        static_covariates=args.static_covariates,
         random_state=seed,
     )
 
@@ -118,13 +135,15 @@ def _plot(y, future, path, n_series=4):
 def main_panel(args):
     """Hold out each series' last ``--horizon`` periods, score, refit, write."""
     start = time.perf_counter()
-    y = _read(args)
+    X_all, y = _read(args)
+    X_all = X_all if X_all.shape[1] else None
     h = args.horizon
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     train, held = _split_last(y, h)
+    X_train = None if X_all is None else X_all.loc[train.index]
     try:
-        model = _model(args).fit(None, train)
+        model = _model(args).fit(X_train, train)
     except ValueError as exc:
         raise SystemExit(f"cannot forecast the panel: {exc}")
     season = model.season_ or 1
@@ -143,12 +162,16 @@ def main_panel(args):
             )
         )
     s, m, s0, m0 = np.mean(rows, axis=0)
-    future = _model(args).fit(None, y).forecast(h)
+    future = _model(args).fit(X_all, y).forecast(h)
     future.to_csv(out / "forecast.csv", index=False)
     plotted = _plot(y, future, out / "forecast.png")
     n_series = y.index.get_level_values(0).nunique()
     print(f"panel: {n_series} series, {len(y)} rows; hold-out: last {h} of each")
     print(f"season {season}" + (" (--season)" if args.season else " (from the dates)"))
+    for role in ("past", "static"):
+        columns = getattr(args, f"{role}_covariates")
+        if columns:
+            print(f"{role} covariates: {', '.join(columns)}")
     print(f"{'model':32s} {'sMAPE %':>8s} {'MASE':>7s}")
     print(f"{'PanelForecaster':32s} {s:8.2f} {m:7.3f}")
     print(f"{'seasonal naive':32s} {s0:8.2f} {m0:7.3f}")
