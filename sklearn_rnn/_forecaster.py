@@ -18,8 +18,16 @@ from sklearn.utils.validation import (
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn._seq2seq import Seq2SeqTransformer
+from sklearn_rnn.forecasting._calendar import (
+    date_offset,
+    grid_of,
+    integer_offset,
+    integer_step,
+    rows_given,
+    same_kind_of_dates,
+)
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
-from sklearn_rnn.forecasting._transforms import _seasonal_indices
+from sklearn_rnn.forecasting._transforms import Differencer
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._pandas import infer_freq
 from sklearn_rnn.utils._sklearn_compat import (
@@ -49,14 +57,6 @@ def _default_regressor(strategy):
         return Seq2SeqTransformer(**_DEFAULT_NETWORK)
     # All 300 epochs, as select_airline.py validated (no plateau stop).
     return RNNRegressor(**_DEFAULT_NETWORK, n_iter_no_change=300)
-
-
-def _integer_step(index):
-    """The constant step of an increasing integer index, or None."""
-    if len(index) < 2:
-        return 1
-    steps = np.diff(np.asarray(index, dtype=np.int64))
-    return int(steps[0]) if steps[0] > 0 and (steps == steps[0]).all() else None
 
 
 def _refuse_panel(X, y):
@@ -117,165 +117,6 @@ def _target_weights(sample_weight, y):
     return _check_sample_weight(
         sample_weight, y, dtype=np.float64, ensure_non_negative=True, copy=True
     )
-
-
-def _index_kind(idx):
-    """How a date index is named in messages: its class, frequency or zone."""
-    name = type(idx).__name__
-    if isinstance(idx, pd.PeriodIndex):
-        return f"{name} of frequency {idx.freqstr}"
-    if idx.tz is not None:
-        return f"timezone-aware {name}"
-    return name
-
-
-def _same_kind_of_dates(index, train):
-    """X's date index in the training index's zone, refused if of another kind
-    or not after the training data."""
-    if _index_kind(index) != _index_kind(train):
-        raise ValueError(
-            f"X is indexed by a {_index_kind(index)}, the training data by a "
-            f"{_index_kind(train)}: use the same kind of dates."
-        )
-    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
-        index = index.tz_convert(train.tz)  # one zone to compare in
-    if index[0] <= train[-1]:
-        raise ValueError(
-            f"X starts at {index[0]}, not after the training data, which "
-            f"ends at {train[-1]}: predict forecasts the periods after it."
-        )
-    return index
-
-
-def _date_offset(index, train):
-    """Periods between the training dates and X's first date (None: no
-    frequency, so forecasts are placed by position)."""
-    last = train[-1]
-    if isinstance(index, pd.PeriodIndex):
-        # Ordinals count the frequency's base unit (months for "2M").
-        return (index[0].ordinal - last.ordinal) // train.freq.n - 1
-    freq = infer_freq(train)
-    if freq is None:
-        return None
-    return len(pd.date_range(last, index[0], freq=freq)) - 2
-
-
-def _integer_offset(index, train):
-    """Periods between integer training positions and X's first position
-    (None: a fresh index, which stands for the periods right after)."""
-    last = train[-1]
-    if index[0] <= last:
-        return None
-    step = _integer_step(train) or 1
-    return (int(index[0]) - int(last)) // step - 1
-
-
-def _grid(train):
-    """The training index's spacing, for messages."""
-    if isinstance(train, pd.DatetimeIndex):
-        return f"frequency {infer_freq(train).freqstr}"
-    if isinstance(train, pd.PeriodIndex):
-        return f"frequency {train.freqstr}"
-    return f"step {_integer_step(train) or 1}"
-
-
-def _rows_given(index, expected):
-    """X's rows against the ones due, for messages."""
-    if len(index) == 1:
-        return f"X's row stands for {index[0]}; the one due is {expected[0]}"
-    return (
-        f"X's index runs from {index[0]} to {index[-1]} ({len(index)} "
-        f"rows); the ones due are {expected[0]} to {expected[-1]}"
-    )
-
-
-class _Differencer:
-    """Log, seasonal adjustment and differencing, and their exact inverse.
-
-    ``forward`` maps levels ``z`` to stationary values ``e`` (``n_lost``
-    fewer); ``integrate`` turns future values of ``e`` back into levels,
-    given the levels observed so far. The season is removed by differencing
-    at its lag (``seasonal="difference"``), by subtracting seasonal indices
-    learnt in ``fit`` (``seasonal="indices"``) or by dividing by seasonal
-    factors learnt in ``fit`` from the series on its original scale
-    (``seasonal="factors"``; on the log scale, subtracting their logarithm);
-    positions count from the first value given to ``fit``.
-    """
-
-    def __init__(self, log, seasonal_period, difference, seasonal="difference"):
-        self.log = log
-        self.seasonal_period = seasonal_period or 0
-        self.difference = difference
-        self.seasonal = seasonal
-        self.by_index = bool(self.seasonal_period) and seasonal != "difference"
-        # Factors divide levels; on the log scale their logarithm is subtracted.
-        self.multiplicative = self.by_index and seasonal == "factors" and not log
-        self.lag = 0 if self.by_index else self.seasonal_period
-        self.n_lost = self.lag + difference
-        self.indices = None
-
-    def fit(self, z):
-        if self.seasonal_period and self.seasonal == "factors":
-            factors = _seasonal_indices(
-                self.from_level(z), self.seasonal_period, multiplicative=True
-            )
-            self.indices = np.log(factors) if self.log else factors
-        elif self.by_index:
-            self.indices = _seasonal_indices(z, self.seasonal_period)
-        return self
-
-    def _season(self, positions):
-        return self.indices[positions % self.seasonal_period]
-
-    def _deseason(self, z, positions):
-        if self.multiplicative:
-            return z / self._season(positions)
-        return z - self._season(positions)
-
-    def _reseason(self, z, positions):
-        if self.multiplicative:
-            return z * self._season(positions)
-        return z + self._season(positions)
-
-    def to_level(self, y):
-        return np.log(y) if self.log else np.asarray(y, dtype=float)
-
-    def from_level(self, z):
-        return np.exp(z) if self.log else z
-
-    def forward(self, z):
-        if self.by_index:
-            z = self._deseason(z, np.arange(len(z)))
-        s = self.lag
-        d = z[s:] - z[:-s] if s else z
-        return np.diff(d) if self.difference else d
-
-    def integrate(self, z_past, e_future, start=None):
-        """Levels that follow ``z_past`` and have transformed values ``e_future``.
-
-        Both are 2-D, one row per path: ``z_past`` (n_paths, >= lag + 1)
-        observed levels, ``e_future`` (n_paths, n_steps). ``start`` (n_paths,)
-        is the position of each path's first future value; None means
-        ``z_past`` starts at position 0.
-        """
-        if start is None:
-            start = np.full(len(z_past), z_past.shape[1])
-        start = np.asarray(start)[:, None]
-        z = np.array(z_past[:, -(self.lag + 1) :], dtype=float)
-        if self.by_index:
-            z = self._deseason(z, start - z.shape[1] + np.arange(z.shape[1]))
-        s = self.lag
-        d_last = z[:, -1] - z[:, -1 - s] if s else z[:, -1]
-        out = np.empty_like(e_future, dtype=float)
-        for k in range(e_future.shape[1]):
-            d = d_last + e_future[:, k] if self.difference else e_future[:, k]
-            level = z[:, -s] + d if s else d
-            z = np.column_stack([z[:, 1:], level])
-            out[:, k] = level
-            d_last = d
-        if self.by_index:
-            out = self._reseason(out, start + np.arange(out.shape[1]))
-        return out
 
 
 # long: the single-series forecaster awaits its split onto the panel code path
@@ -643,7 +484,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if (
             pd.api.types.is_integer_dtype(index)
             and len(index) > 1
-            and _integer_step(index) is None
+            and integer_step(index) is None
         ):
             warnings.warn(
                 "The integer index of the training rows does not count the time "
@@ -815,7 +656,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         return cut
 
     def _new_transform(self):
-        return _Differencer(
+        return Differencer(
             self.log_, self.seasonal_period, self._difference(), self.seasonal
         )
 
@@ -1006,12 +847,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         train = self.index_
         dates = (pd.DatetimeIndex, pd.PeriodIndex)
         if isinstance(index, dates) and isinstance(train, dates):
-            index = _same_kind_of_dates(index, train)
-            offset = _date_offset(index, train)
+            index = same_kind_of_dates(index, train)
+            offset = date_offset(index, train)
         elif pd.api.types.is_integer_dtype(index) and pd.api.types.is_integer_dtype(
             train
         ):
-            offset = _integer_offset(index, train)
+            offset = integer_offset(index, train)
         else:
             offset = None
         if offset is None:
@@ -1023,8 +864,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         if not (index == expected).all():
             raise ValueError(
                 f"X's rows must be consecutive periods after the training data "
-                f"({_grid(train)}; the first is {self._future_index(1)[0]}). "
-                f"{_rows_given(index, expected)}."
+                f"({grid_of(train)}; the first is {self._future_index(1)[0]}). "
+                f"{rows_given(index, expected)}."
             )
         return offset
 
@@ -1141,7 +982,7 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 future.name = index.name
                 return future
         if pd.api.types.is_integer_dtype(index):
-            step = _integer_step(index) or 1
+            step = integer_step(index) or 1
             start = int(index[-1]) + step
             return pd.RangeIndex(start, start + step * n, step, name=index.name)
         # Positions, counted on from the training rows'.

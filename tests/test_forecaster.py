@@ -8,12 +8,9 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, Seq2SeqTransformer
-from sklearn_rnn._forecaster import (
-    _conformal_bounds,
-    _Differencer,
-    _seasonal_indices,
-)
 from sklearn_rnn.datasets import load_airline_passengers
+from sklearn_rnn.forecasting._intervals import _conformal_bounds
+from sklearn_rnn.forecasting._transforms import Differencer, seasonal_indices
 
 TINY = dict(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0)
 # The defaults these tests were written for; the recommended recipe that
@@ -39,7 +36,7 @@ def test_differencing_is_inverted_exactly(
     log, seasonal, seasonal_period, difference, rng
 ):
     y = np.exp(0.1 * rng.normal(size=80).cumsum() + 3)
-    t = _Differencer(log, seasonal_period, difference, seasonal)
+    t = Differencer(log, seasonal_period, difference, seasonal)
     z = t.to_level(y)
     e = t.fit(z).forward(z)
     assert len(e) == len(y) - t.n_lost
@@ -63,10 +60,10 @@ def test_seasonal_indices_recover_the_pattern_of_a_trending_series():
     y, pattern = _seasonal_series(50, start=5)
     # Position 0 is phase 0: the series starts 5 months into the pattern.
     np.testing.assert_allclose(
-        _seasonal_indices(np.log(y), 12), np.roll(pattern, -5), atol=1e-12
+        seasonal_indices(np.log(y), 12), np.roll(pattern, -5), atol=1e-12
     )
     z = np.tile([0.3, -0.1, -0.2], 6) + 0.05 * np.arange(18)
-    np.testing.assert_allclose(_seasonal_indices(z, 3), [0.3, -0.1, -0.2])
+    np.testing.assert_allclose(seasonal_indices(z, 3), [0.3, -0.1, -0.2])
 
 
 def test_seasonal_factors_recover_a_multiplicative_pattern():
@@ -77,15 +74,15 @@ def test_seasonal_factors_recover_a_multiplicative_pattern():
     t = np.arange(5, 65)
     factors = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
     y = (100 + 2 * t) * factors[t % 12]
-    found = _seasonal_indices(y, 12, multiplicative=True)
+    found = seasonal_indices(y, 12, multiplicative=True)
     np.testing.assert_allclose(found.mean(), 1)
     # Position 0 is phase 0: the series starts 5 months into the pattern.
     np.testing.assert_allclose(found, np.roll(factors, -5), rtol=1e-2)
     # On the log scale: their logarithm, estimated on the original scale.
-    with_log = _Differencer(True, 12, 0, "factors").fit(np.log(y))
+    with_log = Differencer(True, 12, 0, "factors").fit(np.log(y))
     np.testing.assert_allclose(with_log.indices, np.log(found))
     # A constant level: exactly.
-    found = _seasonal_indices(50 * factors[t % 12], 12, multiplicative=True)
+    found = seasonal_indices(50 * factors[t % 12], 12, multiplicative=True)
     np.testing.assert_allclose(found, np.roll(factors, -5), rtol=1e-12)
 
 
@@ -139,15 +136,15 @@ def test_seasonal_indices_forecast_continues_an_exact_series(recorded_fits):
 
 @pytest.mark.parametrize("seasonal", ["indices", "factors"])
 def test_seasonal_indices_come_from_the_training_rows_only(seasonal, monkeypatch):
-    import sklearn_rnn._forecaster as forecaster
+    import sklearn_rnn.forecasting._transforms as transforms
 
     seen = []
 
     def recording(z, period, **kwargs):
         seen.append(len(z))
-        return _seasonal_indices(z, period, **kwargs)
+        return seasonal_indices(z, period, **kwargs)
 
-    monkeypatch.setattr(forecaster, "_seasonal_indices", recording)
+    monkeypatch.setattr(transforms, "seasonal_indices", recording)
     X, y = _airline()
     model = _forecaster(
         RNNRegressor(**TINY), window=12, horizon=6, seasonal_period=12,

@@ -717,3 +717,35 @@ def test_every_optimizer_is_saved_and_restored(optimizer):
     loaded = load(io.BytesIO(_saved(est)))
     assert type(loaded.net_.optimizer_) is type(est.net_.optimizer_)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_a_forecaster_saved_before_its_transform_moved_loads():
+    # RNNForecaster's target transform was sklearn_rnn._forecaster._Differencer.
+    import pandas as pd
+
+    from sklearn_rnn import RNNForecaster
+
+    y = pd.Series(
+        10 + np.sin(np.arange(40) / 2),
+        index=pd.period_range("2000-01", periods=40, freq="M"),
+    )
+    X = y.to_frame().iloc[:, :0]
+    est = RNNForecaster(
+        RNNRegressor(hidden_size=2, max_epochs=1, random_state=0),
+        horizon=2,
+        window=4,
+        n_estimators=1,
+        calibration="in_sample",
+    ).fit(X, y)
+    old = "sklearn_rnn._forecaster._Differencer"
+
+    def edit(header, members):
+        text = json.dumps(header).replace(
+            "sklearn_rnn.forecasting._transforms.Differencer", old
+        )
+        assert old in text
+        header.clear()
+        header.update(json.loads(text))
+
+    loaded = load(io.BytesIO(_edit(_saved(est), edit)))
+    pd.testing.assert_frame_equal(loaded.forecast(3), est.forecast(3))

@@ -26,6 +26,10 @@ _OPTIMIZER_NAMES = ("Adam", "AdamW", "SGD", "RMSprop")
 _MOVED = {
     "sklearn_rnn._base.DivergenceGuard": "sklearn_rnn._training.DivergenceGuard",
     "sklearn_rnn._base.EpochProgressBar": "sklearn_rnn._training.EpochProgressBar",
+    # RNNForecaster's target transform moved to the forecasting package.
+    "sklearn_rnn._forecaster._Differencer": (
+        "sklearn_rnn.forecasting._transforms.Differencer"
+    ),
     # The per-epoch thread rebalancing was retired: a callback that does nothing.
     "sklearn_rnn._base.ThreadRebalance": "skorch.callbacks.base.Callback",
 }

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Calendar facts shared by the estimators and the command line."""
 
+import numpy as np
 import pandas as pd
 
 from sklearn_rnn.utils._pandas import infer_freq
@@ -48,3 +49,82 @@ def index_season(index):
         freq = infer_freq(index)
         return None if freq is None else season_of(freq)
     return None
+
+
+# The time index of a single series: its step, its kind, where new rows fall.
+def integer_step(index):
+    """The constant step of an increasing integer index, or None."""
+    if len(index) < 2:
+        return 1
+    steps = np.diff(np.asarray(index, dtype=np.int64))
+    return int(steps[0]) if steps[0] > 0 and (steps == steps[0]).all() else None
+
+
+def index_kind(idx):
+    """How a date index is named in messages: its class, frequency or zone."""
+    name = type(idx).__name__
+    if isinstance(idx, pd.PeriodIndex):
+        return f"{name} of frequency {idx.freqstr}"
+    if idx.tz is not None:
+        return f"timezone-aware {name}"
+    return name
+
+
+def same_kind_of_dates(index, train):
+    """X's date index in the training index's zone, refused if of another kind
+    or not after the training data."""
+    if index_kind(index) != index_kind(train):
+        raise ValueError(
+            f"X is indexed by a {index_kind(index)}, the training data by a "
+            f"{index_kind(train)}: use the same kind of dates."
+        )
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        index = index.tz_convert(train.tz)  # one zone to compare in
+    if index[0] <= train[-1]:
+        raise ValueError(
+            f"X starts at {index[0]}, not after the training data, which "
+            f"ends at {train[-1]}: predict forecasts the periods after it."
+        )
+    return index
+
+
+def date_offset(index, train):
+    """Periods between the training dates and X's first date (None: no
+    frequency, so forecasts are placed by position)."""
+    last = train[-1]
+    if isinstance(index, pd.PeriodIndex):
+        # Ordinals count the frequency's base unit (months for "2M").
+        return (index[0].ordinal - last.ordinal) // train.freq.n - 1
+    freq = infer_freq(train)
+    if freq is None:
+        return None
+    return len(pd.date_range(last, index[0], freq=freq)) - 2
+
+
+def integer_offset(index, train):
+    """Periods between integer training positions and X's first position
+    (None: a fresh index, which stands for the periods right after)."""
+    last = train[-1]
+    if index[0] <= last:
+        return None
+    step = integer_step(train) or 1
+    return (int(index[0]) - int(last)) // step - 1
+
+
+def grid_of(train):
+    """The training index's spacing, for messages."""
+    if isinstance(train, pd.DatetimeIndex):
+        return f"frequency {infer_freq(train).freqstr}"
+    if isinstance(train, pd.PeriodIndex):
+        return f"frequency {train.freqstr}"
+    return f"step {integer_step(train) or 1}"
+
+
+def rows_given(index, expected):
+    """X's rows against the ones due, for messages."""
+    if len(index) == 1:
+        return f"X's row stands for {index[0]}; the one due is {expected[0]}"
+    return (
+        f"X's index runs from {index[0]} to {index[-1]} ({len(index)} "
+        f"rows); the ones due are {expected[0]} to {expected[-1]}"
+    )
