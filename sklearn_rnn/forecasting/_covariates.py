@@ -16,8 +16,8 @@ zeros). A window of origin ``t`` then reads, at each of its ``window``
 steps, the scaled target, the future and past covariates and the static
 ones; with future covariates the sequence goes on for the ``steps_out``
 periods forecast, where the target and the past covariates are zero and a
-flag is one. With a series-id embedding, the series' code is the last
-feature (see ``sklearn_rnn._modules.SeriesEmbeddingNetwork``).
+flag is one. With a series-id embedding or level smoothing, the series'
+code is the last feature (see ``sklearn_rnn._modules.SeriesEmbeddingNetwork``).
 """
 
 from dataclasses import dataclass
@@ -84,6 +84,11 @@ class CovariateEncoder:
             _check_missing(column, name)
             if _numeric(column):
                 values = column.to_numpy(dtype=np.float64)
+                if not np.isfinite(values).all():
+                    at = column.index[int(np.flatnonzero(~np.isfinite(values))[0])]
+                    raise ValueError(
+                        f"Covariate {name!r} is infinite in the row {at!r}."
+                    )
                 scale = values.std() or 1.0
                 self.encodings_[name] = ("numeric", values.mean(), scale)
             else:
@@ -92,15 +97,6 @@ class CovariateEncoder:
             if roles[name] == "static":
                 _check_static(column, rows, name)
         return self
-
-    def width(self, role):
-        """Encoded features of the columns of ``role``."""
-        total = 0
-        for name in self.columns_:
-            if self.roles_[name] == role:
-                kind, categories, _ = self.encodings_[name]
-                total += 1 if kind == "numeric" else len(categories)
-        return total
 
     def names(self, role):
         return [c for c in self.columns_ if self.roles_[c] == role]
@@ -118,6 +114,11 @@ class CovariateEncoder:
                         f"{column.dtype} values now."
                     )
                 values = column.to_numpy(dtype=np.float64)
+                if not np.isfinite(values).all():
+                    at = column.index[int(np.flatnonzero(~np.isfinite(values))[0])]
+                    raise ValueError(
+                        f"Covariate {name!r} is missing or infinite in the row {at!r}."
+                    )
                 parts.append(((values - first) / second)[:, None])
             else:
                 codes = pd.Categorical(column.astype(object), categories=first).codes
