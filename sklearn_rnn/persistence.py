@@ -113,7 +113,8 @@ __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 FORMAT_VERSION = 6
 _READABLE_FORMATS = {1, 2, 3, 4, 5, 6}
 # Version 6 adds PanelForecaster's covariates (``static_covariates``,
-# ``past_covariates``, ``id_embedding``; state ``_covariates``, ``_exog``) and
+# ``past_covariates``, ``id_embedding``, ``level_smoothing``; state
+# ``_covariates``, ``_exog``) and
 # declares SeriesEmbeddingRegressor: an older PanelForecaster loads as a model
 # without covariates or embedding, which it was.
 # Version 5 only declares a new estimator (InterpolatedLanguageModel): files
@@ -367,6 +368,7 @@ _ADDED_IN_6 = {
     "static_covariates": None,
     "past_covariates": None,
     "id_embedding": 0,
+    "level_smoothing": False,
     "_covariates": None,
     "_exog": None,
 }

@@ -18,7 +18,7 @@ from _cases import CASES
 
 from sklearn_rnn import NGramLanguageModel, RNNClassifier, RNNRegressor
 from sklearn_rnn._persistence import _archive, _spec
-from sklearn_rnn.persistence import FORMAT_VERSION, load, save
+from sklearn_rnn.persistence import _ADDED_IN_6, FORMAT_VERSION, load, save
 
 DATA = Path(__file__).parent / "data"
 _FITTED = {}
@@ -115,6 +115,17 @@ def test_version_4_files_load_as_they_are():
     np.testing.assert_array_equal(loaded.predict_proba(text), est.predict_proba(text))
 
 
+def test_a_panel_forecaster_written_by_version_5_loads_and_forecasts():
+    # Written by the code of format 5 (tests/data/make_v5_fixtures.txt): no
+    # covariate parameters, and its loss class under its old module.
+    expected = json.loads((DATA / "v5_expected.json").read_text())
+    raw = (DATA / "v5_panel.skrnn").read_bytes()
+    assert json.loads(_members(raw)["header.json"])["format_version"] == 5
+    est = load(io.BytesIO(raw))
+    assert est.level_smoothing is False and est.past_covariates is None
+    np.testing.assert_allclose(est.forecast()["forecast"], expected["panel"], rtol=1e-6)
+
+
 def test_version_5_panel_forecasters_load_without_covariates():
     # Version 6 added the panel's covariates and series embedding.
     import pandas as pd
@@ -134,9 +145,8 @@ def test_version_5_panel_forecasters_load_without_covariates():
     def edit(header, members):
         header["format_version"] = 5
         state = header["estimator"]["v"]
-        for name in ("static_covariates", "past_covariates", "id_embedding"):
+        for name in _ADDED_IN_6:
             del state[name]
-        del state["_covariates"], state["_exog"]
 
     loaded = load(io.BytesIO(_edit(_saved(est), edit)))
     assert loaded.id_embedding == 0 and loaded.past_covariates is None

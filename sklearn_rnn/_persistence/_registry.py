@@ -26,6 +26,10 @@ _OPTIMIZER_NAMES = ("Adam", "AdamW", "SGD", "RMSprop")
 _MOVED = {
     "sklearn_rnn._base.DivergenceGuard": "sklearn_rnn._training.DivergenceGuard",
     "sklearn_rnn._base.EpochProgressBar": "sklearn_rnn._training.EpochProgressBar",
+    # The panel's absolute-error loss moved next to the panel's network.
+    "sklearn_rnn.forecasting._estimator.AbsoluteLoss": (
+        "sklearn_rnn.forecasting._network.AbsoluteLoss"
+    ),
     # RNNForecaster's target transform moved to the forecasting package.
     "sklearn_rnn._forecaster._Differencer": (
         "sklearn_rnn.forecasting._transforms.Differencer"
