@@ -275,3 +275,24 @@ def test_panel_with_level_smoothing_learns_a_coefficient_per_series(tmp_path):
     pd.testing.assert_frame_equal(
         load(tmp_path / "es.skrnn").forecast(), model.forecast()
     )
+
+
+def test_a_constant_covariate_keeps_a_unit_scale():
+    X, y = _promo_panel()
+    model = _model(calibration="none").fit(X.assign(price=2.2), y)
+    _, mean, scale = model._covariates.encodings_["price"]
+    assert scale == 1.0 and mean == pytest.approx(2.2)
+    rows = X.iloc[:2].assign(price=[2.2, 2.3])
+    encoded = model._covariates.encode(rows, "future")
+    np.testing.assert_allclose(encoded[:, -1], [0.0, 0.1], atol=1e-12)
+
+
+def test_the_calibration_network_never_sees_its_held_out_covariates():
+    # The interval's network forecasts each series' last `horizon` periods:
+    # their past covariates reach neither its inputs nor their scaling.
+    X, y = _promo_panel()
+    held = (y.groupby(level=0).cumcount(ascending=False) < 3).to_numpy()
+    a = _model(past_covariates=["footfall"]).fit(X, y)
+    changed = X.assign(footfall=np.where(held, 50.0, X["footfall"]))
+    b = _model(past_covariates=["footfall"]).fit(changed, y)
+    np.testing.assert_array_equal(a.error_quantiles_, b.error_quantiles_)

@@ -62,12 +62,18 @@ class CovariateEncoder:
         self.static = static
         self.past = past
 
-    def fit(self, X, rows):
+    def fit(self, X, rows, held_out=0):
         """Learn roles and encodings from the training rows of ``X``.
 
         ``rows`` are, per series, the positions of its rows in ``X`` in
-        time order (see :func:`series_rows`).
+        time order (see :func:`series_rows`). The means and standard
+        deviations leave out the last ``held_out`` rows of each series
+        longer than ``held_out + 1``: those the interval's calibration
+        network forecasts, which must not reach its inputs' scaling.
         """
+        kept = np.concatenate(
+            [r[:-held_out] if held_out and len(r) > held_out + 1 else r for r in rows]
+        )
         static = _columns_of(self.static, X, "static_covariates")
         past = _columns_of(self.past, X, "past_covariates")
         both = sorted(set(static) & set(past))
@@ -89,8 +95,11 @@ class CovariateEncoder:
                     raise ValueError(
                         f"Covariate {name!r} is infinite in the row {at!r}."
                     )
-                scale = values.std() or 1.0
-                self.encodings_[name] = ("numeric", values.mean(), scale)
+                mean, scale = values[kept].mean(), values[kept].std()
+                # A constant column's deviation is rounding noise, not a unit.
+                if not scale > 1e-9 * max(1.0, abs(mean)):
+                    scale = 1.0
+                self.encodings_[name] = ("numeric", mean, scale)
             else:
                 categories = pd.unique(column.astype(object).to_numpy())
                 self.encodings_[name] = ("onehot", list(categories), None)
@@ -341,5 +350,6 @@ def panel_covariates(X, index, params, n_series):
             "need them for the periods it forecasts."
         )
     rows = series_rows(index)
-    encoder = CovariateEncoder(static, past).fit(X, rows)
+    held_out = params["horizon"] if params["calibration"] == "holdout" else 0
+    encoder = CovariateEncoder(static, past).fit(X, rows, held_out)
     return encoder, training_exog(encoder, X, rows, codes)
