@@ -179,6 +179,12 @@ def _parse_args(argv):
         if given:
             verb = "needs" if len(given) == 1 else "need"
             parser.error(f"{', '.join(given)} {verb} --csv, the file to read")
+    if args.id_column is None:
+        given = [f"--{n}-covariates" for n in ("past", "static")]
+        given = [g for g in given if getattr(args, g[2:].replace("-", "_"))]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            parser.error(f"{', '.join(given)} {verb} --id-column, a panel")
     return args
 
 

@@ -244,3 +244,9 @@ def test_long_csv_with_covariates(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--past-covariates", "footfall"])
     assert "--past-covariates needs --csv" in capsys.readouterr().err
+
+
+def test_covariate_options_need_a_panel(capsys):
+    with pytest.raises(SystemExit):
+        main(["--csv", "x.csv", "--target", "y", "--past-covariates", "a"])
+    assert "--past-covariates needs --id-column" in capsys.readouterr().err

@@ -351,3 +351,13 @@ def test_the_mase_loss_weighs_windows_in_units_of_mase():
     y = _panel(n_series=3)
     model = _model(loss="mase").fit(None, y)
     assert np.isfinite(model.forecast()["forecast"]).all()
+
+
+def test_predict_refuses_duplicate_rows_and_unused_windows_warn():
+    y = _panel(n_series=2)
+    with pytest.warns(UserWarning, match=r"\[8\] are not used"):
+        model = _model(window=[4, 8], n_estimators=1).fit(None, y)
+    month = y.xs("s0").index[-1] + 1
+    X = pd.DataFrame(index=pd.MultiIndex.from_tuples([("s0", month)] * 2))
+    with pytest.raises(ValueError, match="X has two rows for series 's0'"):
+        model.predict(X)

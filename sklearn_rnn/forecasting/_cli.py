@@ -162,7 +162,10 @@ def main_panel(args):
             )
         )
     s, m, s0, m0 = np.mean(rows, axis=0)
-    future = _model(args).fit(X_all, y).forecast(h)
+    try:
+        future = _model(args).fit(X_all, y).forecast(h)
+    except ValueError as exc:
+        raise SystemExit(f"cannot forecast the panel: {exc}")
     future.to_csv(out / "forecast.csv", index=False)
     plotted = _plot(y, future, out / "forecast.png")
     n_series = y.index.get_level_values(0).nunique()

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """One recurrent network trained across the series of a panel."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -127,7 +128,7 @@ def _panel_season(seasonal_period, panel):
     return seasonal_period if seasonal_period != 1 else None
 
 
-def _check_windows(window):
+def _check_windows(window, n_estimators):
     if isinstance(window, Integral):
         return
     if not len(window) or not all(
@@ -135,6 +136,15 @@ def _check_windows(window):
     ):
         raise ValueError(
             f"window must be an int >= 1 or a non-empty list of them; got {window!r}."
+        )
+    if len(window) > n_estimators:
+        unused = list(window)[n_estimators:]
+        warnings.warn(
+            f"window lists {len(window)} lengths but n_estimators={n_estimators} "
+            f"networks read them, one length each in turn: {unused} are not "
+            "used. Give at least as many networks as lengths.",
+            UserWarning,
+            stacklevel=3,
         )
 
 
@@ -475,17 +485,19 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         if y is None:
             raise ValueError("PanelForecaster requires y (the series).")
-        _check_windows(self.window)
+        _check_windows(self.window, self.n_estimators)
         has_columns = _check_frame(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
-        self.n_series_ = len(panel.ids)
-        self._covariates, self._exog = panel_covariates(
+        weights = _panel_weights(sample_weight, y)
+        covariates, exog = panel_covariates(
             X if has_columns else None,
             _as_multiindexed(y)[0].index,
             self.get_params(deep=False),
-            self.n_series_,
+            len(panel.ids),
         )
-        self._fit_panel(panel, _panel_weights(sample_weight, y))
+        self.n_series_ = len(panel.ids)
+        self._covariates, self._exog = covariates, exog
+        self._fit_panel(panel, weights)
         return self
 
     def _fit_panel(self, panel, weights=None):

@@ -333,6 +333,12 @@ def rows_to_forecast(X, panel, series_ids):
         index = pd.MultiIndex.from_arrays(
             [np.full(len(index), panel.ids[0], dtype=object), index]
         )
+    if index.has_duplicates:
+        key, period = index[index.duplicated()][0]
+        raise ValueError(
+            f"X has two rows for series {key!r} at {period}: one row per "
+            "(series, period)."
+        )
     keys = index.get_level_values(0)
     unknown = pd.Index(keys.unique()).difference(pd.Index(series_ids))
     if len(unknown):
