@@ -329,6 +329,14 @@ def test_the_bundled_panel_reads_with_integer_years():
     model = _model(horizon=3, past_covariates=["value", "capital"]).fit(X, y)
     frame = model.forecast()
     assert len(frame) == 33 and str(frame["year"].iloc[0]) == "1955"
+    with pytest.raises(ValueError, match="integers that are not years"):
+        to_panel(
+            load_grunfeld().assign(year=lambda f: f["year"] - 1930),
+            id_column="firm",
+            date_column="year",
+            target="invest",
+            freq="Y",
+        )
     with pytest.raises(ValueError, match="holds integers and freq='M'"):
         to_panel(
             load_grunfeld(),

@@ -296,3 +296,11 @@ def test_the_calibration_network_never_sees_its_held_out_covariates():
     changed = X.assign(footfall=np.where(held, 50.0, X["footfall"]))
     b = _model(past_covariates=["footfall"]).fit(changed, y)
     np.testing.assert_array_equal(a.error_quantiles_, b.error_quantiles_)
+
+
+def test_an_unseen_category_at_forecast_time_warns():
+    X, y = _promo_panel()
+    model = _model(calibration="none").fit(X, y)
+    future = _future(model, 3, True).assign(region="desert")
+    with pytest.warns(UserWarning, match="'region' holds a value not seen in fit"):
+        model.predict(future)

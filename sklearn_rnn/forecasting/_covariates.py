@@ -20,6 +20,7 @@ flag is one. With a series-id embedding or level smoothing, the series'
 code is the last feature (see ``sklearn_rnn._modules.SeriesEmbeddingNetwork``).
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,6 +134,15 @@ class CovariateEncoder:
                 codes = pd.Categorical(column.astype(object), categories=first).codes
                 onehot = np.zeros((len(X), len(first)))
                 seen = codes >= 0
+                if not seen.all():
+                    new = column.iloc[int(np.flatnonzero(~seen)[0])]
+                    warnings.warn(
+                        f"Covariate {name!r} holds a value not seen in fit "
+                        f"({new!r}; categories are compared as they are, so 1 "
+                        "and '1' differ): it encodes as no category.",
+                        UserWarning,
+                        stacklevel=4,
+                    )
                 onehot[np.flatnonzero(seen), codes[seen]] = 1.0
                 parts.append(onehot)
         return np.concatenate(parts, axis=1)

@@ -236,7 +236,14 @@ def _integer_years(dates, freq, date_column):
     except ValueError:
         yearly = False
     if yearly:
-        return pd.to_datetime(dates.astype(str), format="%Y")
+        try:
+            return pd.to_datetime(dates.astype(str), format="%Y")
+        except ValueError:
+            raise ValueError(
+                f"Column {date_column!r} holds integers that are not years of four "
+                f"digits (or a missing one), e.g. {dates.iloc[0]!r}: with "
+                f"freq={freq!r} integers are read as years."
+            ) from None
     raise ValueError(
         f"Column {date_column!r} holds integers and freq={freq!r}: integers are "
         "read as years (with a yearly freq) or as positions (with freq=None); "
