@@ -354,13 +354,14 @@ _HAVE_ADDED_IN_4 = (
 )
 
 
-def _add_parameters_of_4(header):
-    """Give the recurrent estimators of an older file the parameters of 4."""
+def _add_attributes(header, classes, added):
+    """Give the estimators of ``classes`` in an older file the attributes a
+    later version ``added`` (name -> the value that reproduces them)."""
     for node in _nodes(header["estimator"]):
         state = node.get("v")
         if node.get("~") == "estimator" and isinstance(state, dict):
-            if node.get("cls") in _HAVE_ADDED_IN_4:
-                for name, value in _ADDED_IN_4.items():
+            if node.get("cls") in classes:
+                for name, value in added.items():
                     state.setdefault(name, value)
 
 
@@ -372,16 +373,7 @@ _ADDED_IN_6 = {
     "_covariates": None,
     "_exog": None,
 }
-_PANEL = "sklearn_rnn.forecasting._estimator.PanelForecaster"
-
-
-def _add_parameters_of_6(header):
-    """Give the PanelForecasters of an older file the attributes of 6."""
-    for node in _nodes(header["estimator"]):
-        state = node.get("v")
-        if node.get("cls") == _PANEL and isinstance(state, dict):
-            for name, value in _ADDED_IN_6.items():
-                state.setdefault(name, value)
+_HAVE_ADDED_IN_6 = ("sklearn_rnn.forecasting._estimator.PanelForecaster",)
 
 
 def load(path, *, device=None):
@@ -426,9 +418,9 @@ def load(path, *, device=None):
             if header["format_version"] == 2:
                 _translate_v2(header)
             if header["format_version"] < 4:
-                _add_parameters_of_4(header)
+                _add_attributes(header, _HAVE_ADDED_IN_4, _ADDED_IN_4)
             if header["format_version"] < 6:
-                _add_parameters_of_6(header)
+                _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_6)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")
