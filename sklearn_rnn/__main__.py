@@ -175,21 +175,22 @@ def _parse_args(argv):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.csv is None:
-        given = [f"--{n.replace('_', '-')}" for n in _CSV_ONLY if getattr(args, n)]
-        if given:
-            verb = "needs" if len(given) == 1 else "need"
-            parser.error(f"{', '.join(given)} {verb} --csv, the file to read")
+        _require(parser, args, _CSV_ONLY, "--csv, the file to read")
     if args.id_column is None:
-        given = [f"--{n}-covariates" for n in ("past", "static")]
-        given = [g for g in given if getattr(args, g[2:].replace("-", "_"))]
-        if given:
-            verb = "needs" if len(given) == 1 else "need"
-            parser.error(f"{', '.join(given)} {verb} --id-column, a panel")
+        _require(parser, args, _PANEL_ONLY, "--id-column, a panel")
     return args
 
 
-_CSV_ONLY = ["target", "date_column", "date_format", "id_column"]
-_CSV_ONLY += ["past_covariates", "static_covariates"]
+def _require(parser, args, names, what):
+    """A usage error if any option of ``names`` is given without ``what``."""
+    given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n)]
+    if given:
+        verb = "needs" if len(given) == 1 else "need"
+        parser.error(f"{', '.join(given)} {verb} {what}")
+
+
+_PANEL_ONLY = ["past_covariates", "static_covariates"]
+_CSV_ONLY = ["target", "date_column", "date_format", "id_column", *_PANEL_ONLY]
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
