@@ -179,7 +179,7 @@ def test_grid_search_over_the_embedding_with_covariates():
         (
             lambda X: X.assign(footfall=np.where(np.arange(len(X)) == 5, np.inf, 1.0)),
             {},
-            "Covariate 'footfall' is infinite in the row",
+            "Covariate 'footfall' is missing or infinite in the row",
         ),
         (
             lambda X: X,
@@ -216,6 +216,8 @@ def test_forecast_periods_need_their_future_covariates():
         model.predict(future.drop(("b", pd.Period("2005-03", "M"))))
     with pytest.raises(ValueError, match="known-future covariates"):
         model.predict(future.drop(columns="promo"))
+    with pytest.raises(ValueError, match="'promo' is missing in the row"):
+        model.predict(future.assign(promo=np.where(np.arange(12) == 4, np.nan, 1.0)))
     with pytest.raises(ValueError, match="'promo' is missing or infinite"):
         model.predict(future.assign(promo=np.where(np.arange(12) == 4, np.inf, 1.0)))
     # Rows of one series only: the others need none.

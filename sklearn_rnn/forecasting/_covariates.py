@@ -90,12 +90,7 @@ class CovariateEncoder:
             column = X[name]
             _check_missing(column, name)
             if _numeric(column):
-                values = column.to_numpy(dtype=np.float64)
-                if not np.isfinite(values).all():
-                    at = column.index[int(np.flatnonzero(~np.isfinite(values))[0])]
-                    raise ValueError(
-                        f"Covariate {name!r} is infinite in the row {at!r}."
-                    )
+                values = _finite_values(column, name)
                 mean, scale = values[kept].mean(), values[kept].std()
                 # A constant column's deviation is rounding noise, not a unit.
                 if not scale > 1e-9 * max(1.0, abs(mean)):
@@ -123,12 +118,7 @@ class CovariateEncoder:
                         f"Covariate {name!r} was numeric in fit and holds "
                         f"{column.dtype} values now."
                     )
-                values = column.to_numpy(dtype=np.float64)
-                if not np.isfinite(values).all():
-                    at = column.index[int(np.flatnonzero(~np.isfinite(values))[0])]
-                    raise ValueError(
-                        f"Covariate {name!r} is missing or infinite in the row {at!r}."
-                    )
+                values = _finite_values(column, name)
                 parts.append(((values - first) / second)[:, None])
             else:
                 codes = pd.Categorical(column.astype(object), categories=first).codes
@@ -161,6 +151,17 @@ def _check_missing(column, name):
         raise ValueError(
             f"Covariate {name!r} is missing in the row {at!r}: fill it first."
         )
+
+
+def _finite_values(column, name):
+    """A numeric covariate's values as float64, refused if any is not finite."""
+    values = column.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        at = column.index[int(np.flatnonzero(~np.isfinite(values))[0])]
+        raise ValueError(
+            f"Covariate {name!r} is missing or infinite in the row {at!r}."
+        )
+    return values
 
 
 def _check_static(column, rows, name):
@@ -313,11 +314,8 @@ def future_blocks(encoder, X, ahead, steps_out, panel):
         raise ValueError(
             f"X must hold the known-future covariates {names} of the periods forecast."
         )
-    blank = X[names].isna().to_numpy().any(axis=1)
-    if blank.any():
-        raise ValueError(
-            f"X has a missing covariate in its row {X.index[blank.argmax()]!r}."
-        )
+    for name in names:
+        _check_missing(X[name], name)
     encoded = encoder.encode(X, "future")
     out = {}
     for i, (pairs, n_steps) in ahead.items():
