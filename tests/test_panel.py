@@ -348,13 +348,13 @@ def test_the_bundled_panel_reads_with_integer_years():
 
 
 def test_the_mase_loss_weighs_windows_in_units_of_mase():
-    from sklearn_rnn.forecasting._estimator import _mase_weights
+    from sklearn_rnn.forecasting._estimator import _mase_weights, _naive_scales
 
     calm = 100 + np.tile([0.0, 1.0], 10)  # naive MAE 1
     wild = 100 + np.tile([0.0, 10.0], 10)  # naive MAE 10, same level
     level = np.array([100.0, 100.0])
     state = (level, level, np.array([True, True]))
-    w = _mase_weights([calm, wild], np.array([0, 1]), state, None)
+    w = _mase_weights(_naive_scales([calm, wild], None), np.array([0, 1]), state)
     np.testing.assert_allclose(w, [20 / 11, 2 / 11])  # 10 to 1, mean 1
     y = _panel(n_series=3)
     model = _model(loss="mase").fit(None, y)

@@ -15,7 +15,7 @@ from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn.forecasting._calendar import season_of
 from sklearn_rnn.forecasting._covariates import future_blocks, panel_covariates
 from sklearn_rnn.forecasting._intervals import _conformal_bounds
-from sklearn_rnn.forecasting._metrics import _is_seasonal
+from sklearn_rnn.forecasting._metrics import _is_seasonal, naive_mae
 from sklearn_rnn.forecasting._network import AbsoluteLoss, SeriesEmbeddingRegressor
 from sklearn_rnn.forecasting._panel import (
     _as_multiindexed,
@@ -101,21 +101,20 @@ def _panel_weights(sample_weight, y):
     return check_panel(pd.Series(weights, index=target.index)).values
 
 
-def _mase_weights(values, series, state, season):
-    """Per window: its level over its series' in-sample naive MAE.
+def _naive_scales(values, season):
+    """Per series: its in-sample (seasonal) naive MAE, the scale of MASE;
+    the mean of the others where it is zero or undefined."""
+    scales = np.array([naive_mae(v, season or 1) for v in values])
+    fallback = np.nanmean(scales[scales > 0]) if (scales > 0).any() else 1.0
+    return np.where(np.isfinite(scales) & (scales > 0), scales, fallback)
+
+
+def _mase_weights(scales, series, state):
+    """Per window: its level over its series' naive scale (``scales``).
 
     The scaled absolute error times this weight is the window's absolute
     error in the units of MASE; the weights are divided by their mean.
     """
-    lag = season or 1
-    scales = np.array(
-        [
-            np.mean(np.abs(v[lag:] - v[:-lag])) if len(v) > lag else np.nan
-            for v in values
-        ]
-    )
-    fallback = np.nanmean(scales[scales > 0]) if (scales > 0).any() else 1.0
-    scales = np.where(np.isfinite(scales) & (scales > 0), scales, fallback)
     level, spread, ok = state
     w = np.abs(np.where(ok, level, spread)) / scales[series]
     return w / w.mean() if w.mean() > 0 else np.ones_like(w)
@@ -417,6 +416,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         """
         steps_out = self._steps_out()
         scaler = WindowScaler(self.window_scaling)
+        scales = _naive_scales(values, self.season_) if self.loss == "mase" else None
         fitted = []
         for k, member in enumerate(_members(self, regressor, n_members, rng)):
             window = member_window(self.window, k)
@@ -443,7 +443,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 _, w = gather(weights, series[take], origins[take], 0, steps_out)
                 fit_params["sample_weight"] = w.mean(axis=1)
             if self.loss == "mase":
-                w = _mase_weights(values, series[take], state, self.season_)
+                w = _mase_weights(scales, series[take], state)
                 fit_params["sample_weight"] = w * fit_params.get("sample_weight", 1)
             fitted.append(member.fit(x.astype(np.float32), y, **fit_params))
         return fitted

@@ -68,10 +68,18 @@ def mase(y_true, y_pred, y_train, season=1):
     y_train = np.asarray(y_train, float)
     if len(y_train) <= season:
         season = 1
-    scale = np.mean(np.abs(y_train[season:] - y_train[:-season]))
+    scale = naive_mae(y_train, season)
     if not scale > 0:
         scale = np.finfo(float).eps
     return float(np.mean(np.abs(np.asarray(y_true, float) - y_pred)) / scale)
+
+
+def naive_mae(y, lag):
+    """In-sample MAE of the naive forecast at ``lag``: the scale of MASE
+    (NaN when ``y`` has no more than ``lag`` values)."""
+    if len(y) <= lag:
+        return np.nan
+    return float(np.mean(np.abs(y[lag:] - y[:-lag])))
 
 
 def _is_seasonal(y, season):
