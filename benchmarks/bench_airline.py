@@ -38,9 +38,10 @@ import time
 
 import numpy as np
 import torch
+from _forecaster_network import default_network
 
 import sklearn_rnn
-from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn import RNNForecaster
 from sklearn_rnn.datasets import load_airline_passengers
 
 HORIZON = 36
@@ -61,19 +62,9 @@ def recommended(seed, n_estimators=ENSEMBLE, params=None):
     The network's horizon is 12, as in the selection (``select_airline.py``);
     a direct network is rolled forward over the 36 months in blocks of 12.
     """
-    # RNNForecaster's default network (its docstring), with a seed.
-    network = RNNRegressor(
-        "lstm",
-        32,
-        lr=3e-3,
-        batch_size=16,
-        max_epochs=300,
-        n_iter_no_change=300,
-        random_state=seed,
-    )
     # Only the point forecast is scored here: no interval calibration fit.
     model = RNNForecaster(
-        network,
+        default_network(seed),
         horizon=12,
         seasonal_period=12,
         n_estimators=n_estimators,

@@ -36,8 +36,9 @@ import time
 
 import numpy as np
 import torch
+from _forecaster_network import default_network
 
-from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn import RNNForecaster
 from sklearn_rnn.datasets import load_airline_passengers, load_nile
 
 SERIES = {
@@ -57,16 +58,7 @@ SERIES = {
 
 def forecaster(params):
     """RNNForecaster's defaults, its default network seeded with 0."""
-    network = RNNRegressor(
-        "lstm",
-        32,
-        lr=3e-3,
-        batch_size=16,
-        max_epochs=300,
-        n_iter_no_change=300,
-        random_state=0,
-    )
-    return RNNForecaster(network, **params)
+    return RNNForecaster(default_network(0), **params)
 
 
 def main():

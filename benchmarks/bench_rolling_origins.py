@@ -55,8 +55,9 @@ from collections import Counter
 
 import numpy as np
 import torch
+from _forecaster_network import default_network
 
-from sklearn_rnn import RNNForecaster, RNNRegressor
+from sklearn_rnn import RNNForecaster
 from sklearn_rnn.datasets import load_airline_passengers, load_nile
 
 SERIES = {
@@ -96,20 +97,6 @@ def holt_winters(name, history, steps, period, caught):
     return forecast
 
 
-def network(seed):
-    """The default network of RNNForecaster, seeded."""
-    regressor = RNNRegressor(
-        "lstm",
-        32,
-        lr=3e-3,
-        batch_size=16,
-        max_epochs=300,
-        n_iter_no_change=300,
-        random_state=seed,
-    )
-    return regressor
-
-
 def _first_line(w):
     """The warning's category and first line, numbers as #, to count alike."""
     text = re.sub(r"-?\d+(\.\d+)?", "#", str(w.message).splitlines()[0])
@@ -117,7 +104,7 @@ def _first_line(w):
 
 
 def rnn(name, X, y, steps, period, seed, caught):
-    model = RNNForecaster(network(seed), horizon=steps, seasonal_period=period)
+    model = RNNForecaster(default_network(seed), horizon=steps, seasonal_period=period)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")

@@ -123,3 +123,17 @@ def test_auto_window_survives_saving(tmp_path):
     np.testing.assert_array_equal(
         loaded.forecast().to_numpy(), model.forecast().to_numpy()
     )
+
+
+def test_the_benchmarks_seed_the_default_network():
+    # benchmarks/_forecaster_network.py writes RNNForecaster's default
+    # network out, to seed it; it must stay that network.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "_forecaster_network.py"
+    spec = importlib.util.spec_from_file_location("_forecaster_network", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = _default_regressor("recursive").set_params(random_state=3)
+    assert module.default_network(3).get_params() == expected.get_params()
