@@ -28,7 +28,6 @@ from sklearn_rnn.forecasting._windows import (
     WindowScaler,
     gather,
     member_window,
-    roll_forecast,
     roll_members,
     window_origins,
 )
@@ -258,7 +257,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         :meth:`forecast`'s ``X``). Numeric columns are standardised with
         their training mean and standard deviation; other columns are
         one-hot encoded with the categories seen in fit (an unseen one
-        encodes as zeros).
+        encodes as zeros, with a warning).
     id_embedding : int, default=0
         Size of a learned vector per series, appended to every step's
         input (0: none). It lets the network tell series apart beyond what
@@ -541,12 +540,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             nets = self._train(short, positive[keep], 1, rng, regressor, short_w, exog)
         except ValueError:
             return
-        pred, state = roll_forecast(
-            nets,
+        pred, state = roll_members(
+            self._with_windows(nets),
             short,
             positive[keep],
             h,
-            member_window(self.window, 0),
             self.window_scaling,
             exog,
             self._steps_out(),
@@ -580,10 +578,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 [self.series_ids_[i] for i in which],
             )
         adj, state = roll_members(
-            [
-                (member_window(self.window, k), e)
-                for k, e in enumerate(self.estimators_)
-            ],
+            self._with_windows(self.estimators_),
             values,
             self._positive[which],
             n_steps,
@@ -709,6 +704,10 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
                 for row, step in plan[i][0]:
                     pred[row] = f[step]
         return pred
+
+    def _with_windows(self, networks):
+        """``(window, network)`` pairs: the lengths dealt as in training."""
+        return [(member_window(self.window, k), n) for k, n in enumerate(networks)]
 
     def _reads_future(self):
         return self._exog is not None and self._exog.future is not None
