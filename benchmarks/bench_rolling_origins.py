@@ -28,6 +28,12 @@ Models:
   Seeds 0, 1 and 2 by default: the table gives the median over seeds and
   their range, per origin and for the mean over origins (the mean over
   origins is taken per seed first).
+- With ``--model panel``: ``PanelForecaster(horizon=h, random_state=seed)``
+  instead, every other parameter at its class default, fitted on the series
+  alone (the panel of one series). Its season comes from the dates (12 for
+  airline, none for Nile); its default network trains at least 1,000
+  optimiser steps, and its interval is calibrated on the series' last 20
+  origins.
 - Holt-Winters by statsmodels (a benchmark-only dependency):
   airline, an additive trend and a multiplicative season of 12 months;
   Nile, which has no season, Holt's linear method with an additive damped
@@ -44,6 +50,10 @@ Run::
 
     pip install statsmodels   # benchmark-only dependency
     OMP_NUM_THREADS=1 python benchmarks/bench_rolling_origins.py   # ~10 min
+    OMP_NUM_THREADS=1 python benchmarks/bench_rolling_origins.py --model panel
+
+Both print the 90 % interval's coverage of the values forecast, over all
+origins and seeds.
 """
 
 import argparse
@@ -59,6 +69,7 @@ from _forecaster_network import default_network
 
 from sklearn_rnn import RNNForecaster
 from sklearn_rnn.datasets import load_airline_passengers, load_nile
+from sklearn_rnn.forecasting import PanelForecaster
 
 SERIES = {
     # name: (loader, horizon, seasonal period, origins, naive model's name)
@@ -103,16 +114,26 @@ def _first_line(w):
     return f"{w.category.__name__}: {text[:160]}"
 
 
-def rnn(name, X, y, steps, period, seed, caught):
-    model = RNNForecaster(default_network(seed), horizon=steps, seasonal_period=period)
+def rnn(name, X, y, steps, period, seed, caught, panel=False):
+    """Fit the model on one series; forecast, interval, fit seconds, notes."""
+    if panel:
+        # The panel model's own defaults; its season is read off the dates.
+        model = PanelForecaster(horizon=steps, random_state=seed)
+        X = None
+    else:
+        model = RNNForecaster(
+            default_network(seed), horizon=steps, seasonal_period=period
+        )
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         model.fit(X, y)
     seconds = time.perf_counter() - start
-    caught.update(f"{name}, RNNForecaster: {_first_line(w)}" for w in seen)
-    forecast = model.forecast(steps)["forecast"].to_numpy()
-    return forecast, seconds, model.window_, model.calibration_
+    caught.update(f"{name}, {type(model).__name__}: {_first_line(w)}" for w in seen)
+    frame = model.forecast(steps)
+    band = frame[["lower", "upper"]].to_numpy()
+    window = model.window if panel else model.window_
+    return frame["forecast"].to_numpy(), band, seconds, window, model.calibration_
 
 
 def spread(values):
@@ -124,7 +145,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--model",
+        choices=["rnn", "panel"],
+        default="rnn",
+        help="RNNForecaster's defaults, or PanelForecaster's on the panel of one",
+    )
     args = parser.parse_args()
+    label = "RNNForecaster" if args.model == "rnn" else "PanelForecaster"
     try:
         import statsmodels
     except ImportError:
@@ -156,10 +184,11 @@ def main():
                 ),
                 naive=mape(truth, naive(history, steps, period)),
                 rnn={},
+                coverage={},
                 fit_seconds={},
             )
             for seed in args.seeds:
-                forecast, seconds, window, calibration = rnn(
+                forecast, band, seconds, window, calibration = rnn(
                     name,
                     X_all.iloc[:origin],
                     series.iloc[:origin],
@@ -167,8 +196,11 @@ def main():
                     period,
                     seed,
                     caught,
+                    panel=args.model == "panel",
                 )
                 row["rnn"][seed] = mape(truth, forecast)
+                inside = (band[:, 0] <= truth) & (truth <= band[:, 1])
+                row["coverage"][seed] = float(inside.mean())
                 row["fit_seconds"][seed] = seconds
                 all_fit_seconds.append(seconds)
             row["window"], row["calibration"] = window, calibration
@@ -182,7 +214,7 @@ def main():
 
     print()
     print(
-        f"MAPE % on the values after each origin; RNNForecaster: median over "
+        f"MAPE % on the values after each origin; {label}: median over "
         f"seeds {args.seeds} [min, max]; fit s: median seconds of its fits"
     )
     for name, res in results.items():
@@ -191,7 +223,7 @@ def main():
         print(f"{name}, {res['horizon']} ahead")
         print(
             f"  {'origin':>6s} {'from':>10s} {'Holt-Winters':>12s} "
-            f"{res['naive_name']:>14s} {'RNNForecaster':>24s} "
+            f"{res['naive_name']:>14s} {label:>24s} "
             f"{'fit s':>6s} {'window':>6s}  calibration"
         )
         for row in rows:
@@ -200,7 +232,7 @@ def main():
                 f"{row['holt_winters']:12.2f} {row['naive']:14.2f} "
                 f"{spread(list(row['rnn'].values())):>24s} "
                 f"{np.median(list(row['fit_seconds'].values())):6.1f} "
-                f"{row['window']:6d}  {row['calibration']}"
+                f"{str(row['window']):>6s}  {row['calibration']}"
             )
         per_seed_mean = [np.mean([r["rnn"][s] for r in rows]) for s in args.seeds]
         res["mean"] = dict(
@@ -212,10 +244,13 @@ def main():
             f"  {'mean':>6s} {'':>10s} {res['mean']['holt_winters']:12.2f} "
             f"{res['mean']['naive']:14.2f} {spread(per_seed_mean):>24s}"
         )
+        hits = [r["coverage"][s] for r in rows for s in args.seeds]
+        res["mean"]["coverage"] = float(np.mean(hits))
+        print(f"  90 % interval coverage, all origins and seeds: {np.mean(hits):.1%}")
 
     print()
     print(
-        f"RNNForecaster fit (5 networks + calibration copy where trained): "
+        f"{label} fit (its networks and the calibration network(s)): "
         f"median {np.median(all_fit_seconds):.1f} s, range "
         f"{min(all_fit_seconds):.1f}-{max(all_fit_seconds):.1f} s over "
         f"{len(all_fit_seconds)} fits"

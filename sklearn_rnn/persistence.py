@@ -109,9 +109,11 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 6.
-FORMAT_VERSION = 6
-_READABLE_FORMATS = {1, 2, 3, 4, 5, 6}
+#: Version of the file layout; :func:`load` reads versions 1 to 7.
+FORMAT_VERSION = 7
+_READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7}
+# Version 7 adds PanelForecaster's ``calibration_origins``: an older
+# PanelForecaster was calibrated on one origin per series, and loads so.
 # Version 6 adds PanelForecaster's covariates (``static_covariates``,
 # ``past_covariates``, ``id_embedding``, ``level_smoothing``; state
 # ``_covariates``, ``_exog``) and
@@ -374,6 +376,7 @@ _ADDED_IN_6 = {
     "_exog": None,
 }
 _HAVE_ADDED_IN_6 = ("sklearn_rnn.forecasting._estimator.PanelForecaster",)
+_ADDED_IN_7 = {"calibration_origins": 1}
 
 
 def load(path, *, device=None):
@@ -421,6 +424,8 @@ def load(path, *, device=None):
                 _add_attributes(header, _HAVE_ADDED_IN_4, _ADDED_IN_4)
             if header["format_version"] < 6:
                 _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_6)
+            if header["format_version"] < 7:
+                _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_7)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

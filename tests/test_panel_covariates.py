@@ -289,15 +289,45 @@ def test_a_constant_covariate_keeps_a_unit_scale():
     np.testing.assert_allclose(encoded[:, -1], [0.0, 0.1], atol=1e-12)
 
 
-def test_the_calibration_network_never_sees_its_held_out_covariates():
-    # The interval's network forecasts each series' last `horizon` periods:
-    # their past covariates reach neither its inputs nor their scaling.
+@pytest.mark.parametrize("origins, n_held", [(1, 3), ("auto", 3 + 5 - 1)])
+def test_the_calibration_network_never_sees_its_held_out_covariates(
+    monkeypatch, origins, n_held
+):
+    # The interval's network forecasts `horizon` periods from each series'
+    # last `origins` origins ("auto": 5 on 4 series): the past covariates of
+    # the periods after the first of them reach neither its training nor the
+    # scaling (its forecasts read them up to each origin, as they read y).
     X, y = _promo_panel()
-    held = (y.groupby(level=0).cumcount(ascending=False) < 3).to_numpy()
-    a = _model(past_covariates=["footfall"]).fit(X, y)
-    changed = X.assign(footfall=np.where(held, 50.0, X["footfall"]))
-    b = _model(past_covariates=["footfall"]).fit(changed, y)
-    np.testing.assert_array_equal(a.error_quantiles_, b.error_quantiles_)
+    from_end = y.groupby(level=0).cumcount(ascending=False).to_numpy()
+    trained = []
+    train = PanelForecaster._train
+
+    def spy(self, *args, **kwargs):
+        trained.append(train(self, *args, **kwargs))
+        return trained[-1]
+
+    monkeypatch.setattr(PanelForecaster, "_train", spy)
+
+    def fit(rows):
+        trained.clear()
+        changed = X.assign(footfall=np.where(rows, 50.0, X["footfall"]))
+        model = _model(past_covariates=["footfall"], calibration_origins=origins)
+        model.fit(changed, y)
+        module = trained[0][0].net_.module_
+        weights = np.concatenate(
+            [p.detach().numpy().ravel() for p in module.parameters()]
+        )
+        return model, weights, model._covariates.encodings_["footfall"]
+
+    a, weights_a, scaling_a = fit(np.zeros(len(y), bool))
+    b, weights_b, scaling_b = fit(from_end < n_held)
+    np.testing.assert_array_equal(weights_a, weights_b)
+    assert scaling_a == scaling_b
+    if origins == 1:  # then nothing the residuals read changed either
+        np.testing.assert_array_equal(a.error_quantiles_, b.error_quantiles_)
+    # The period before them is in its training data.
+    _, weights_c, scaling_c = fit(from_end == n_held)
+    assert not np.array_equal(weights_a, weights_c) and scaling_a != scaling_c
 
 
 def test_an_unseen_category_at_forecast_time_warns():

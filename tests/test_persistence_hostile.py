@@ -126,6 +126,19 @@ def test_a_panel_forecaster_written_by_version_5_loads_and_forecasts():
     np.testing.assert_allclose(est.forecast()["forecast"], expected["panel"], rtol=1e-6)
 
 
+def test_a_panel_forecaster_written_by_version_6_loads_and_forecasts():
+    # Written by the code of format 6 (tests/data/make_v6_fixtures.txt), with
+    # a static covariate: calibrated on one origin per series.
+    expected = json.loads((DATA / "v6_expected.json").read_text())
+    raw = (DATA / "v6_panel.skrnn").read_bytes()
+    assert json.loads(_members(raw)["header.json"])["format_version"] == 6
+    est = load(io.BytesIO(raw))
+    assert est.calibration_origins == 1 and est.static_covariates == ["size"]
+    frame = est.forecast()
+    np.testing.assert_allclose(frame["forecast"], expected["forecast"], rtol=1e-6)
+    np.testing.assert_allclose(frame["upper"], expected["upper"], rtol=1e-6)
+
+
 def test_version_5_panel_forecasters_load_without_covariates():
     # Version 6 added the panel's covariates and series embedding.
     import pandas as pd
@@ -167,7 +180,7 @@ def test_version_5_panel_forecasters_load_without_covariates():
 def test_a_file_holds_the_parameters_and_the_declared_state(case):
     est = _fitted(case.name)
     header = json.loads(_members(_saved(est))["header.json"])
-    assert header["format_version"] == FORMAT_VERSION == 6
+    assert header["format_version"] == FORMAT_VERSION == 7
     saved = set(header["estimator"]["v"])
     params = set(est.get_params(deep=False))
     declared = set(_spec.declaration(type(est)))
@@ -703,6 +716,8 @@ _DECLARATIONS_OF_FORMAT = {
     4: "c4048f77f2751048",
     5: "b3439e5dae85c37c",
     6: "0297df0633c1d057",
+    # 7 adds a parameter (PanelForecaster's calibration_origins), no state.
+    7: "0297df0633c1d057",
 }
 
 

@@ -63,18 +63,19 @@ class CovariateEncoder:
         self.static = static
         self.past = past
 
-    def fit(self, X, rows, held_out=0):
+    def fit(self, X, rows, stops=None):
         """Learn roles and encodings from the training rows of ``X``.
 
         ``rows`` are, per series, the positions of its rows in ``X`` in
         time order (see :func:`series_rows`). The means and standard
-        deviations leave out the last ``held_out`` rows of each series
-        longer than ``held_out + 1``: those the interval's calibration
-        network forecasts, which must not reach its inputs' scaling.
+        deviations read only the first ``stops[i]`` rows of series ``i``
+        (all of them where ``stops`` is None or ``stops[i]`` is 0): the
+        rows after are those the interval's calibration network forecasts,
+        which must not reach its inputs' scaling.
         """
-        kept = np.concatenate(
-            [r[:-held_out] if held_out and len(r) > held_out + 1 else r for r in rows]
-        )
+        if stops is None:
+            stops = np.zeros(len(rows), dtype=int)
+        kept = np.concatenate([r[:s] if s else r for r, s in zip(rows, stops)])
         static = _columns_of(self.static, X, "static_covariates")
         past = _columns_of(self.past, X, "past_covariates")
         both = sorted(set(static) & set(past))
@@ -336,11 +337,13 @@ def future_blocks(encoder, X, ahead, steps_out, panel):
     return out
 
 
-def panel_covariates(X, index, params, n_series):
+def panel_covariates(X, index, params, n_series, calibration_stops=None):
     """The fitted :class:`CovariateEncoder` (or None) and the training
     :class:`Exogenous` (or None) of a ``PanelForecaster`` with ``params``.
 
-    ``X`` is the covariate frame on ``index`` (None: no columns).
+    ``X`` is the covariate frame on ``index`` (None: no columns);
+    ``calibration_stops`` (or None: no calibration) are, per series, the
+    rows the calibration network trains on.
     """
     static, past = params["static_covariates"], params["past_covariates"]
     per_series = params["id_embedding"] or params["level_smoothing"]
@@ -358,6 +361,5 @@ def panel_covariates(X, index, params, n_series):
             "need them for the periods it forecasts."
         )
     rows = series_rows(index)
-    held_out = params["horizon"] if params["calibration"] == "holdout" else 0
-    encoder = CovariateEncoder(static, past).fit(X, rows, held_out)
+    encoder = CovariateEncoder(static, past).fit(X, rows, calibration_stops)
     return encoder, training_exog(encoder, X, rows, codes)

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The panel's interval: calibration origins per series, and the default
+network's training budget on small panels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn.forecasting import PanelForecaster, _estimator
+
+TINY = dict(cell="gru", hidden_size=4, max_epochs=2, lr=1e-2, batch_size=64)
+
+
+def _series(n=60, seed=0, key=None):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    values = (50 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
+    values = values * np.exp(0.02 * rng.randn(n))
+    months = pd.period_range("2000-01", periods=n, freq="M")
+    if key is None:
+        return pd.Series(values, index=months)
+    index = pd.MultiIndex.from_arrays([[key] * n, months], names=["id", "month"])
+    return pd.Series(values, index=index)
+
+
+def _model(**params):
+    params.setdefault("window", 8)
+    params.setdefault("horizon", 4)
+    params.setdefault("n_estimators", 1)
+    return PanelForecaster(RNNRegressor(**TINY), random_state=0, **params)
+
+
+@pytest.fixture
+def spied(monkeypatch):
+    """Records the lengths each ``_train`` call reads, and the residuals."""
+    seen = {"train": [], "nets": [], "residuals": []}
+    train, bounds = PanelForecaster._train, _estimator._conformal_bounds
+
+    def spy_train(self, values, *args, **kwargs):
+        seen["train"].append([len(v) for v in values])
+        seen["nets"].append(train(self, values, *args, **kwargs))
+        return seen["nets"][-1]
+
+    def spy_bounds(residuals, coverage):
+        seen["residuals"].append(residuals.copy())
+        return bounds(residuals, coverage)
+
+    monkeypatch.setattr(PanelForecaster, "_train", spy_train)
+    monkeypatch.setattr(_estimator, "_conformal_bounds", spy_bounds)
+    return seen
+
+
+def test_a_single_series_is_calibrated_on_twenty_origins(spied):
+    model = _model().fit(None, _series(60))
+    # The calibration network trains without the last 4 + 20 - 1 values and
+    # forecasts 4 values from each of the 20 origins after them.
+    assert spied["train"] == [[60 - 23], [60]]
+    assert spied["residuals"][0].shape == (20, 4)
+    assert model.calibration_ == "holdout"
+    assert np.isfinite(model.error_quantiles_).all()
+    frame = model.forecast()
+    assert (frame["upper"] > frame["forecast"]).all()
+
+
+def test_one_origin_per_series_on_a_panel_of_twenty(spied):
+    y = pd.concat([_series(40, seed=s, key=f"s{s}") for s in range(20)])
+    _model().fit(None, y)
+    assert spied["train"][0] == [40 - 4] * 20
+    assert spied["residuals"][0].shape == (20, 4)
+
+
+def test_short_series_give_the_origins_they_can(spied):
+    y = pd.concat([_series(30, key="long"), _series(7, key="short")])
+    with pytest.warns(UserWarning, match="rests on 7 residual"):
+        _model(calibration_origins=5).fit(None, y)
+    # "short" keeps two values and is scored from 7 - 4 - 2 + 1 = 2 origins.
+    assert spied["train"][0] == [30 - 8, 2]
+    assert spied["residuals"][0].shape == (5 + 2, 4)
+
+
+def test_the_residuals_are_the_errors_from_each_origin(spied):
+    y = _series(40)
+    with pytest.warns(UserWarning, match="rests on 3 residual"):
+        model = _model(calibration_origins=3).fit(None, y)
+    residuals = spied["residuals"][0]
+    # Origin by origin, the calibration network forecasts from the true
+    # values up to it: the same network rolled by hand gives the same errors.
+    values = model._adjusted(0)
+    net = [(8, spied["nets"][0][0])]
+    for row, origin in enumerate(range(40 - 4 - 3 + 1, 40 - 4 + 1)):
+        pred, (level, _, _) = _estimator.roll_members(
+            net, [values[:origin]], np.array([True]), 4, "mean"
+        )
+        expected = np.abs(values[origin : origin + 4] - pred[0]) / level[0]
+        np.testing.assert_allclose(residuals[row], expected, rtol=1e-6)
+
+
+def test_too_few_residuals_warn():
+    y = _series(60)
+    with pytest.warns(UserWarning, match="rests on 2 residual"):
+        _model(calibration_origins=2).fit(None, y)
+
+
+def test_the_default_network_trains_a_step_budget(monkeypatch):
+    monkeypatch.setattr(_estimator, "_MIN_STEPS", 12)
+    monkeypatch.setattr(
+        _estimator,
+        "_default_regressor",
+        lambda: RNNRegressor("gru", 2, batch_size=16, max_epochs=1),
+    )
+    y = _series(40)
+    default = PanelForecaster(
+        window=8, horizon=4, n_estimators=1, calibration="none", random_state=0
+    ).fit(None, y)
+    # 40 - 4 - 8 + 1 = 29 windows: 2 batches an epoch, 6 epochs for 12 steps.
+    assert default.estimators_[0].max_epochs == 6
+    given = PanelForecaster(
+        RNNRegressor("gru", 2, batch_size=16, max_epochs=1),
+        window=8,
+        horizon=4,
+        n_estimators=1,
+        calibration="none",
+    ).fit(None, y)
+    assert given.estimators_[0].max_epochs == 1
