@@ -37,6 +37,7 @@ from sklearn_rnn.utils._sklearn_compat import (
     _fit_context,
     _num_samples,
 )
+from sklearn_rnn.windowing import make_windows
 
 # Fewest training windows calibration="auto" gives the calibration copy.
 _MIN_CALIBRATION_WINDOWS = 10
@@ -686,14 +687,13 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             )
             self.input_scale_ = np.where(constant, 1.0, std)
         inputs = (inputs - self.input_mean_) / self.input_scale_
-        span = self.window_ + steps_out
-        views = np.lib.stride_tricks.sliding_window_view(inputs, span, axis=0)
-        # views: (n_windows, n_inputs, span) -> windows (n, window, n_inputs).
-        # The windows stay a view of `inputs`: the regressor gathers one batch
-        # of them at a time, so a long series is never copied window by window.
-        X_win = views[:, :, : self.window_].transpose(0, 2, 1)
-        targets = np.lib.stride_tricks.sliding_window_view(e, span)
-        Y_win = np.ascontiguousarray(targets[:, self.window_ :])
+        # The windows are views of `inputs` (the package's one windowing code,
+        # make_windows): the regressor gathers one batch of them at a time, so
+        # a long series is never copied window by window. The targets are the
+        # unscaled values after each window.
+        X_win, _ = make_windows(inputs, self.window_, horizon=steps_out)
+        _, Y_win = make_windows(e, self.window_, horizon=steps_out)
+        Y_win = np.ascontiguousarray(Y_win)
         if X_win.shape[2] == 1:
             X_win = X_win[:, :, 0]
         Y_fit = Y_win[:, 0] if self.strategy == "recursive" else Y_win
@@ -708,8 +708,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         fit_params = {}
         if weights is not None:
             # Window i predicts rows n_lost + window + i + (0 .. steps_out - 1).
-            targets_w = np.lib.stride_tricks.sliding_window_view(
-                weights[transform.n_lost + self.window_ :], steps_out
+            _, targets_w = make_windows(
+                weights[transform.n_lost :], self.window_, horizon=steps_out
             )
             fit_params["sample_weight"] = targets_w.mean(axis=1)
         self.estimators_ = [m.fit(X_win, Y_fit, **fit_params) for m in members]

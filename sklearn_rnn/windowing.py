@@ -9,6 +9,8 @@ input side alone: it flattens each window into one row of lag features.
 Both are built on :func:`numpy.lib.stride_tricks.sliding_window_view`, so the
 windows are read-only views of the series' memory rather than copies: a
 window of 100 steps over a million rows costs no more memory than the series.
+The panel forecaster's windows come from the same view: :func:`windows_at`
+copies out only the windows at chosen forecast origins.
 """
 
 from numbers import Integral
@@ -163,6 +165,31 @@ def _windows(values, length, offset, n_windows, stride):
     view = sliding_window_view(values[offset:], length, axis=0)
     view = view[: (n_windows - 1) * stride + 1 : stride]
     return np.moveaxis(view, -1, 1)  # (n, n_columns, length) -> (n, length, ..)
+
+
+def windows_at(values, origins, window, horizon=0):
+    """The ``window`` values before each origin and the ``horizon`` from it.
+
+    Origin ``t`` means "having seen ``values[:t]``". Positions before the
+    series' start repeat its first value, and positions past its end its
+    last. Returns a copy of shape ``(len(origins), window + horizon,
+    *values.shape[1:])``, cut from one view of the padded series (the
+    windows of :func:`make_windows`), so memory is bounded by the origins
+    asked for.
+    """
+    values = np.asarray(values)
+    column = values.reshape(len(values), -1)
+    length = window + horizon
+    right = max(0, int(np.max(origins, initial=0)) + horizon - len(values))
+    padded = np.concatenate(
+        [
+            np.repeat(column[:1], window, axis=0),
+            column,
+            np.repeat(column[-1:], right, axis=0),
+        ]
+    )
+    view = _windows(padded, length, 0, len(padded) - length + 1, 1)
+    return view[origins].reshape(len(origins), length, *values.shape[1:])
 
 
 def _check_finite(values, labels, index, name):

@@ -497,3 +497,22 @@ def test_tuple_column_labels_name_one_column():
     X, y = make_windows(frame, 2, target=("x", "1"), exog=[("x", "2")])
     np.testing.assert_array_equal(y[:, 0, 0], frame[("x", "1")].to_numpy()[2:])
     np.testing.assert_array_equal(X[0], frame.to_numpy()[:2])
+
+
+def test_windows_at_origins_pad_with_the_end_values():
+    from sklearn_rnn.windowing import windows_at
+
+    series = np.arange(10.0).reshape(5, 2)  # 5 steps, 2 columns
+    cut = windows_at(series, np.array([0, 2, 5]), window=3, horizon=2)
+    assert cut.shape == (3, 5, 2)
+    # Origin 2: the values at steps -1, 0, 1 (the first repeated), then 2, 3.
+    np.testing.assert_array_equal(cut[1, :, 0], [0, 0, 2, 4, 6])
+    # Origin 0 reads only padding before it; origin 5 reads past the end.
+    np.testing.assert_array_equal(cut[0, :3, 1], [1, 1, 1])
+    np.testing.assert_array_equal(cut[2, :, 0], [4, 6, 8, 8, 8])
+    assert not np.shares_memory(cut, series)
+    # Each window is the slice make_windows gives where no padding is needed.
+    X, y = make_windows(series, 2, horizon=1)
+    inner = windows_at(series, np.arange(2, 5), window=2, horizon=1)
+    np.testing.assert_array_equal(inner[:, :2], X)
+    np.testing.assert_array_equal(inner[:, 2], y[:, 0])

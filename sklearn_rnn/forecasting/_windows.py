@@ -10,6 +10,8 @@ time, never all at once.
 
 import numpy as np
 
+from sklearn_rnn.windowing import windows_at
+
 
 def window_origins(lengths, window, steps_out):
     """``(series, origin)`` pairs of every training window.
@@ -37,19 +39,17 @@ def gather(values, series, origins, window, steps_out=0):
     """Inputs ``(n, window)`` before and targets ``(n, steps_out)`` after.
 
     ``values`` is the list of (adjusted) series; positions before a
-    series' start repeat its first value. Series of shape ``(n_i, k)``
+    series' start repeat its first value (see
+    :func:`sklearn_rnn.windowing.windows_at`). Series of shape ``(n_i, k)``
     (covariates) give ``(n, window, k)`` and ``(n, steps_out, k)``.
     """
     n = len(series)
     trailing = np.shape(values[0])[1:] if len(values) else ()
     inputs = np.empty((n, window, *trailing))
     targets = np.empty((n, steps_out, *trailing))
-    offsets = np.arange(-window, steps_out)
     for i in np.unique(series):
         rows = np.flatnonzero(series == i)
-        z = values[i]
-        at = np.clip(origins[rows, None] + offsets, 0, len(z) - 1)
-        cut = z[at]
+        cut = windows_at(values[i], origins[rows], window, steps_out)
         inputs[rows] = cut[:, :window]
         targets[rows] = cut[:, window:]
     return inputs, targets
