@@ -304,6 +304,13 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     recursive model also reads the covariates' values over the forecast
     periods from the rows passed to ``predict``.
 
+    :class:`~sklearn_rnn.forecasting.PanelForecaster` forecasts a single
+    series too (the panel of one, through the code that forecasts many). On
+    the rolling origins of ``benchmarks/bench_rolling_origins.py`` its
+    defaults scored a mean MAPE of 4.72 % on airline and 15.45 % on Nile,
+    against 4.46 % and 16.32 % for this class (Holt-Winters: 3.59 % and
+    11.90 %).
+
     Examples
     --------
     >>> from sklearn_rnn import RNNForecaster, RNNRegressor
