@@ -13,6 +13,7 @@ __all__ = [
     "InterpolatedLanguageModel",
     "NGramLanguageModel",
     "NeuralLanguageModel",
+    "PanelForecaster",
     "RNNClassifier",
     "RNNForecaster",
     "RNNRegressor",

@@ -112,8 +112,10 @@ __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 #: Version of the file layout; :func:`load` reads versions 1 to 7.
 FORMAT_VERSION = 7
 _READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7}
-# Version 7 adds PanelForecaster's ``calibration_origins``: an older
-# PanelForecaster was calibrated on one origin per series, and loads so.
+# Version 7 adds PanelForecaster's ``calibration_origins`` (an older
+# PanelForecaster was calibrated on one origin per series, and loads so) and
+# its ``n_features_in_``, set only by a fit on arrays, which older versions
+# refused.
 # Version 6 adds PanelForecaster's covariates (``static_covariates``,
 # ``past_covariates``, ``id_embedding``, ``level_smoothing``; state
 # ``_covariates``, ``_exog``) and

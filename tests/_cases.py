@@ -13,6 +13,7 @@ from sklearn_rnn import (
     InterpolatedLanguageModel,
     NeuralLanguageModel,
     NGramLanguageModel,
+    PanelForecaster,
     RNNClassifier,
     RNNForecaster,
     RNNRegressor,
@@ -101,6 +102,35 @@ def _fit_forecaster(est):
     return est.fit(y.to_frame().iloc[:, :0], y)
 
 
+def _panel():
+    """Three series of different lengths, each with a static size."""
+    ys, sizes = [], []
+    for k, n in enumerate([40, 34, 28]):
+        y = _series().iloc[:n] * (1 + k)
+        index = pd.MultiIndex.from_arrays(
+            [[f"s{k}"] * n, y.index], names=["store", "month"]
+        )
+        ys.append(pd.Series(y.to_numpy(), index=index, name="sales"))
+        sizes.append(np.full(n, 10.0 * (k + 1)))
+    y = pd.concat(ys)
+    return pd.DataFrame({"size": np.concatenate(sizes)}, index=y.index), y
+
+
+def _fit_panel(est):
+    X, y = _panel()
+    return est.fit(X, y)
+
+
+def _fit_panel_arrays(est):
+    y = _series().to_numpy()
+    X = np.column_stack([np.arange(60) % 12 == 0, np.arange(60) / 60.0])
+    return est.fit(X, y)
+
+
+def _next_rows():
+    return np.column_stack([np.arange(60, 66) % 12 == 0, np.arange(60, 66) / 60.0])
+
+
 CASES = [
     Case(
         "RNNRegressor",
@@ -142,6 +172,27 @@ CASES = [
         ),
         _fit_forecaster,
         lambda est: est.forecast(5).to_numpy(),
+    ),
+    Case(
+        "PanelForecaster",
+        lambda rs: PanelForecaster(
+            RNNRegressor(**TINY),
+            window=[6, 8],
+            horizon=3,
+            n_estimators=2,
+            static_covariates=["size"],
+            random_state=rs,
+        ),
+        _fit_panel,
+        lambda est: est.forecast()[["forecast", "lower", "upper"]].to_numpy(),
+    ),
+    Case(
+        "PanelForecaster-arrays",
+        lambda rs: PanelForecaster(
+            RNNRegressor(**TINY), window=6, horizon=3, random_state=rs
+        ),
+        _fit_panel_arrays,
+        lambda est: est.predict(_next_rows()),
     ),
     Case(
         "Seq2SeqTransformer",

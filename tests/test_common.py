@@ -44,6 +44,14 @@ FAST = {
         horizon=2,
         n_estimators=1,  # the default recipe's 5 networks are slow here
     ),
+    # Arrays are one series: rows are periods, columns known-future covariates.
+    "PanelForecaster": dict(
+        regressor=RNNRegressor(hidden_size=8, max_epochs=5, lr=1e-2, random_state=0),
+        window=3,
+        horizon=2,
+        n_estimators=1,
+        random_state=0,
+    ),
 }
 
 _ROW_WISE_REASON = (
@@ -76,6 +84,31 @@ def _expected_failed_checks(estimator):
                 "check_methods_subset_invariance",
                 "check_methods_sample_order_invariance",
             )
+        }
+    if name == "PanelForecaster":
+        rows = (
+            "the rows of X are the periods after the training data, forecast "
+            "from the series' history: dropping or reordering rows moves them "
+            "to other periods, and a network that reads a horizon of "
+            "known-future covariates at once needs them in whole horizons"
+        )
+        return {
+            "check_methods_subset_invariance": rows,
+            "check_methods_sample_order_invariance": rows,
+            "check_regressors_train": (
+                "the check's target is independent noise across rows, which no "
+                "forecast from the series' own history can predict"
+            ),
+            "check_regressor_data_not_an_array": (
+                "a DataFrame's index places its rows in time, and the training "
+                "rows are not periods to forecast (an array stands for the "
+                "periods after the training data): predicting the training "
+                "DataFrame is refused, by name"
+            ),
+            "check_sample_weight_equivalence_on_dense_data": (
+                "rows are time steps: removing or repeating one changes the "
+                "series every later window reads, not one sample"
+            ),
         }
     if name == "RNNForecaster":
         order = (

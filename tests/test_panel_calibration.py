@@ -123,3 +123,23 @@ def test_the_default_network_trains_a_step_budget(monkeypatch):
         calibration="none",
     ).fit(None, y)
     assert given.estimators_[0].max_epochs == 1
+
+
+def test_arrays_are_one_series_with_known_future_columns():
+    y = _series(48).to_numpy()
+    X = np.column_stack([np.arange(48) % 12 == 0, np.arange(48) / 48.0])
+    later = np.column_stack([np.arange(48, 56) % 12 == 0, np.arange(48, 56) / 48.0])
+    by_arrays = _model().fit(X, y)
+    assert by_arrays.n_features_in_ == 2
+    # The same series and covariates as frames, on integer positions.
+    frame = pd.DataFrame(X, columns=["x0", "x1"])
+    by_frames = _model().fit(frame, pd.Series(y))
+    assert not hasattr(by_frames, "n_features_in_")
+    ahead = pd.DataFrame(later, columns=["x0", "x1"], index=pd.RangeIndex(48, 56))
+    np.testing.assert_array_equal(by_arrays.predict(later), by_frames.predict(ahead))
+    with pytest.raises(ValueError, match="X has 1 features"):
+        by_arrays.predict(later[:, :1])
+    with pytest.raises(TypeError, match="X must be a DataFrame"):
+        by_frames.predict(later)
+    # A refit on frames forgets the arrays' layout.
+    assert not hasattr(by_arrays.fit(frame, pd.Series(y)), "n_features_in_")

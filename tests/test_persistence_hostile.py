@@ -716,8 +716,7 @@ _DECLARATIONS_OF_FORMAT = {
     4: "c4048f77f2751048",
     5: "b3439e5dae85c37c",
     6: "0297df0633c1d057",
-    # 7 adds a parameter (PanelForecaster's calibration_origins), no state.
-    7: "0297df0633c1d057",
+    7: "cf8474d88276a112",
 }
 
 

@@ -8,7 +8,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
@@ -213,6 +217,27 @@ def _panel_season(seasonal_period, panel):
     return seasonal_period if seasonal_period != 1 else None
 
 
+def _seasonal_factors(z, positive, season, deseasonalize):
+    """The multiplicative seasonal factors of series ``z``, or None where
+    ``deseasonalize`` asks for none, or the series is not positive, not
+    seasonal (``"auto"``) or too short for them."""
+    if not season or not positive or deseasonalize == "never":
+        return None
+    if deseasonalize == "auto" and not _is_seasonal(z, season):
+        return None
+    if len(z) < 2 * season + (season % 2 == 0):
+        return None
+    return seasonal_indices(z, season, multiplicative=True)
+
+
+def _reseason(factors, adjusted, start):
+    """``adjusted`` values from period ``start`` on, seasonal ``factors``
+    (or None: none) put back."""
+    if factors is None:
+        return adjusted
+    return adjusted * factors[np.arange(start, start + len(adjusted)) % len(factors)]
+
+
 def _check_windows(window, n_estimators):
     if isinstance(window, Integral):
         return
@@ -231,6 +256,39 @@ def _check_windows(window, n_estimators):
             UserWarning,
             stacklevel=3,
         )
+
+
+def _array_frames(forecaster, X, y):
+    """``X`` and ``y`` as frames: an array ``X`` (rows are the time steps of
+    one series, its columns known-future covariates) is validated by
+    scikit-learn's rules, which record ``n_features_in_``, and becomes a
+    DataFrame on the integer positions of ``y``. Frames pass through."""
+    if X is None or isinstance(X, pd.DataFrame):
+        if hasattr(forecaster, "n_features_in_"):
+            del forecaster.n_features_in_  # left by an earlier fit on arrays
+        return X, y
+    X, y = validate_data(forecaster, X, y, y_numeric=True, ensure_min_samples=2)
+    index = pd.RangeIndex(len(y))
+    return pd.DataFrame(X, index=index, columns=_array_columns(X.shape[1])), pd.Series(
+        y, index=index
+    )
+
+
+def _array_columns(n):
+    return [f"x{j}" for j in range(n)]
+
+
+def _future_frame(forecaster, X):
+    """An array ``X`` of a model fitted on arrays: the periods right after
+    the training data, as a DataFrame."""
+    if isinstance(X, (pd.DataFrame, pd.Series)) or not hasattr(
+        forecaster, "n_features_in_"
+    ):
+        return X
+    X = validate_data(forecaster, X, reset=False)
+    start = len(forecaster.history_[0])
+    index = pd.RangeIndex(start, start + len(X))
+    return pd.DataFrame(X, index=index, columns=_array_columns(X.shape[1]))
 
 
 def _check_frame(X, y):
@@ -267,7 +325,8 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     ``y`` is a pandas Series indexed by ``(series id, period)`` (a 2-level
     MultiIndex); a single series (dates, periods or integer positions as
-    its index) is the panel of one series, through the same code. Windows
+    its index, or arrays ``X`` and ``y`` whose rows are its periods) is the
+    panel of one series, through the same code. Windows
     of ``window`` past values are cut from every series; each window and
     the ``horizon`` values after it are divided by the window's level (its
     mean, or last value) and logged for a positive series, so that one
@@ -376,6 +435,8 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     Attributes
     ----------
     estimators_ : list of RNNRegressor
+    n_features_in_ : int
+        Columns of an array ``X`` seen in fit (set only by a fit on arrays).
     series_ids_ : list
         The ids of the series seen in fit, in order.
     history_ : list of ndarray
@@ -494,16 +555,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
     def _steps_out(self):
         return 1 if self.strategy == "recursive" else self.horizon
 
-    def _factors(self, z, positive):
-        m = self.season_
-        if not m or not positive or self.deseasonalize == "never":
-            return None
-        if self.deseasonalize == "auto" and not _is_seasonal(z, m):
-            return None
-        if len(z) < 2 * m + (m % 2 == 0):
-            return None
-        return seasonal_indices(z, m, multiplicative=True)
-
     def _adjusted(self, i, stop=None):
         """Series ``i``'s first ``stop`` values, seasonal factors removed."""
         z = self.history_[i][:stop]
@@ -555,12 +606,6 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             fitted.append(member.fit(x.astype(np.float32), y, **fit_params))
         return fitted
 
-    def _reseason(self, i, adjusted, start):
-        f = self.seasonal_factors_[i]
-        if f is None:
-            return adjusted
-        return adjusted * f[np.arange(start, start + len(adjusted)) % len(f)]
-
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -568,8 +613,13 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame or None
-            Covariates, on the index of ``y`` (or None, or no columns).
+        X : pandas.DataFrame, array-like of shape (n_periods, n_features) \
+or None
+            Covariates, on the index of ``y`` (or None, or no columns). An
+            array (the scikit-learn convention) holds the periods of one
+            series, ``y`` (an array too), with a known-future covariate per
+            column; :meth:`predict` then reads an array of the periods
+            right after the training data.
             Columns named in ``static_covariates`` hold one value per
             series, those in ``past_covariates`` are known up to each
             forecast origin only, and the others are known ahead: the
@@ -591,8 +641,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self : object
         """
         if y is None:
-            raise ValueError("PanelForecaster requires y (the series).")
+            raise ValueError(
+                "PanelForecaster requires y to be passed, but the target y is None."
+            )
         _check_windows(self.window, self.n_estimators)
+        X, y = _array_frames(self, X, y)
         has_columns = _check_frame(X, y)
         panel = check_panel(y, min_length=self._steps_out() + 1)
         weights = _panel_weights(sample_weight, y)
@@ -617,7 +670,8 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         self.history_ = panel.values
         positive = np.array([bool((z > 0).all()) for z in panel.values])
         self.seasonal_factors_ = [
-            self._factors(z, p) for z, p in zip(panel.values, positive)
+            _seasonal_factors(z, p, self.season_, self.deseasonalize)
+            for z, p in zip(panel.values, positive)
         ]
         values = [self._adjusted(i) for i in range(len(panel.values))]
         self.error_quantiles_ = np.full(self.horizon, np.nan)
@@ -697,11 +751,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         out = []
         for row, i in enumerate(which):
             n = len(self.history_[i])
-            f = self._reseason(i, adj[row], n)
+            factors = self.seasonal_factors_[i]
+            f = _reseason(factors, adj[row], n)
             q = np.full(n_steps, np.nan)
             k = min(n_steps, self.horizon)
             q[:k] = self.error_quantiles_[:k]
-            width = q * unit[row] * self._reseason(i, np.ones(n_steps), n)
+            width = q * unit[row] * _reseason(factors, np.ones(n_steps), n)
             out.append((f, width))
         return out
 
@@ -771,10 +826,12 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : pandas.DataFrame
+        X : pandas.DataFrame or array-like of shape (n_rows, n_features)
             Indexed by ``(series id, period)`` (or by periods, for a model of
-            one series); each series' rows must be consecutive periods
-            after its training data (they may start later). A series id
+            one series); for a model fitted on arrays, an array whose rows
+            are the periods right after the training data. Each series'
+            rows must be consecutive periods after its training data (they
+            may start later). A series id
             not seen in fit is an error: the model forecasts a series from
             its own history, which it has only for those. A model fitted
             with known-future covariates reads their values from ``X``'s
@@ -789,6 +846,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
             In the order of X's rows.
         """
         check_is_fitted(self)
+        X = _future_frame(self, X)
         keys, times = rows_to_forecast(X, self._panel_meta, self.series_ids_)
         plan = _placements(self._panel_meta, self.history_, keys, times)
         pred = np.empty(len(keys))
@@ -836,6 +894,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         "_positive": _spec.Array(("n_series_",), kinds="b"),
         "_panel_meta": _spec.Value(),
         "n_series_": _spec.Int(1),
+        "n_features_in_": _spec.Int(1),
         "_covariates": _spec.Value(none=True),
         "_exog": _spec.Value(none=True),
     }

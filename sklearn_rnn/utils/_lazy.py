@@ -14,6 +14,7 @@ PUBLIC_NAMES = {
     "InterpolatedLanguageModel": "sklearn_rnn.lm._interpolated",
     "NGramLanguageModel": "sklearn_rnn.lm._ngram",
     "NeuralLanguageModel": "sklearn_rnn.lm._neural_lm",
+    "PanelForecaster": "sklearn_rnn.forecasting._estimator",
     "RNNClassifier": "sklearn_rnn._classifier",
     "RNNForecaster": "sklearn_rnn._forecaster",
     "RNNRegressor": "sklearn_rnn._regressor",
