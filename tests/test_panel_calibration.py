@@ -86,7 +86,9 @@ def test_the_residuals_are_the_errors_from_each_origin(spied):
     residuals = spied["residuals"][0]
     # Origin by origin, the calibration network forecasts from the true
     # values up to it: the same network rolled by hand gives the same errors.
-    values = model._adjusted(0)
+    # Deseasonalised by factors of the values before the first origin only.
+    values, _ = _estimator._adjusted_before(model, [40 - 4 - 3 + 1])
+    values = values[0]
     net = [(8, spied["nets"][0][0])]
     for row, origin in enumerate(range(40 - 4 - 3 + 1, 40 - 4 + 1)):
         pred, (level, _, _) = _estimator.roll_members(
@@ -143,3 +145,23 @@ def test_arrays_are_one_series_with_known_future_columns():
         by_frames.predict(later)
     # A refit on frames forgets the arrays' layout.
     assert not hasattr(by_arrays.fit(frame, pd.Series(y)), "n_features_in_")
+
+
+def test_no_value_a_calibration_origin_forecasts_reaches_its_network(spied):
+    # Every value from the first calibration origin on may change: the
+    # calibration network (its inputs, seasonal factors, positivity, loss
+    # scales) stays as it was; the final networks see everything.
+    y = _series(60)
+    changed = y.copy()
+    changed.iloc[60 - 4 - 3 + 1 :] *= np.linspace(0.5, 3.0, 4 + 3 - 1)
+
+    def weights(net):
+        module = net.net_.module_
+        return np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
+
+    params = dict(calibration_origins=3, interval=0.5, deseasonalize="always")
+    _model(**params).fit(None, y)
+    _model(**params).fit(None, changed)
+    calibration_a, final_a, calibration_b, final_b = spied["nets"]
+    np.testing.assert_array_equal(weights(calibration_a[0]), weights(calibration_b[0]))
+    assert not np.array_equal(weights(final_a[0]), weights(final_b[0]))

@@ -238,6 +238,20 @@ def _reseason(factors, adjusted, start):
     return adjusted * factors[np.arange(start, start + len(adjusted)) % len(factors)]
 
 
+def _adjusted_before(forecaster, stops):
+    """Per series, its values without seasonal factors learnt from its first
+    ``stops[i]`` values only (all of them where ``stops[i]`` is 0), and
+    whether those are positive: what a network trained on them knows."""
+    values, positive = [], []
+    for z, stop in zip(forecaster.history_, stops):
+        head = z[:stop] if stop else z
+        p = bool((head > 0).all())
+        f = _seasonal_factors(head, p, forecaster.season_, forecaster.deseasonalize)
+        values.append(z if f is None else z / f[np.arange(len(z)) % len(f)])
+        positive.append(p)
+    return values, np.array(positive)
+
+
 def _check_windows(window, n_estimators):
     if isinstance(window, Integral):
         return
@@ -677,7 +691,7 @@ or None
         self.error_quantiles_ = np.full(self.horizon, np.nan)
         self.calibration_ = "none"
         if self.calibration == "holdout":
-            self._calibrate(values, positive, rng, regressor, weights)
+            self._calibrate(rng, regressor, weights)
         self.estimators_ = self._train(
             values, positive, self.n_estimators, rng, regressor, weights, self._exog
         )
@@ -687,13 +701,14 @@ or None
         self._panel_meta = panel
         return self
 
-    def _calibrate(self, values, positive, rng, regressor, weights=None):
+    def _calibrate(self, rng, regressor, weights=None):
         """Pooled split-conformal half-widths per step (one network)."""
         h = self.horizon
-        stops = _holdout_stops(self, [len(v) for v in values])
+        stops = _holdout_stops(self, [len(z) for z in self.history_])
         keep = np.flatnonzero(stops)
         if not len(keep):
             return
+        values, positive = _adjusted_before(self, stops)
         short = [values[i][: stops[i]] for i in keep]
         # The held-out periods' weights never reach the calibration network.
         short_w = None if weights is None else [weights[i][: stops[i]] for i in keep]
