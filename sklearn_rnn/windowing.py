@@ -178,6 +178,8 @@ def windows_at(values, origins, window, horizon=0):
     asked for.
     """
     values = np.asarray(values)
+    if len(origins) and np.min(origins) < 0:
+        raise ValueError(f"origins must be >= 0; got {np.min(origins)}.")
     column = values.reshape(len(values), -1)
     length = window + horizon
     right = max(0, int(np.max(origins, initial=0)) + horizon - len(values))

@@ -71,12 +71,19 @@ def test_one_origin_per_series_on_a_panel_of_twenty(spied):
 
 
 def test_short_series_give_the_origins_they_can(spied):
-    y = pd.concat([_series(30, key="long"), _series(7, key="short")])
-    with pytest.warns(UserWarning, match="rests on 7 residual"):
-        _model(calibration_origins=5).fit(None, y)
-    # "short" keeps two values and is scored from 7 - 4 - 2 + 1 = 2 origins.
-    assert spied["train"][0] == [30 - 8, 2]
-    assert spied["residuals"][0].shape == (5 + 2, 4)
+    y = pd.concat([_series(30, key="long"), _series(12, key="short")])
+    _model(calibration_origins=5).fit(None, y)
+    # "short" keeps one training window (4 + 1 values) before its origins:
+    # 12 - 4 - 5 + 1 = 4 of them.
+    assert spied["train"][0] == [30 - 8, 5]
+    assert spied["residuals"][0].shape == (5 + 4, 4)
+
+
+def test_series_too_short_to_calibrate_warn():
+    with pytest.warns(UserWarning, match="No series is long enough"):
+        model = _model().fit(None, _series(8))
+    assert model.calibration_ == "none"
+    assert model.forecast()["upper"].isna().all()
 
 
 def test_the_residuals_are_the_errors_from_each_origin(spied):
@@ -165,3 +172,16 @@ def test_no_value_a_calibration_origin_forecasts_reaches_its_network(spied):
     calibration_a, final_a, calibration_b, final_b = spied["nets"]
     np.testing.assert_array_equal(weights(calibration_a[0]), weights(calibration_b[0]))
     assert not np.array_equal(weights(final_a[0]), weights(final_b[0]))
+
+
+def test_an_array_X_keeps_the_dates_of_y_and_refuses_a_panel():
+    y = _series(48)
+    X = (np.arange(48) % 12 == 0)[:, None].astype(float)
+    model = _model().fit(X, y)
+    later = (np.arange(48, 56) % 12 == 0)[:, None].astype(float)
+    frame = model.forecast(8, X=later)
+    assert str(frame.iloc[0, 1]) == "2004-01"
+    np.testing.assert_array_equal(frame["forecast"], model.predict(later))
+    panel = pd.concat([_series(30, key="a"), _series(30, key="b")])
+    with pytest.raises(ValueError, match="y is a panel"):
+        _model().fit(np.zeros((60, 1)), panel)

@@ -85,16 +85,17 @@ def _budgeted(member, n_windows):
     return member.set_params(max_epochs=epochs)
 
 
-def _calibration_stops(lengths, horizon, n_origins):
+def _calibration_stops(lengths, horizon, n_origins, steps_out):
     """Per series, how many of its values the calibration network trains on
     (0: the series is too short to be scored).
 
-    The series' last ``n_origins`` origins (fewer for a short series, which
-    keeps two values at least) each forecast ``horizon`` of its values.
+    The series' last ``n_origins`` origins each forecast ``horizon`` of its
+    values; a short series gets fewer, so that the values before them still
+    hold a training window (``steps_out + 1`` values at least).
     """
     stops = np.zeros(len(lengths), dtype=int)
     for i, n in enumerate(lengths):
-        k = min(n_origins, n - horizon - 1)
+        k = min(n_origins, n - horizon - steps_out)
         if k >= 1:
             stops[i] = n - horizon - k + 1
     return stops
@@ -154,7 +155,9 @@ def _holdout_stops(forecaster, lengths):
     n_origins = forecaster.calibration_origins
     if n_origins == "auto":
         n_origins = -(-_MIN_RESIDUALS // len(lengths))
-    return _calibration_stops(lengths, forecaster.horizon, n_origins)
+    return _calibration_stops(
+        lengths, forecaster.horizon, n_origins, forecaster._steps_out()
+    )
 
 
 def _steps_after(panel, i, n, wanted):
@@ -273,18 +276,28 @@ def _check_windows(window, n_estimators):
 
 
 def _array_frames(forecaster, X, y):
-    """``X`` and ``y`` as frames: an array ``X`` (rows are the time steps of
-    one series, its columns known-future covariates) is validated by
+    """``X`` and ``y`` as frames: an array ``X`` (rows are the periods of one
+    series, its columns known-future covariates) is validated by
     scikit-learn's rules, which record ``n_features_in_``, and becomes a
-    DataFrame on the integer positions of ``y``. Frames pass through."""
+    DataFrame on ``y``'s index (dates or periods of a pandas ``y``, else
+    integer positions). Frames pass through."""
     if X is None or isinstance(X, pd.DataFrame):
         if hasattr(forecaster, "n_features_in_"):
             del forecaster.n_features_in_  # left by an earlier fit on arrays
         return X, y
+    index = getattr(y, "index", None)
+    if isinstance(index, pd.MultiIndex):
+        raise ValueError(
+            "X is an array but y is a panel (a MultiIndex): give X as a "
+            "DataFrame on y's index, or None. An array X stands for the "
+            "periods of one series."
+        )
+    name = getattr(y, "name", None)
     X, y = validate_data(forecaster, X, y, y_numeric=True, ensure_min_samples=2)
-    index = pd.RangeIndex(len(y))
-    return pd.DataFrame(X, index=index, columns=_array_columns(X.shape[1])), pd.Series(
-        y, index=index
+    index = pd.RangeIndex(len(y)) if index is None else index
+    columns = _array_columns(X.shape[1])
+    return pd.DataFrame(X, index=index, columns=columns), pd.Series(
+        y, index=index, name=name
     )
 
 
@@ -295,13 +308,14 @@ def _array_columns(n):
 def _future_frame(forecaster, X):
     """An array ``X`` of a model fitted on arrays: the periods right after
     the training data, as a DataFrame."""
-    if isinstance(X, (pd.DataFrame, pd.Series)) or not hasattr(
-        forecaster, "n_features_in_"
+    if (
+        X is None
+        or isinstance(X, (pd.DataFrame, pd.Series))
+        or not hasattr(forecaster, "n_features_in_")
     ):
         return X
     X = validate_data(forecaster, X, reset=False)
-    start = len(forecaster.history_[0])
-    index = pd.RangeIndex(start, start + len(X))
+    index = forecaster._panel_meta.future(0, len(X))
     return pd.DataFrame(X, index=index, columns=_array_columns(X.shape[1]))
 
 
@@ -631,9 +645,11 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 or None
             Covariates, on the index of ``y`` (or None, or no columns). An
             array (the scikit-learn convention) holds the periods of one
-            series, ``y`` (an array too), with a known-future covariate per
-            column; :meth:`predict` then reads an array of the periods
-            right after the training data.
+            series, ``y`` (an array, or a Series on dates or periods), with
+            a known-future covariate per column; :meth:`predict` and
+            :meth:`forecast` then read an array of the periods right after
+            the training data, in whole horizons (the network reads
+            ``horizon`` periods of covariates at once).
             Columns named in ``static_covariates`` hold one value per
             series, those in ``past_covariates`` are known up to each
             forecast origin only, and the others are known ahead: the
@@ -707,6 +723,14 @@ or None
         stops = _holdout_stops(self, [len(z) for z in self.history_])
         keep = np.flatnonzero(stops)
         if not len(keep):
+            warnings.warn(
+                f"No series is long enough to calibrate the interval: each "
+                f"needs more than {h + self._steps_out()} values (the horizon "
+                "forecast from an origin, after a training window). The "
+                "interval is NaN.",
+                UserWarning,
+                stacklevel=5,
+            )
             return
         values, positive = _adjusted_before(self, stops)
         short = [values[i][: stops[i]] for i in keep]
@@ -782,9 +806,10 @@ or None
         ----------
         horizon : int, default=None
             Periods ahead; None means ``horizon``.
-        X : pandas.DataFrame, default=None
+        X : pandas.DataFrame or array-like, default=None
             The known-future covariates of the periods forecast, indexed by
-            ``(series id, period)``: needed (only) when the model was fitted
+            ``(series id, period)`` (an array of the next periods for a
+            model fitted on arrays): needed (only) when the model was fitted
             with them, for every series and every period up to the last
             forecast, in whole multiples of ``horizon`` (the network reads
             a horizon of future covariates at once).
@@ -799,6 +824,7 @@ or None
             forecast plus or minus the pooled half-width times its level.
         """
         check_is_fitted(self)
+        X = _future_frame(self, X)
         n = self.horizon if horizon is None else horizon
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, Integral) or n < 1:
             raise ValueError(f"horizon must be an integer >= 1; got {horizon!r}.")
