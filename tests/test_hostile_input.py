@@ -27,6 +27,7 @@ from hypothesis.extra import numpy as hnp  # noqa: E402
 
 from sklearn_rnn import (  # noqa: E402
     NGramLanguageModel,
+    PanelForecaster,
     RNNClassifier,
     RNNForecaster,
     RNNRegressor,
@@ -365,6 +366,7 @@ ESTIMATORS = [
     RNNRegressor,
     RNNClassifier,
     RNNForecaster,
+    PanelForecaster,
     SlidingWindowTransformer,
     NGramLanguageModel,
 ]
@@ -379,7 +381,7 @@ def _good_data(Estimator):
         return ["a b c", "b c d", "a c"], None
     if Estimator is SlidingWindowTransformer:
         return rng.normal(size=(30, 2)), None
-    if Estimator is RNNForecaster:
+    if Estimator in (RNNForecaster, PanelForecaster):
         return None, 50 + np.cumsum(rng.normal(size=40))
     X = rng.normal(size=(20, 4))
     return X, (X.sum(axis=1) > 0).astype(int)
@@ -393,11 +395,11 @@ def _good_data(Estimator):
 def test_wrong_parameter_values(Estimator, param, value):
     X, y = _good_data(Estimator)
     est = Estimator(**{param: value})
-    if Estimator is RNNForecaster:
+    if Estimator in (RNNForecaster, PanelForecaster):
         if param == "regressor" and value is None:
             return  # None means the default network: slow, and valid
-        if param != "regressor":
-            est.set_params(regressor=RNNRegressor(**TINY), window=3, horizon=2)
+        small = dict(regressor=RNNRegressor(**TINY), window=3, horizon=2)
+        est.set_params(**{k: v for k, v in small.items() if k != param})
     elif Estimator in (RNNRegressor, RNNClassifier):
         est.set_params(**{k: v for k, v in TINY.items() if k != param})
     fitted = _run(f"{Estimator.__name__}(param)", lambda: est.fit(X, y), X, y)
@@ -407,7 +409,7 @@ def test_wrong_parameter_values(Estimator, param, value):
             assert np.isfinite(est.predict_proba(["a b"])).all()
         elif Estimator is SlidingWindowTransformer:
             assert est.transform(X).shape[0] >= 1
-        elif Estimator is RNNForecaster:
+        elif Estimator in (RNNForecaster, PanelForecaster):
             assert np.isfinite(est.forecast(2)["forecast"]).all()
         else:
             _check_prediction(est, X, est.predict(X))
@@ -445,6 +447,50 @@ def test_forecaster_on_hostile_series(data):
         Xp = pd.DataFrame(np.zeros((n_out, f.n_features_in_)))
         out = _run("RNNForecaster.predict", lambda: f.predict(Xp), Xp)
         assert out is None or (len(out) == n_out and np.isfinite(out).all())
+
+
+@SETTINGS
+@given(data=st.data())
+def test_panel_forecaster_on_hostile_series(data):
+    # Arrays are one series: rows are periods, X's columns known-future
+    # covariates; predict reads the next periods' covariates.
+    tame = hnp.arrays(
+        np.float64, st.integers(6, 14), elements=st.floats(1, 50, width=32)
+    )
+    y = data.draw(
+        st.one_of(tame, arrays(max_dims=2), st.sampled_from([None, "abc", 5.0])),
+        label="y",
+    )
+    n = _n(y)
+    X = data.draw(
+        st.one_of(
+            st.none(),
+            hnp.arrays(
+                np.float64,
+                (max(n, 0) + data.draw(st.sampled_from([0, 0, 1])), 1),
+                elements=values,
+            ),
+            arrays(max_dims=3),
+        ),
+        label="X",
+    )
+    f = PanelForecaster(RNNRegressor(**TINY), window=2, horizon=2, random_state=0)
+    if _run("PanelForecaster.fit", lambda: f.fit(X, y), X, y) is None:
+        return
+    if hasattr(f, "n_features_in_"):
+        n_out = data.draw(st.integers(0, 4))
+        Xp = data.draw(
+            st.one_of(
+                st.just(np.zeros((n_out, f.n_features_in_))),
+                arrays(max_dims=3),
+            ),
+            label="X_future",
+        )
+        out = _run("PanelForecaster.predict", lambda: f.predict(Xp), Xp)
+        assert out is None or (len(out) == _n(Xp) and np.isfinite(out).all())
+    else:
+        frame = f.forecast(3)
+        assert len(frame) == 3 and np.isfinite(frame["forecast"]).all()
 
 
 @SETTINGS

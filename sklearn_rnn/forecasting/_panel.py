@@ -168,6 +168,8 @@ def check_panel(y, *, min_length=1):
             "in the index)."
         )
     index = y.index
+    if len(y) == 0:
+        raise ValueError("y is empty: a panel needs at least one series with values.")
     if index.has_duplicates:
         dup = index[index.duplicated()][0]
         raise ValueError(
