@@ -185,3 +185,29 @@ def test_an_array_X_keeps_the_dates_of_y_and_refuses_a_panel():
     panel = pd.concat([_series(30, key="a"), _series(30, key="b")])
     with pytest.raises(ValueError, match="y is a panel"):
         _model().fit(np.zeros((60, 1)), panel)
+
+
+def test_lists_are_arrays_and_a_failed_calibration_warns():
+    y = _series(48).to_numpy()
+    X = (np.arange(48) % 12 == 0)[:, None].astype(float)
+    by_lists = _model().fit(X.tolist(), y.tolist())
+    by_arrays = _model().fit(X, y)
+    later = (np.arange(48, 52) % 12 == 0)[:, None].astype(float)
+    np.testing.assert_array_equal(by_lists.predict(later), by_arrays.predict(later))
+    # Weights that leave the calibration network nothing to learn from.
+    weights = np.r_[np.zeros(40), np.ones(8)]
+    with pytest.warns(UserWarning, match="calibration network could not be trained"):
+        model = _model().fit(None, _series(48), sample_weight=weights)
+    assert model.calibration_ == "none"
+
+
+def test_a_window_holding_a_non_positive_value_is_not_logged():
+    from sklearn_rnn.forecasting._windows import WindowScaler
+
+    inputs = np.array([[2.0, 4.0], [3.0, -1.0]])
+    x, _, (level, spread, ok) = WindowScaler("mean").forward(
+        inputs, inputs[:, :0], np.array([True, True])
+    )
+    assert ok.tolist() == [True, False]
+    np.testing.assert_allclose(x[0], np.log([2 / 3, 4 / 3]))
+    np.testing.assert_allclose(x[1], ([3.0, -1.0] - level[1]) / spread[1])

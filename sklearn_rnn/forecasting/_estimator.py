@@ -285,14 +285,14 @@ def _array_frames(forecaster, X, y):
         if hasattr(forecaster, "n_features_in_"):
             del forecaster.n_features_in_  # left by an earlier fit on arrays
         return X, y
-    index = getattr(y, "index", None)
+    index = y.index if isinstance(y, (pd.Series, pd.DataFrame)) else None
     if isinstance(index, pd.MultiIndex):
         raise ValueError(
             "X is an array but y is a panel (a MultiIndex): give X as a "
             "DataFrame on y's index, or None. An array X stands for the "
             "periods of one series."
         )
-    name = getattr(y, "name", None)
+    name = y.columns[0] if isinstance(y, pd.DataFrame) else getattr(y, "name", None)
     X, y = validate_data(forecaster, X, y, y_numeric=True, ensure_min_samples=2)
     index = pd.RangeIndex(len(y)) if index is None else index
     columns = _array_columns(X.shape[1])
@@ -654,9 +654,10 @@ or None
             series, those in ``past_covariates`` are known up to each
             forecast origin only, and the others are known ahead: the
             periods forecast need them too (see :meth:`predict`).
-        y : pandas.Series
+        y : pandas.Series or array-like of shape (n_periods,)
             The targets on a ``(series id, period)`` MultiIndex, or a
-            single series.
+            single series (a Series on dates, periods or integer positions,
+            or an array).
         sample_weight : array-like of shape (n_rows,), default=None
             Weight of each row of ``y`` as a target period (finite,
             non-negative, not all zero): each training window is weighted
@@ -741,7 +742,13 @@ or None
             exog = self._exog.subset(keep).truncated(stops[keep])
         try:
             nets = self._train(short, positive[keep], 1, rng, regressor, short_w, exog)
-        except ValueError:
+        except ValueError as exc:
+            warnings.warn(
+                f"The interval's calibration network could not be trained "
+                f"({exc}): the interval is NaN.",
+                UserWarning,
+                stacklevel=5,
+            )
             return
         errors = _holdout_errors(
             self._with_windows(nets),

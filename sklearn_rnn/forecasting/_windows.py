@@ -76,7 +76,9 @@ class WindowScaler:
         level = self.levels(inputs)
         spread = np.abs(inputs).mean(axis=1)
         spread[spread == 0] = 1.0
-        ok = positive & (level > 0)
+        # A window of a positive series holding a value <= 0 (the interval's
+        # network reads values after its training data) is not logged.
+        ok = positive & (level > 0) & (inputs > 0).all(axis=1)
         x = np.where(
             ok[:, None],
             np.log(np.maximum(inputs, 1e-300) / np.where(ok, level, 1)[:, None]),
