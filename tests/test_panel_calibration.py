@@ -80,7 +80,7 @@ def test_short_series_give_the_origins_they_can(spied):
 
 
 def test_series_too_short_to_calibrate_warn():
-    with pytest.warns(UserWarning, match="No series is long enough"):
+    with pytest.warns(UserWarning, match="no series is long enough"):
         model = _model().fit(None, _series(8))
     assert model.calibration_ == "none"
     assert model.forecast()["upper"].isna().all()

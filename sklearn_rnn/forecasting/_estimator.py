@@ -131,6 +131,47 @@ def _holdout_errors(members, values, stops, positive, settings, exog=None):
     return np.abs(truth - pred) / np.where(ok, level, spread)[:, None]
 
 
+def _calibrate(forecaster, rng, regressor, weights=None):
+    """Pooled split-conformal half-widths per step of ``forecaster``'s
+    interval, from one network trained on the values before each series'
+    calibration origins; None (with a warning) where none can be had."""
+    h, steps_out = forecaster.horizon, forecaster._steps_out()
+    stops = _holdout_stops(forecaster, [len(z) for z in forecaster.history_])
+    keep = np.flatnonzero(stops)
+    if not len(keep):
+        _warn_no_interval(
+            f"no series is long enough to calibrate it: each needs more than "
+            f"{h + steps_out} values (the horizon forecast from an origin, "
+            "after a training window)"
+        )
+        return None
+    values, positive = _adjusted_before(forecaster, stops)
+    short = [values[i][: stops[i]] for i in keep]
+    # The held-out periods' weights never reach the calibration network.
+    short_w = None if weights is None else [weights[i][: stops[i]] for i in keep]
+    exog = forecaster._exog
+    cut = None if exog is None else exog.subset(keep).truncated(stops[keep])
+    try:
+        nets = forecaster._train(short, positive[keep], 1, rng, regressor, short_w, cut)
+    except ValueError as exc:
+        _warn_no_interval(f"its calibration network could not be trained ({exc})")
+        return None
+    errors = _holdout_errors(
+        forecaster._with_windows(nets),
+        values,
+        stops,
+        positive,
+        (h, forecaster.window_scaling, steps_out),
+        exog,
+    )
+    _warn_few_residuals(len(errors), forecaster.interval)
+    return _conformal_bounds(errors, forecaster.interval)[1]
+
+
+def _warn_no_interval(reason):
+    warnings.warn(f"The interval is NaN: {reason}.", UserWarning, stacklevel=6)
+
+
 def _warn_few_residuals(n, interval):
     """Warn when ``n`` residuals per step cannot rank the interval's bound."""
     needed = int(np.ceil(interval / (1 - interval) - 1e-9))
@@ -708,7 +749,9 @@ or None
         self.error_quantiles_ = np.full(self.horizon, np.nan)
         self.calibration_ = "none"
         if self.calibration == "holdout":
-            self._calibrate(rng, regressor, weights)
+            quantiles = _calibrate(self, rng, regressor, weights)
+            if quantiles is not None:
+                self.error_quantiles_, self.calibration_ = quantiles, "holdout"
         self.estimators_ = self._train(
             values, positive, self.n_estimators, rng, regressor, weights, self._exog
         )
@@ -717,50 +760,6 @@ or None
         self._positive = positive
         self._panel_meta = panel
         return self
-
-    def _calibrate(self, rng, regressor, weights=None):
-        """Pooled split-conformal half-widths per step (one network)."""
-        h = self.horizon
-        stops = _holdout_stops(self, [len(z) for z in self.history_])
-        keep = np.flatnonzero(stops)
-        if not len(keep):
-            warnings.warn(
-                f"No series is long enough to calibrate the interval: each "
-                f"needs more than {h + self._steps_out()} values (the horizon "
-                "forecast from an origin, after a training window). The "
-                "interval is NaN.",
-                UserWarning,
-                stacklevel=5,
-            )
-            return
-        values, positive = _adjusted_before(self, stops)
-        short = [values[i][: stops[i]] for i in keep]
-        # The held-out periods' weights never reach the calibration network.
-        short_w = None if weights is None else [weights[i][: stops[i]] for i in keep]
-        exog = None
-        if self._exog is not None:  # past covariates cut at the new origins
-            exog = self._exog.subset(keep).truncated(stops[keep])
-        try:
-            nets = self._train(short, positive[keep], 1, rng, regressor, short_w, exog)
-        except ValueError as exc:
-            warnings.warn(
-                f"The interval's calibration network could not be trained "
-                f"({exc}): the interval is NaN.",
-                UserWarning,
-                stacklevel=5,
-            )
-            return
-        errors = _holdout_errors(
-            self._with_windows(nets),
-            values,
-            stops,
-            positive,
-            (h, self.window_scaling, self._steps_out()),
-            self._exog,
-        )
-        _warn_few_residuals(len(errors), self.interval)
-        self.error_quantiles_ = _conformal_bounds(errors, self.interval)[1]
-        self.calibration_ = "holdout"
 
     # ------------------------------------------------------------------
     def _forecast_all(self, n_steps, which=None, future=None):
