@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The panel's interval: calibration origins per series, and the default
-network's training budget on small panels."""
+"""The panel model on small panels and single series: calibration origins
+per series, the default network's training budget, and arrays."""
 
 import numpy as np
 import pandas as pd
@@ -211,3 +211,27 @@ def test_a_window_holding_a_non_positive_value_is_not_logged():
     assert ok.tolist() == [True, False]
     np.testing.assert_allclose(x[0], np.log([2 / 3, 4 / 3]))
     np.testing.assert_allclose(x[1], ([3.0, -1.0] - level[1]) / spread[1])
+
+
+def test_arrays_in_a_pipeline_with_time_series_split():
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    t = np.arange(72)
+    y = (50 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
+    X = np.column_stack([np.sin(2 * np.pi * t / 12), np.cos(2 * np.pi * t / 12)])
+    pipe = make_pipeline(StandardScaler(), _model(calibration="none"))
+    # Each test fold is the horizon right after its training rows.
+    cv = TimeSeriesSplit(n_splits=3, test_size=4)
+    scores = cross_val_score(pipe, X, y, cv=cv, scoring="neg_mean_absolute_error")
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    search = GridSearchCV(
+        pipe, {"panelforecaster__window": [6, 8]}, cv=cv, scoring="r2"
+    ).fit(X, y)
+    assert search.best_estimator_[-1].n_features_in_ == 2
+    ahead = np.arange(72, 76)
+    X_next = np.column_stack(
+        [np.sin(2 * np.pi * ahead / 12), np.cos(2 * np.pi * ahead / 12)]
+    )
+    assert np.isfinite(search.predict(X_next)).all()
