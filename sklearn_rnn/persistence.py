@@ -379,6 +379,7 @@ _ADDED_IN_6 = {
 }
 _HAVE_ADDED_IN_6 = ("sklearn_rnn.forecasting._estimator.PanelForecaster",)
 _ADDED_IN_7 = {"calibration_origins": 1}
+_HAVE_ADDED_IN_7 = _HAVE_ADDED_IN_6
 
 
 def load(path, *, device=None):
@@ -427,7 +428,7 @@ def load(path, *, device=None):
             if header["format_version"] < 6:
                 _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_6)
             if header["format_version"] < 7:
-                _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_7)
+                _add_attributes(header, _HAVE_ADDED_IN_7, _ADDED_IN_7)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

@@ -282,18 +282,31 @@ def _reseason(factors, adjusted, start):
     return adjusted * factors[np.arange(start, start + len(adjusted)) % len(factors)]
 
 
+def _deseasonalised(z, factors):
+    """``z`` divided by its seasonal ``factors`` (phase 0 at its first
+    value; None: none)."""
+    return z if factors is None else z / factors[np.arange(len(z)) % len(factors)]
+
+
+def _positivity_and_factors(forecaster, series):
+    """Per series: whether all its values are positive, and the seasonal
+    factors ``forecaster`` learns from them (or None)."""
+    positive = np.array([bool((z > 0).all()) for z in series])
+    factors = [
+        _seasonal_factors(z, p, forecaster.season_, forecaster.deseasonalize)
+        for z, p in zip(series, positive)
+    ]
+    return positive, factors
+
+
 def _adjusted_before(forecaster, stops):
     """Per series, its values without seasonal factors learnt from its first
     ``stops[i]`` values only (all of them where ``stops[i]`` is 0), and
     whether those are positive: what a network trained on them knows."""
-    values, positive = [], []
-    for z, stop in zip(forecaster.history_, stops):
-        head = z[:stop] if stop else z
-        p = bool((head > 0).all())
-        f = _seasonal_factors(head, p, forecaster.season_, forecaster.deseasonalize)
-        values.append(z if f is None else z / f[np.arange(len(z)) % len(f)])
-        positive.append(p)
-    return values, np.array(positive)
+    history = forecaster.history_
+    heads = [z[:stop] if stop else z for z, stop in zip(history, stops)]
+    positive, factors = _positivity_and_factors(forecaster, heads)
+    return [_deseasonalised(z, f) for z, f in zip(history, factors)], positive
 
 
 def _check_windows(window, n_estimators):
@@ -626,9 +639,7 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _adjusted(self, i, stop=None):
         """Series ``i``'s first ``stop`` values, seasonal factors removed."""
-        z = self.history_[i][:stop]
-        f = self.seasonal_factors_[i]
-        return z if f is None else z / f[np.arange(len(z)) % len(f)]
+        return _deseasonalised(self.history_[i][:stop], self.seasonal_factors_[i])
 
     def _train(
         self, values, positive, n_members, rng, regressor, weights=None, exog=None
@@ -740,11 +751,7 @@ or None
         )
         self.season_ = _panel_season(self.seasonal_period, panel)
         self.history_ = panel.values
-        positive = np.array([bool((z > 0).all()) for z in panel.values])
-        self.seasonal_factors_ = [
-            _seasonal_factors(z, p, self.season_, self.deseasonalize)
-            for z, p in zip(panel.values, positive)
-        ]
+        positive, self.seasonal_factors_ = _positivity_and_factors(self, panel.values)
         values = [self._adjusted(i) for i in range(len(panel.values))]
         self.error_quantiles_ = np.full(self.horizon, np.nan)
         self.calibration_ = "none"
