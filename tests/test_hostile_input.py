@@ -418,16 +418,18 @@ def test_wrong_parameter_values(Estimator, param, value):
 # ----------------------------------------------------------------------
 # Forecaster, windowing, n-gram model
 # ----------------------------------------------------------------------
+# A series for the forecasters: tame ones (positive, 6-14 values) among hostile.
+hostile_series = st.one_of(
+    hnp.arrays(np.float64, st.integers(6, 14), elements=st.floats(1, 50, width=32)),
+    arrays(max_dims=2),
+    st.sampled_from([None, "abc", 5.0]),
+)
+
+
 @SETTINGS
 @given(data=st.data())
 def test_forecaster_on_hostile_series(data):
-    tame = hnp.arrays(
-        np.float64, st.integers(6, 14), elements=st.floats(1, 50, width=32)
-    )
-    y = data.draw(
-        st.one_of(tame, arrays(max_dims=2), st.sampled_from([None, "abc", 5.0])),
-        label="y",
-    )
+    y = data.draw(hostile_series, label="y")
     n = _n(y)
     X = data.draw(
         st.one_of(
@@ -454,13 +456,7 @@ def test_forecaster_on_hostile_series(data):
 def test_panel_forecaster_on_hostile_series(data):
     # Arrays are one series: rows are periods, X's columns known-future
     # covariates; predict reads the next periods' covariates.
-    tame = hnp.arrays(
-        np.float64, st.integers(6, 14), elements=st.floats(1, 50, width=32)
-    )
-    y = data.draw(
-        st.one_of(tame, arrays(max_dims=2), st.sampled_from([None, "abc", 5.0])),
-        label="y",
-    )
+    y = data.draw(hostile_series, label="y")
     n = _n(y)
     X = data.draw(
         st.one_of(
