@@ -60,7 +60,7 @@ from sklearn_rnn._validation import (
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
-from sklearn_rnn.utils._statistics import feature_statistics
+from sklearn_rnn.utils._statistics import sequence_statistics
 from sklearn_rnn.utils._torch import (
     draw_seed,
     lstm_supports_bfloat16,
@@ -498,12 +498,15 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------
     # Prediction
     # ------------------------------------------------------------------
-    def _scale_input(self, X):
-        """``X`` standardised with the statistics of fit (or as it is)."""
+    def _input_scaling(self):
+        """``(mean, scale)`` tensors of the inputs' statistics of fit, or None.
+
+        The datasets apply them one batch at a time (``SequenceDataset``),
+        so that scaling a view of overlapping windows never copies it.
+        """
         if getattr(self, "_x_mean", None) is None:
-            return X
-        mean, scale = self._x_mean.astype(X.dtype), self._x_scale.astype(X.dtype)
-        return (X - mean) / scale
+            return None
+        return torch.from_numpy(self._x_mean), torch.from_numpy(self._x_scale)
 
     def _inference_batches(self, X):
         """Validate ``X`` and return ``(n_samples, lengths, batches)``.
@@ -517,13 +520,14 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
         check_is_fitted(self)
         self._check_predict_layout()
         X, lengths = self._validate_sequences(X, reset=False)
-        X = self._scale_input(X)
         return len(X), lengths, self._array_batches(X, lengths)
 
     def _array_batches(self, X, lengths):
         """Fixed-size inference batches of validated arrays."""
         dataset = SequenceDataset(
-            to_tensor(X), None if lengths is None else torch.from_numpy(lengths)
+            to_tensor(X),
+            None if lengths is None else torch.from_numpy(lengths),
+            input_scaling=self._input_scaling(),
         )
         batches = BatchIterator(
             dataset,
@@ -660,6 +664,7 @@ class BaseRNN(BaseSequenceEstimator):
             to_tensor(y),
             y_per_step=self.return_sequences,
             sample_weight=self._sample_weight_tensor(),
+            input_scaling=self._input_scaling(),
         )
         return TrainingTask(
             module=RecurrentNetwork,
@@ -672,7 +677,6 @@ class BaseRNN(BaseSequenceEstimator):
 
     def _fit_net(self, X, lengths, y, n_outputs):
         self._learn_input_scaling(X, lengths, y, n_outputs)
-        X = self._scale_input(X)
         super()._fit_net(X, lengths, y, n_outputs)
         if not self.return_sequences:
             # An evenly spaced sample tells a model no better than a trivial
@@ -688,8 +692,9 @@ class BaseRNN(BaseSequenceEstimator):
         """Set ``_x_mean`` and ``_x_scale``: per-feature input statistics.
 
         None without ``scale`` (or for token ids). Learnt on the real steps
-        of the training rows (the validation split left out); a warm fit
-        keeps those its network was trained with.
+        of the training rows (the validation split left out), each weighing
+        what its sample weighs (a weight of 0 counts as absent, as in the
+        loss); a warm fit keeps those its network was trained with.
         """
         if (
             self._continues_training(n_outputs)
@@ -700,12 +705,10 @@ class BaseRNN(BaseSequenceEstimator):
         if not self.scale or self.embedding_dim is not None:
             return
         rows = self._training_rows(len(X), self._validation_labels(y))
-        X, n_features = X[rows], X.shape[2]
-        if lengths is None:
-            frames = X.reshape(-1, n_features)
-        else:
-            frames = X[np.arange(X.shape[1]) < lengths[rows][:, None]]
-        _, self._x_mean, _, self._x_scale = feature_statistics(frames)
+        weights = self._training_weights(rows)
+        _, self._x_mean, _, self._x_scale = sequence_statistics(
+            X, lengths, rows, weights
+        )
 
     def _warn_if_degenerate(self, outputs, y):
         """Warn when the model is no better than a trivial one on its data.

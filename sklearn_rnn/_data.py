@@ -46,10 +46,21 @@ class SequenceDataset(Dataset):
         Weights of the samples; a batch's target is then the dict
         ``{"target": y, "sample_weight": w}`` that the weighted losses of
         ``_modules.py`` read.
+    input_scaling : tuple of two torch.Tensor of shape (F,), or None
+        ``(mean, scale)``: each batch's floating inputs become
+        ``(X - mean) / scale``, computed in the dtype of ``X`` before the
+        conversion to float32, so that scaling never copies ``X`` whole.
     """
 
     def __init__(
-        self, X, lengths=None, y=None, y_per_step=False, rows=None, sample_weight=None
+        self,
+        X,
+        lengths=None,
+        y=None,
+        y_per_step=False,
+        rows=None,
+        sample_weight=None,
+        input_scaling=None,
     ):
         self.X = X
         self.lengths = lengths
@@ -57,6 +68,7 @@ class SequenceDataset(Dataset):
         self.y_per_step = y_per_step
         self.rows = rows
         self.sample_weight = sample_weight
+        self.input_scaling = input_scaling
 
     def __len__(self):
         return len(self.X) if self.rows is None else len(self.rows)
@@ -82,6 +94,9 @@ class SequenceDataset(Dataset):
         """
         X = self.X[rows]
         if X.is_floating_point():
+            if self.input_scaling is not None:
+                mean, scale = self.input_scaling
+                X = (X - mean.to(X.dtype)) / scale.to(X.dtype)
             X = X.to(torch.float32).contiguous()
         return X
 

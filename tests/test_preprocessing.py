@@ -235,3 +235,39 @@ def test_pipeline_scaling_helps_a_badly_scaled_problem(rng):
     params = dict(hidden_size=8, max_epochs=30, lr=1e-2, random_state=0)
     scaled = make_pipeline(SequenceScaler(), RNNClassifier(**params)).fit(X, y)
     assert scaled.score(X, y) >= 0.9
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_chunked_statistics_equal_those_of_all_steps_at_once(rng, ragged):
+    # The estimators' ``scale`` reads the training rows a chunk at a time
+    # (memory bounded for windows of a long series): the pooled statistics
+    # must be those of all the real steps of the chosen rows.
+    from sklearn_rnn.utils._statistics import feature_statistics, sequence_statistics
+
+    X = rng.normal(5.0, 3.0, size=(300, 17, 3))
+    X[:, :, 1] = 7.0  # constant: scale 1
+    lengths = rng.randint(1, 18, size=300) if ragged else None
+    rows = rng.permutation(300)[:250]
+    real = np.arange(17) < (17 if lengths is None else lengths[rows][:, None])
+    expected = feature_statistics(X[rows][np.broadcast_to(real, (250, 17))])
+    for chunk_values in (1, 17 * 3 * 7, 10**9):
+        got = sequence_statistics(X, lengths, rows, chunk_values=chunk_values)
+        assert_array_equal(got[0], expected[0])
+        for a, b in zip(got[1:], expected[1:]):
+            assert_allclose(a, b, rtol=1e-12)
+    assert_array_equal(
+        sequence_statistics(X, lengths, slice(0, 250))[0],
+        sequence_statistics(X, lengths, np.arange(250))[0],
+    )
+    # Weights: 0 is absent, an integer is repeated rows, in any chunking.
+    weights = rng.randint(0, 4, size=250)
+    repeated = np.repeat(rows, weights)
+    kept = np.arange(17) < (17 if lengths is None else lengths[repeated][:, None])
+    as_repeated = feature_statistics(
+        X[repeated][np.broadcast_to(kept, (len(repeated), 17))]
+    )
+    for chunk_values in (1, 17 * 3 * 7, 10**9):
+        got = sequence_statistics(X, lengths, rows, weights, chunk_values)
+        assert_allclose(got[0], as_repeated[0])
+        for a, b in zip(got[1:], as_repeated[1:]):
+            assert_allclose(a, b, rtol=1e-12)
