@@ -18,5 +18,6 @@ def default_network(seed):
         batch_size=16,
         max_epochs=300,
         n_iter_no_change=300,
+        scale=False,  # the forecaster scales the windows itself
         random_state=seed,
     )

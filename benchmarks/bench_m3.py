@@ -135,8 +135,9 @@ def network_forecasts(histories, seed, params):
     regressor_params = params.pop("regressor", {})
     regressor = None
     if regressor_params:
+        # PanelForecaster's default network (see its ``regressor``).
         base = dict(cell="gru", hidden_size=128, lr=3e-3, batch_size=256)
-        base.update(max_epochs=6)
+        base.update(max_epochs=6, scale=False)
         base.update(regressor_params)
         regressor = RNNRegressor(**base)
     model = PanelForecaster(regressor, random_state=seed, horizon=HORIZON, **params)

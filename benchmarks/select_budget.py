@@ -152,6 +152,9 @@ BUDGETS = {
     "dropout0.2": {"dropout": 0.2},
     "gru64_dropout0.2": {"cell": "gru", "hidden_size": 64, "dropout": 0.2},
     "adamw1e-2": {"optimizer": "adamw", "weight_decay": 1e-2},
+    # With --no-sequence-scaler: the estimator's own input scaling.
+    "scale": {"scale": True},
+    "no_scale": {"scale": False},
 }
 
 
@@ -161,6 +164,12 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--budgets", nargs="+", default=list(BUDGETS))
     parser.add_argument("--valid", type=float, default=0.3)
+    parser.add_argument(
+        "--no-sequence-scaler",
+        action="store_true",
+        help="fit the estimator alone, without SequenceScaler in front (to "
+        "compare its own scale parameter)",
+    )
     args = parser.parse_args()
     for name in args.datasets:
         task = TASKS[name]
@@ -183,7 +192,8 @@ def main():
             for seed in args.seeds:
                 est = Estimator(random_state=seed, **BUDGETS[budget])
                 tic = time.perf_counter()
-                pipe = make_pipeline(SequenceScaler(), est).fit(X_fit, y_fit)
+                steps = [est] if args.no_sequence_scaler else [SequenceScaler(), est]
+                pipe = make_pipeline(*steps).fit(X_fit, y_fit)
                 seconds.append(time.perf_counter() - tic)
                 epochs.append(pipe[-1].n_iter_)
                 values.append(score(task, y_valid, pipe.predict(X_valid)))

@@ -56,8 +56,10 @@ def _default_regressor(strategy):
     """The network trained when ``regressor=None``, unfitted."""
     if strategy == "seq2seq":
         return Seq2SeqTransformer(**_DEFAULT_NETWORK)
-    # All 300 epochs, as select_airline.py validated (no plateau stop).
-    return RNNRegressor(**_DEFAULT_NETWORK, n_iter_no_change=300)
+    # All 300 epochs, as select_airline.py validated (no plateau stop). The
+    # windows arrive scaled (``scale``); the recipe was chosen without the
+    # network's own input scaling.
+    return RNNRegressor(**_DEFAULT_NETWORK, n_iter_no_change=300, scale=False)
 
 
 def _refuse_panel(X, y):
@@ -152,7 +154,8 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         ``RNNRegressor`` for the direct and recursive strategies, a
         ``Seq2SeqTransformer`` for ``strategy="seq2seq"``. None means
         ``RNNRegressor("lstm", 32, lr=3e-3, batch_size=16, max_epochs=300,
-        n_iter_no_change=300)``, which trains all 300 epochs (a
+        n_iter_no_change=300, scale=False)``, which trains all 300 epochs
+        on the windows this forecaster has scaled (a
         ``Seq2SeqTransformer`` with the same network settings for seq2seq),
         the network of the recommended recipe (see Notes).
         The parameters of a regressor passed here can be searched as

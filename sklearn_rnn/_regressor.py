@@ -10,11 +10,33 @@ from torch import nn
 from sklearn_rnn._base import BaseRNN, _whole_model, warn_degenerate
 from sklearn_rnn._data import pad_sequences
 from sklearn_rnn._modules import MaskedMSELoss, WeightedSquaredError
-from sklearn_rnn._parameters import RNN_OWN, declare_parameters
+from sklearn_rnn._parameters import (
+    RNN_OWN,
+    SEQUENCE_TO_VECTOR,
+    declare_parameters,
+    store_parameters,
+)
 from sklearn_rnn._persistence import _spec
 
+_OWN_PARAMETERS = {
+    "scale": SEQUENCE_TO_VECTOR["scale"]._replace(
+        default=True,
+        doc="Whether to standardise each input feature with its mean and "
+        "standard deviation over every real time step of the training "
+        "sequences (those of the validation split left out), as "
+        ":class:`~sklearn_rnn.preprocessing.SequenceScaler` does in a "
+        "pipeline. On by default: regression inputs are often measurements "
+        "far from zero (lagged values of a series, say), which saturate the "
+        "gates of an unscaled network. It scored better on validation splits "
+        "of the training data of Covid3Month and Tecator "
+        "(``benchmarks/select_budget.py``) and of skforecast's lag table of "
+        "the airline series (``benchmarks/bench_skforecast.py --validate``). "
+        "Ignored with ``embedding_dim`` set (token ids are not scaled).",
+    ),
+}
 
-@declare_parameters(RNN_OWN)
+
+@declare_parameters({**RNN_OWN, **_OWN_PARAMETERS})
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
@@ -59,6 +81,42 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> reg.predict(X[:2]).shape
     (2,)
     """
+
+    def __init__(
+        self,
+        cell="lstm",
+        hidden_size=32,
+        *,
+        num_layers=1,
+        bidirectional=False,
+        nonlinearity="tanh",
+        dropout=0.0,
+        forget_bias=1.0,
+        embedding_dim=None,
+        vocab_size=None,
+        return_sequences=False,
+        pooling="last",
+        scale=True,
+        optimizer="adam",
+        lr=1e-3,
+        weight_decay=0.0,
+        batch_size=32,
+        max_epochs=300,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        validation_split="last",
+        n_iter_no_change=10,
+        min_steps=500,
+        tol=1e-4,
+        device="cpu",
+        precision="float32",
+        compile=False,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        store_parameters(self, locals())
 
     def _encode_target(self, y, n_samples, lengths, n_timesteps):
         if self.return_sequences:

@@ -80,6 +80,7 @@ def _model(args, seed=0):
         lr=3e-3,
         batch_size=256,
         max_epochs=args.epochs or 6,
+        scale=False,  # as the default regressor: the windows arrive scaled
         verbose=int(sys.stderr.isatty()),
     )
     return PanelForecaster(
