@@ -109,9 +109,12 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 7.
-FORMAT_VERSION = 7
-_READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7}
+#: Version of the file layout; :func:`load` reads versions 1 to 8.
+FORMAT_VERSION = 8
+_READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7, 8}
+# Version 8 adds PanelForecaster's ``theta_weight`` and ``theta_weight_``:
+# an older PanelForecaster forecast with its networks alone, and loads so
+# (both 0).
 # Version 7 adds PanelForecaster's ``calibration_origins`` (an older
 # PanelForecaster was calibrated on one origin per series, and loads so) and
 # its ``n_features_in_``, set only by a fit on arrays, which older versions
@@ -380,6 +383,22 @@ _ADDED_IN_6 = {
 _HAVE_ADDED_IN_6 = ("sklearn_rnn.forecasting._estimator.PanelForecaster",)
 _ADDED_IN_7 = {"calibration_origins": 1}
 _HAVE_ADDED_IN_7 = _HAVE_ADDED_IN_6
+_ADDED_IN_8 = {"theta_weight": 0.0}
+_HAVE_ADDED_IN_8 = _HAVE_ADDED_IN_6
+
+
+def _add_fitted_theta_weight(header):
+    """Version 8's fitted ``theta_weight_`` for an older fitted panel model
+    (an unfitted one must stay unfitted)."""
+    for node in _nodes(header["estimator"]):
+        state = node.get("v")
+        if (
+            node.get("~") == "estimator"
+            and node.get("cls") in _HAVE_ADDED_IN_8
+            and isinstance(state, dict)
+            and "estimators_" in state
+        ):
+            state.setdefault("theta_weight_", 0.0)
 
 
 def load(path, *, device=None):
@@ -429,6 +448,9 @@ def load(path, *, device=None):
                 _add_attributes(header, _HAVE_ADDED_IN_6, _ADDED_IN_6)
             if header["format_version"] < 7:
                 _add_attributes(header, _HAVE_ADDED_IN_7, _ADDED_IN_7)
+            if header["format_version"] < 8:
+                _add_attributes(header, _HAVE_ADDED_IN_8, _ADDED_IN_8)
+                _add_fitted_theta_weight(header)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")

@@ -8,6 +8,7 @@ import pytest
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn.forecasting import PanelForecaster, _estimator
+from sklearn_rnn.forecasting._theta import theta_forecasts
 
 TINY = dict(cell="gru", hidden_size=4, max_epochs=2, lr=1e-2, batch_size=64)
 
@@ -96,11 +97,14 @@ def test_the_residuals_are_the_errors_from_each_origin(spied):
     # Deseasonalised by factors of the values before the first origin only.
     values, _ = _estimator._adjusted_before(model, [40 - 4 - 3 + 1])
     values = values[0]
+    # The forecast scored is the model's: combined with Theta's.
     net = [(8, spied["nets"][0][0])]
+    assert model.theta_weight_ == 0.5
     for row, origin in enumerate(range(40 - 4 - 3 + 1, 40 - 4 + 1)):
         pred, (level, _, _) = _estimator.roll_members(
             net, [values[:origin]], np.array([True]), 4, "mean"
         )
+        pred = 0.5 * pred + 0.5 * theta_forecasts([values[:origin]], 4)
         expected = np.abs(values[origin : origin + 4] - pred[0]) / level[0]
         np.testing.assert_allclose(residuals[row], expected, rtol=1e-6)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from _cases import CASES
+from sklearn.exceptions import NotFittedError
 
 from sklearn_rnn import NGramLanguageModel, RNNClassifier, RNNRegressor
 from sklearn_rnn._persistence import _archive, _spec
@@ -139,6 +140,44 @@ def test_a_panel_forecaster_written_by_version_6_loads_and_forecasts():
     np.testing.assert_allclose(frame["upper"], expected["upper"], rtol=1e-6)
 
 
+def test_a_panel_forecaster_written_by_version_7_loads_and_forecasts():
+    # Written by the code of format 7 (tests/data/make_v7_fixtures.txt):
+    # its networks forecast alone, without Theta.
+    expected = json.loads((DATA / "v7_expected.json").read_text())
+    raw = (DATA / "v7_panel.skrnn").read_bytes()
+    assert json.loads(_members(raw)["header.json"])["format_version"] == 7
+    est = load(io.BytesIO(raw))
+    assert est.theta_weight == est.theta_weight_ == 0
+    assert est.calibration_origins == 3
+    frame = est.forecast()
+    np.testing.assert_allclose(frame["forecast"], expected["forecast"], rtol=1e-6)
+    np.testing.assert_allclose(frame["upper"], expected["upper"], rtol=1e-6)
+
+
+def test_an_unfitted_version_7_panel_forecaster_stays_unfitted():
+    from sklearn.utils.validation import check_is_fitted
+
+    from sklearn_rnn.forecasting import PanelForecaster
+
+    def edit(header, members):
+        header["format_version"] = 7
+        del header["estimator"]["v"]["theta_weight"]
+
+    loaded = load(io.BytesIO(_edit(_saved(PanelForecaster()), edit)))
+    assert loaded.theta_weight == 0
+    with pytest.raises(NotFittedError):
+        check_is_fitted(loaded)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, float("nan")])
+def test_a_theta_weight_outside_zero_and_one_is_refused(value):
+    def edit(header, members):
+        header["estimator"]["v"]["theta_weight_"] = value
+
+    with pytest.raises(ValueError, match="theta_weight_"):
+        load(io.BytesIO(_edit(_saved(_fitted("PanelForecaster")), edit)))
+
+
 def test_version_5_panel_forecasters_load_without_covariates():
     # Version 6 added the panel's covariates and series embedding.
     import pandas as pd
@@ -180,7 +219,7 @@ def test_version_5_panel_forecasters_load_without_covariates():
 def test_a_file_holds_the_parameters_and_the_declared_state(case):
     est = _fitted(case.name)
     header = json.loads(_members(_saved(est))["header.json"])
-    assert header["format_version"] == FORMAT_VERSION == 7
+    assert header["format_version"] == FORMAT_VERSION == 8
     saved = set(header["estimator"]["v"])
     params = set(est.get_params(deep=False))
     declared = set(_spec.declaration(type(est)))
@@ -717,6 +756,7 @@ _DECLARATIONS_OF_FORMAT = {
     5: "b3439e5dae85c37c",
     6: "0297df0633c1d057",
     7: "cf8474d88276a112",
+    8: "647075354f65dc68",
 }
 
 

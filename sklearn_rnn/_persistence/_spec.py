@@ -99,17 +99,23 @@ class Int(Entry):
 
 
 class Float(Entry):
-    """A real number, finite unless ``finite=False``."""
+    """A real number, finite unless ``finite=False``, in ``[low, high]``
+    when they are given."""
 
-    def __init__(self, *, finite=True, none=False):
+    def __init__(self, *, finite=True, none=False, low=None, high=None):
         super().__init__(none=none)
         self.finite = finite
+        if low is not None or high is not None:  # the fingerprint of others
+            self.low, self.high = low, high
 
     def check(self, value, name, context):
         if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
             _refuse(name, f"is {type(value).__name__}, not a number")
         if self.finite and not math.isfinite(value):
             _refuse(name, f"= {value} is not finite")
+        low, high = getattr(self, "low", None), getattr(self, "high", None)
+        if (low is not None and value < low) or (high is not None and value > high):
+            _refuse(name, f"= {value} is outside [{low}, {high}]")
 
 
 class Bool(Entry):
