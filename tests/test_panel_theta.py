@@ -48,6 +48,31 @@ def test_theta_extrapolates_half_the_slope_and_keeps_a_constant():
     np.testing.assert_allclose(forecasts[1], 7.5)
 
 
+def test_theta_is_scale_free_even_near_overflow():
+    y = 100 + np.random.RandomState(0).normal(0, 5, size=40)
+    for factor in (1e-150, 1e160):
+        np.testing.assert_allclose(
+            theta_forecasts([y * factor], 3) / factor, theta_forecasts([y], 3)
+        )
+
+
+def test_memory_follows_groups_of_series_not_the_panel():
+    # One long series among many short ones: a (series x longest) layout of
+    # the panel would take 300 x 200,000 float64, 480 MB.
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    values = [rng.normal(size=30) for _ in range(300)]
+    values.append(rng.normal(size=200_000).cumsum())
+    tracemalloc.start()
+    try:
+        theta_forecasts(values, 5)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20
+
+
 def _trending_panel(n_series=3, n=40):
     rng = np.random.RandomState(0)
     months = pd.period_range("2000-01", periods=n, freq="M")
@@ -119,3 +144,8 @@ def test_auto_combines_only_a_panel_without_covariates():
         covariates = alone.set_params(static_covariates=["size"]).fit(X, y)
     # Theta reads no covariates: it would dilute what the network makes of them.
     assert covariates.theta_weight_ == 0.0
+    # A series embedding is no covariate: the panel is still y alone.
+    embedded = alone.set_params(static_covariates=None, id_embedding=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert embedded.fit(None, y).theta_weight_ == 0.5

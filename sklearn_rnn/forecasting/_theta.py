@@ -12,23 +12,41 @@ smoothing weight :math:`\\alpha` and slope :math:`b`:
     \\hat y_{n+h} = \\ell_n + \\frac{b}{2}\\left(h - 1
         + \\frac{1 - (1 - \\alpha)^n}{\\alpha}\\right)
 
-Here :math:`\\alpha` minimises the in-sample one-step squared error over a
-grid, and the level starts at the first value. All series are smoothed
-together, one time step at a time.
+Here :math:`\alpha` minimises the in-sample one-step squared error over a
+grid, and the level starts at the first value. Series of similar lengths
+are smoothed together, in groups of bounded size (each smoothing weight a
+pass of ``scipy.signal.lfilter``), so that memory never grows with the
+panel; each series is divided by its largest absolute value first, which
+leaves the forecast unchanged and keeps the squared errors finite.
 """
 
 import numpy as np
+from scipy.signal import lfilter
 
 # Smoothing weights tried for every series.
 _ALPHAS = np.linspace(0.01, 0.99, 99)
+# Most values (series times the longest of them) smoothed at once.
+_GROUP_VALUES = 2**18
 
 
-def _padded(values):
-    lengths = np.array([len(v) for v in values])
+def _groups(lengths):
+    """Positions of the series, by length, in groups of bounded size."""
+    order = np.argsort(lengths, kind="stable")
+    group = []
+    for i in order:
+        if group and (len(group) + 1) * lengths[i] > _GROUP_VALUES:
+            yield np.array(group)
+            group = []
+        group.append(i)
+    if group:
+        yield np.array(group)
+
+
+def _padded(values, lengths):
     out = np.zeros((len(values), lengths.max()))
     for row, v in enumerate(values):
         out[row, : len(v)] = v
-    return out, lengths
+    return out
 
 
 def _slopes(Y, lengths):
@@ -44,26 +62,48 @@ def _slopes(Y, lengths):
     return np.divide(numer, denom, out=np.zeros(len(n)), where=denom > 0)
 
 
+def _smoothed(Y, lengths):
+    """Per row: the smoothing weight of least one-step squared error and
+    the level it ends at."""
+    first, rest = Y[:, :1], Y[:, 1:]
+    scored = np.arange(rest.shape[1])[None, :] < (lengths - 1)[:, None]
+    last = np.maximum(lengths - 2, 0)
+    rows = np.arange(len(Y))
+    best_sse = np.full(len(Y), np.inf)
+    best_alpha = np.full(len(Y), _ALPHAS[0])
+    best_level = Y[:, 0].copy()
+    for alpha in _ALPHAS:
+        # level_t = alpha * y_t + (1 - alpha) * level_(t-1), from y_0.
+        levels, _ = lfilter([alpha], [1.0, alpha - 1.0], rest, zi=(1 - alpha) * first)
+        previous = np.concatenate([first, levels[:, :-1]], axis=1)
+        sse = np.where(scored, (rest - previous) ** 2, 0.0).sum(axis=1)
+        better = sse < best_sse
+        best_sse[better], best_alpha[better] = sse[better], alpha
+        moved = better & (lengths > 1)  # one value: the level stays it
+        best_level[moved] = levels[rows[moved], last[moved]]
+    return best_alpha, best_level
+
+
 def theta_forecasts(values, n_steps):
     """Theta forecasts ``(n_series, n_steps)`` of each array of ``values``.
 
     Every series needs at least one value; one value is forecast flat.
     """
-    Y, lengths = _padded(values)
-    level = np.repeat(Y[:, :1], len(_ALPHAS), axis=1)
-    sse = np.zeros_like(level)
-    for t in range(1, Y.shape[1]):
-        live = lengths > t
-        error = Y[live, t, None] - level[live]
-        sse[live] += error**2
-        level[live] += _ALPHAS * error
-    best = sse.argmin(axis=1)
-    alpha = _ALPHAS[best][:, None]
-    last = level[np.arange(len(Y)), best][:, None]
-    drift = 0.5 * _slopes(Y, lengths)[:, None]
+    lengths = np.array([len(v) for v in values])
+    out = np.empty((len(values), n_steps))
     h = np.arange(1, n_steps + 1)[None, :]
-    growth = (1 - (1 - alpha) ** lengths[:, None]) / alpha
-    return last + drift * (h - 1 + growth)
+    for group in _groups(lengths):
+        n = lengths[group]
+        Y = _padded([values[i] for i in group], n)
+        size = np.abs(Y).max(axis=1, keepdims=True)
+        size[size == 0] = 1.0
+        Y = Y / size
+        alpha, level = _smoothed(Y, n)
+        alpha, level = alpha[:, None], level[:, None]
+        drift = 0.5 * _slopes(Y, n)[:, None]
+        growth = (1 - (1 - alpha) ** n[:, None]) / alpha
+        out[group] = (level + drift * (h - 1 + growth)) * size
+    return out
 
 
 def combine_with_theta(forecasts, values, weight):
