@@ -67,10 +67,11 @@ def _members(forecaster, regressor, n, rng):
     return members
 
 
-def _theta_weight(weight, exog):
-    """``theta_weight`` resolved: ``"auto"`` is 0.5 without covariates."""
+def _theta_weight(weight, has_covariates):
+    """``theta_weight`` resolved: ``"auto"`` is 0.5 without covariates (a
+    series embedding or smoothing coefficients are not covariates)."""
     if weight == "auto":
-        return 0.5 if exog is None else 0.0
+        return 0.0 if has_covariates else 0.5
     return float(weight)
 
 
@@ -439,7 +440,10 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         on the plateau of its training loss (see ``RNNRegressor``'s
         ``max_epochs``). With
         ``loss="mae"`` or ``"mase"`` its parameters train a copy that
-        minimises the (weighted) absolute error.
+        minimises the (weighted) absolute error. A regressor given here
+        keeps its own ``scale`` (``RNNRegressor``'s default standardises
+        the already scaled windows once more; the default network does
+        not, as chosen on M3's validation months).
     window : int or list of int, default=(18, 24, 36)
         Values each forecast reads. Shorter series are left-padded with
         their first value. A list (an ensemble over input lengths, as
@@ -769,6 +773,7 @@ or None
         )
         self.n_series_ = len(panel.ids)
         self._covariates, self._exog = covariates, exog
+        self.theta_weight_ = _theta_weight(self.theta_weight, has_columns)
         self._fit_panel(panel, weights)
         return self
 
@@ -781,7 +786,6 @@ or None
         self.history_ = panel.values
         positive, self.seasonal_factors_ = _positivity_and_factors(self, panel.values)
         values = [self._adjusted(i) for i in range(len(panel.values))]
-        self.theta_weight_ = _theta_weight(self.theta_weight, self._exog)
         self.error_quantiles_ = np.full(self.horizon, np.nan)
         self.calibration_ = "none"
         if self.calibration == "holdout":
