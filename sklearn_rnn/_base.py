@@ -706,6 +706,12 @@ class BaseRNN(BaseSequenceEstimator):
             return
         rows = self._training_rows(len(X), self._validation_labels(y))
         weights = self._training_weights(rows)
+        if weights is not None and not np.any(weights > 0):
+            raise ValueError(
+                "sample_weight is zero for every sample the model trains on "
+                "(the validation split of early stopping excluded); give some "
+                "of them a positive weight."
+            )
         _, self._x_mean, _, self._x_scale = sequence_statistics(
             X, lengths, rows, weights
         )

@@ -143,7 +143,8 @@ SEQUENCE_TO_VECTOR = {
         "standard deviation over every real time step of the training "
         "sequences (those of the validation split left out), as "
         ":class:`~sklearn_rnn.preprocessing.SequenceScaler` does in a "
-        "pipeline. Off by default: it helps features of unequal ranges but "
+        "pipeline, except that each sequence weighs its ``sample_weight``. "
+        "Off by default: it helps features of unequal ranges but "
         "can slow training where the raw amplitudes are the signal. Ignored "
         "with ``embedding_dim`` set (token ids are not scaled).",
     ),

@@ -225,3 +225,24 @@ def test_model_fitted_with_weights_saves_and_loads(tmp_path):
         path = tmp_path / f"{est.__name__}.skrnn"
         save(model, path)
         np.testing.assert_array_equal(load(path).predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_input_scaling_refuses_weights_that_are_zero_on_every_training_row(
+    Estimator,
+):
+    # Only the validation split weighs anything: no statistics can be had.
+    X, y = _data()
+    if Estimator is RNNClassifier:
+        y = y > np.median(y)
+    w = np.zeros(len(X))
+    w[-4:] = 1.0
+    est = Estimator(
+        scale=True,
+        early_stopping=True,
+        validation_split="last",
+        validation_fraction=0.1,
+        **FULL_BATCH,
+    )
+    with pytest.raises(ValueError, match="sample_weight is zero for every sample"):
+        est.fit(X, y, sample_weight=w)
