@@ -77,12 +77,20 @@ def _is_set(value):
 
 def warn_degenerate(estimator, problem):
     """Warn that ``estimator`` fitted a degenerate model (``problem`` says how)."""
+    tries = [
+        f"more epochs than max_epochs={estimator.max_epochs}",
+        f"a larger learning rate than lr={estimator.lr:g}",
+        "a smaller batch_size",
+    ]
+    causes = "too few optimiser steps"
+    # Scaling is advice only for an estimator that does not scale already.
+    if not getattr(estimator, "scale", False):
+        tries.append("scaled inputs (scale=True or SequenceScaler)")
+        causes += " or unscaled inputs"
     warnings.warn(
         f"The fitted {type(estimator).__name__} {problem}: it has learnt "
-        "nothing useful, usually from too few optimiser steps or unscaled "
-        f"inputs. Try more epochs than max_epochs={estimator.max_epochs}, a "
-        f"larger learning rate than lr={estimator.lr:g}, a smaller batch_size, "
-        "or scaled inputs (SequenceScaler).",
+        f"nothing useful, usually from {causes}. Try "
+        f"{', '.join(tries[:-1])} or {tries[-1]}.",
         ConvergenceWarning,
         stacklevel=6,
     )
@@ -219,7 +227,8 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
 
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the sequences: each weighs its terms of the loss
-            (training and validation) and of the target standardisation.
+            (training and validation), of the target standardisation and,
+            with ``scale``, of the input standardisation.
             A zero weight removes a sequence's influence; an integer weight
             acts like repeating the sequence, as far as training on shuffled
             mini-batches allows. Equal weights are the same as None.

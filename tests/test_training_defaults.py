@@ -112,6 +112,17 @@ def test_classifier_no_better_than_majority_warns(rng):
         clf.fit(X, y)
 
 
+@pytest.mark.parametrize("scale", [False, True])
+def test_the_degenerate_warning_advises_scaling_only_without_it(rng, scale):
+    X = rng.normal(size=(80, 5, 1))
+    y = np.array([0] * 60 + [1] * 20)
+    clf = RNNClassifier(max_epochs=1, lr=1e-7, scale=scale, **FAST)
+    with pytest.warns(ConvergenceWarning, match="learnt nothing useful") as record:
+        clf.fit(X, y)
+    text = " ".join(str(w.message) for w in record)
+    assert ("scaled inputs" in text) is not scale
+
+
 def _ragged(rng, n=30):
     X = [rng.normal(3.0, 5.0, size=(rng.randint(3, 9), 2)) for _ in range(n)]
     y = np.array([x[:, 0].mean() > 3.0 for x in X]).astype(int)
