@@ -98,7 +98,8 @@ def fit_estimator(X, y, epochs, device, seed, **options):
         max_epochs=epochs,
         batch_size=BATCH,
         lr=LR,
-        forget_bias=0.0,  # the same model as the plain loop
+        forget_bias=0.0,  # the same model as the plain loop,
+        scale=False,  # which reads the inputs as they are
         device=device,
         random_state=seed,
         **options,

@@ -102,8 +102,10 @@ def fit_estimator(X, y, epochs, batch_size, lr, seed):
         max_epochs=epochs,
         batch_size=batch_size,
         lr=lr,
-        # The plain model has no forget-gate trick: train the same model.
+        # The plain model has no forget-gate trick and reads the inputs as
+        # they are: train the same model.
         forget_bias=0.0,
+        scale=False,
         random_state=seed,
     )
     return reg.fit(X[:, :, 0], y[:, 0])

@@ -137,7 +137,7 @@ def validation_folds(grid):
 
 def base_recipe(cell):
     return RNNForecaster(
-        RNNRegressor(cell, 32, lr=3e-3, batch_size=16, max_epochs=300),
+        RNNRegressor(cell, 32, lr=3e-3, batch_size=16, max_epochs=300, scale=False),
         window=24,
         horizon=12,
         strategy="recursive",

@@ -473,8 +473,9 @@ class PanelForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         (seasonal) naive MAE, which makes it the window's error in the
         units of MASE.
     n_estimators : int, default=3
-        Networks trained from different seeds (and window samples); the
-        forecast is their mean. The interval's holdout fit trains one.
+        Networks trained from different seeds (and window samples); their
+        mean is the networks' forecast (then combined with Theta's, see
+        ``theta_weight``). The interval's holdout fit trains one.
     max_windows : int, default=200000
         Most windows one network is trained on.
     interval : float in (0, 1), default=0.9
