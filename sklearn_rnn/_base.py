@@ -36,7 +36,6 @@ from sklearn_rnn._data import (
     to_tensor,
 )
 from sklearn_rnn._modules import RecurrentNetwork
-from sklearn_rnn._parameters import RNN_OWN, declare_parameters, store_parameters
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn._training import (
     _INFERENCE_BATCH_SIZE,
@@ -570,50 +569,15 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
     }
 
 
-@declare_parameters(RNN_OWN)
 class BaseRNN(BaseSequenceEstimator):
     """Base class of the recurrent regressor and classifier.
 
     One network reads each sequence; its output is one target per sequence
     or, with ``return_sequences=True``, per time step. Subclasses say how
-    the target is encoded and decoded and which loss trains it.
+    the target is encoded and decoded and which loss trains it. Each
+    declares its own ``__init__`` (scikit-learn reads the parameters from
+    its signature), declared with ``_parameters.RNN_OWN`` and its own.
     """
-
-    def __init__(
-        self,
-        cell="lstm",
-        hidden_size=32,
-        *,
-        num_layers=1,
-        bidirectional=False,
-        nonlinearity="tanh",
-        dropout=0.0,
-        forget_bias=1.0,
-        embedding_dim=None,
-        vocab_size=None,
-        return_sequences=False,
-        pooling="last",
-        scale=False,
-        optimizer="adam",
-        lr=1e-3,
-        weight_decay=0.0,
-        batch_size=32,
-        max_epochs=300,
-        clip_grad_norm=None,
-        early_stopping=False,
-        validation_fraction=0.1,
-        validation_split="last",
-        n_iter_no_change=10,
-        min_steps=500,
-        tol=1e-4,
-        device="cpu",
-        precision="float32",
-        compile=False,
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-    ):
-        store_parameters(self, locals())
 
     # The fitted attributes a saved file holds (sklearn_rnn.persistence).
     _persisted_state = {
