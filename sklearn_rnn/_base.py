@@ -59,7 +59,7 @@ from sklearn_rnn._validation import (
 )
 from sklearn_rnn.persistence import PersistenceMixin
 from sklearn_rnn.utils._sklearn_compat import _fit_context
-from sklearn_rnn.utils._statistics import sequence_statistics
+from sklearn_rnn.utils._statistics import sequence_statistics, weighted_statistics
 from sklearn_rnn.utils._torch import (
     draw_seed,
     lstm_supports_bfloat16,
@@ -124,19 +124,18 @@ def _weighted_moments(flat, weights):
 
     Rows are weighted by ``weights``; NaN entries (padding) are ignored.
     """
-    missing = np.isnan(flat)
-    w = np.where(missing, 0.0, weights[:, None])
-    values = np.where(missing, 0.0, flat)
-    total = w.sum(axis=0)
+    total, mean, var = weighted_statistics(flat, weights)
     if np.any(total <= 0):
-        raise ValueError(
-            "sample_weight is zero for every sample the model trains on "
-            "(the validation split of early stopping excluded); give some "
-            "of them a positive weight."
-        )
-    mean = (w * values).sum(axis=0) / total
-    var = (w * (values - mean) ** 2).sum(axis=0) / total
+        _refuse_zero_weights()
     return mean, np.sqrt(var)
+
+
+def _refuse_zero_weights():
+    raise ValueError(
+        "sample_weight is zero for every sample the model trains on "
+        "(the validation split of early stopping excluded); give some "
+        "of them a positive weight."
+    )
 
 
 def _working_copy(estimator):
@@ -680,11 +679,7 @@ class BaseRNN(BaseSequenceEstimator):
         rows = self._training_rows(len(X), self._validation_labels(y))
         weights = self._training_weights(rows)
         if weights is not None and not np.any(weights > 0):
-            raise ValueError(
-                "sample_weight is zero for every sample the model trains on "
-                "(the validation split of early stopping excluded); give some "
-                "of them a positive weight."
-            )
+            _refuse_zero_weights()
         _, self._x_mean, _, self._x_scale = sequence_statistics(
             X, lengths, rows, weights
         )

@@ -32,7 +32,7 @@ def feature_statistics(frames):
     return n_seen, mean, var, scale
 
 
-def _weighted_statistics(frames, weights):
+def weighted_statistics(frames, weights):
     """``(total weight, mean, var)`` of each column of ``frames``, one weight
     per row; NaN values are left out."""
     seen = ~np.isnan(frames)
@@ -74,16 +74,16 @@ def sequence_statistics(X, lengths=None, rows=None, weights=None, chunk_values=2
             real = steps < lengths[take][:, None]
         frames = block[real]
         if weights is None:
-            chunks.append(feature_statistics(frames)[:3])
+            chunks.append(feature_statistics(frames))
             count += chunks[-1][0]
         else:
             w = np.broadcast_to(weights[start : start + chunk_rows, None], real.shape)
-            chunks.append(_weighted_statistics(frames, w[real].astype(np.float64)))
+            chunks.append(weighted_statistics(frames, w[real].astype(np.float64)))
             count += np.sum(~np.isnan(frames) & (w[real] > 0)[:, None], axis=0)
     if weights is None and len(chunks) == 1:
-        return feature_statistics(frames)
+        return chunks[0]
     n_seen, mean, m2 = np.zeros(X.shape[2]), np.zeros(X.shape[2]), np.zeros(X.shape[2])
-    for n_b, mean_b, var_b in chunks:
+    for n_b, mean_b, var_b, *_ in chunks:
         seen = n_b > 0
         n = n_seen + n_b
         delta = np.where(seen, mean_b - mean, 0.0)
