@@ -18,7 +18,7 @@ from sklearn_rnn._persistence import _spec
 from sklearn_rnn._regressor import RNNRegressor
 from sklearn_rnn.forecasting._calendar import season_of
 from sklearn_rnn.forecasting._covariates import future_blocks, panel_covariates
-from sklearn_rnn.forecasting._intervals import _conformal_bounds
+from sklearn_rnn.forecasting._intervals import _conformal_bounds, min_residuals
 from sklearn_rnn.forecasting._metrics import _is_seasonal, naive_mae
 from sklearn_rnn.forecasting._network import AbsoluteLoss, SeriesEmbeddingRegressor
 from sklearn_rnn.forecasting._panel import (
@@ -182,7 +182,7 @@ def _warn_no_interval(reason):
 
 def _warn_few_residuals(n, interval):
     """Warn when ``n`` residuals per step cannot rank the interval's bound."""
-    needed = int(np.ceil(interval / (1 - interval) - 1e-9))
+    needed = min_residuals(interval)
     if n < needed:
         warnings.warn(
             f"The interval rests on {n} residual(s) per step ahead; a {interval:g} "
