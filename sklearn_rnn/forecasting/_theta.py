@@ -12,7 +12,7 @@ smoothing weight :math:`\\alpha` and slope :math:`b`:
     \\hat y_{n+h} = \\ell_n + \\frac{b}{2}\\left(h - 1
         + \\frac{1 - (1 - \\alpha)^n}{\\alpha}\\right)
 
-Here :math:`\alpha` minimises the in-sample one-step squared error over a
+Here :math:`\\alpha` minimises the in-sample one-step squared error over a
 grid, and the level starts at the first value. Series of similar lengths
 are smoothed together, in groups of bounded size (each smoothing weight a
 pass of ``scipy.signal.lfilter``), so that memory never grows with the
@@ -22,6 +22,8 @@ leaves the forecast unchanged and keeps the squared errors finite.
 
 import numpy as np
 from scipy.signal import lfilter
+
+from sklearn_rnn._data import pad_sequences
 
 # Smoothing weights tried for every series.
 _ALPHAS = np.linspace(0.01, 0.99, 99)
@@ -40,13 +42,6 @@ def _groups(lengths):
         group.append(i)
     if group:
         yield np.array(group)
-
-
-def _padded(values, lengths):
-    out = np.zeros((len(values), lengths.max()))
-    for row, v in enumerate(values):
-        out[row, : len(v)] = v
-    return out
 
 
 def _slopes(Y, lengths):
@@ -93,8 +88,7 @@ def theta_forecasts(values, n_steps):
     out = np.empty((len(values), n_steps))
     h = np.arange(1, n_steps + 1)[None, :]
     for group in _groups(lengths):
-        n = lengths[group]
-        Y = _padded([values[i] for i in group], n)
+        Y, n = pad_sequences([values[i] for i in group], np.float64)
         size = np.abs(Y).max(axis=1, keepdims=True)
         size[size == 0] = 1.0
         Y = Y / size
