@@ -361,15 +361,23 @@ _HAVE_ADDED_IN_4 = (
 )
 
 
-def _add_attributes(header, classes, added):
+def _add_attributes(header, classes, added, *, fitted=False):
     """Give the estimators of ``classes`` in an older file the attributes a
-    later version ``added`` (name -> the value that reproduces them)."""
+    later version ``added`` (name -> the value that reproduces them).
+    ``fitted=True``: only those saved fitted (holding an attribute named
+    like ``coef_``), since a fitted attribute would make an unfitted one
+    look fitted."""
     for node in _nodes(header["estimator"]):
         state = node.get("v")
         if node.get("~") == "estimator" and isinstance(state, dict):
-            if node.get("cls") in classes:
+            if node.get("cls") in classes and (not fitted or _was_fitted(state)):
                 for name, value in added.items():
                     state.setdefault(name, value)
+
+
+def _was_fitted(state):
+    """Whether a saved state holds a fitted attribute (scikit-learn's rule)."""
+    return any(k.endswith("_") and not k.startswith("__") for k in state)
 
 
 _ADDED_IN_6 = {
@@ -384,21 +392,8 @@ _HAVE_ADDED_IN_6 = ("sklearn_rnn.forecasting._estimator.PanelForecaster",)
 _ADDED_IN_7 = {"calibration_origins": 1}
 _HAVE_ADDED_IN_7 = _HAVE_ADDED_IN_6
 _ADDED_IN_8 = {"theta_weight": 0.0}
+_FITTED_IN_8 = {"theta_weight_": 0.0}
 _HAVE_ADDED_IN_8 = _HAVE_ADDED_IN_6
-
-
-def _add_fitted_theta_weight(header):
-    """Version 8's fitted ``theta_weight_`` for an older fitted panel model
-    (an unfitted one must stay unfitted)."""
-    for node in _nodes(header["estimator"]):
-        state = node.get("v")
-        if (
-            node.get("~") == "estimator"
-            and node.get("cls") in _HAVE_ADDED_IN_8
-            and isinstance(state, dict)
-            and "estimators_" in state
-        ):
-            state.setdefault("theta_weight_", 0.0)
 
 
 def load(path, *, device=None):
@@ -450,7 +445,7 @@ def load(path, *, device=None):
                 _add_attributes(header, _HAVE_ADDED_IN_7, _ADDED_IN_7)
             if header["format_version"] < 8:
                 _add_attributes(header, _HAVE_ADDED_IN_8, _ADDED_IN_8)
-                _add_fitted_theta_weight(header)
+                _add_attributes(header, _HAVE_ADDED_IN_8, _FITTED_IN_8, fitted=True)
             body = header["estimator"]
             if not isinstance(body, dict) or body.get("~") != "estimator":
                 raise ValueError("The file does not hold an estimator.")
