@@ -400,7 +400,10 @@ class BaseSequenceEstimator(PersistenceMixin, BaseEstimator, ABC):
             if tokens:
                 X, lengths = pad_sequences(sequences, np.float64)
                 return self._check_tokens(X, reset, lengths), lengths
-            return pad_sequences(sequences, np.float32)
+            # float64 stays float64 until each batch is gathered, as for
+            # arrays: the input scaling is computed in the input's precision.
+            single = all(seq.dtype == np.float32 for seq in sequences)
+            return pad_sequences(sequences, np.float32 if single else np.float64)
         if array_ndim(X) == 3:
             if tokens:
                 raise ValueError(

@@ -150,6 +150,21 @@ def test_scale_is_the_sequence_scaler_inside(rng, Estimator, ragged):
     assert Estimator(scale=False, **params).fit(X, y)._x_mean is None
 
 
+def test_scale_reads_ragged_float64_in_float64(rng):
+    # A large offset with small variations: rounded to float32 before the
+    # statistics, every sequence looked constant and the network read zeros.
+    X = [1e6 + 0.01 * rng.normal(size=(rng.randint(3, 6), 1)) for _ in range(30)]
+    y = np.array([x.mean() - 1e6 for x in X])
+    reg = RNNRegressor(hidden_size=4, max_epochs=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+    scaler = SequenceScaler().fit(X)
+    np.testing.assert_allclose(reg._x_mean, scaler.mean_)
+    np.testing.assert_allclose(reg._x_scale, scaler.scale_, rtol=1e-6)
+    assert reg._x_scale[0] < 0.1
+
+
 def test_the_regressor_scales_by_default_and_the_classifier_does_not():
     assert RNNRegressor().scale and not RNNClassifier().scale
 
