@@ -48,8 +48,8 @@ class SequenceDataset(Dataset):
         ``_modules.py`` read.
     input_scaling : tuple of two torch.Tensor of shape (F,), or None
         ``(mean, scale)``: each batch's floating inputs become
-        ``(X - mean) / scale``, computed in the dtype of ``X`` before the
-        conversion to float32, so that scaling never copies ``X`` whole.
+        ``(X - mean) / scale``, computed in float64 before the conversion
+        to float32, so that scaling never copies ``X`` whole.
     """
 
     def __init__(
@@ -95,8 +95,10 @@ class SequenceDataset(Dataset):
         X = self.X[rows]
         if X.is_floating_point():
             if self.input_scaling is not None:
+                # In float64: float32 values near its limit (3e38) would
+                # overflow in X - mean, though their scaled values are small.
                 mean, scale = self.input_scaling
-                X = (X - mean.to(X.dtype)) / scale.to(X.dtype)
+                X = (X.double() - mean.double()) / scale.double()
             X = X.to(torch.float32).contiguous()
         return X
 

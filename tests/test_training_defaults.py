@@ -165,6 +165,19 @@ def test_scale_reads_ragged_float64_in_float64(rng):
     assert reg._x_scale[0] < 0.1
 
 
+def test_scale_accepts_float32_near_its_limit():
+    # Finite float32 values whose deviations from the mean overflow float32.
+    X = np.full((20, 4, 1), 3e38, dtype=np.float32)
+    X[0, 0, 0] = -3e38
+    reg = RNNRegressor(hidden_size=4, max_epochs=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, np.arange(20.0))
+    assert np.isfinite(reg._x_scale).all() and reg._x_scale[0] > 1e37
+    assert np.isfinite(reg.predict(X)).all()
+    assert np.isfinite(SequenceScaler().fit(X).var_).all()
+
+
 def test_the_regressor_scales_by_default_and_the_classifier_does_not():
     assert RNNRegressor().scale and not RNNClassifier().scale
 

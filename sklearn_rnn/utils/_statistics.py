@@ -21,6 +21,9 @@ def feature_statistics(frames):
     ``scale`` is the standard deviation, 1.0 for a constant (or all-NaN)
     feature, so that dividing by it never blows a feature up.
     """
+    # float64 throughout: float32 values near its limit (3e38) overflow in
+    # their deviations from the mean, which nanvar takes in the input dtype.
+    frames = np.asarray(frames, dtype=np.float64)
     n_seen = np.sum(~np.isnan(frames), axis=0)
     with warnings.catch_warnings():
         # A feature that is NaN at every step has NaN statistics.
