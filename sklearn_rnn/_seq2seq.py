@@ -41,11 +41,17 @@ from sklearn_rnn._validation import (
     require_token_lists,
     sequence_column,
 )
-from sklearn_rnn.utils._sklearn_compat import Interval, StrOptions
+from sklearn_rnn.utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 # Target token ids: the decoder starts from _BOS and stops at _EOS; the
 # vocabulary learnt in fit follows.
 _BOS, _EOS, _N_TARGET_SPECIALS = 0, 1, 2
+# The parameters predict reads, which may change after fit.
+_DECODING = ("decoding", "beam_width", "length_penalty", "max_output_length")
 # Source token ids: 0 is never produced (padding), unseen tokens map to
 # _UNK, and every source ends with _SRC_EOS so that even an empty string is a
 # sequence of one step.
@@ -192,6 +198,17 @@ def _encode_tokens(tokens, index):
     except TypeError as exc:
         raise TypeError(f"The tokens of X must be hashable: {exc}") from None
     return ids, lengths
+
+
+# The fitted state of one kind of target only: a refit on the other kind
+# drops it, so that the model holds what a fresh fit would (and loads).
+_NUMERIC_TARGET_STATE = ("_y_mean", "_y_scale", "_y_ndim", "_n_target_steps")
+_TOKEN_TARGET_STATE = ("_target_is_str",)
+
+
+def _forget(estimator, names):
+    for name in names:
+        estimator.__dict__.pop(name, None)
 
 
 def _encode_token_targets(tokens, vocabulary):
@@ -623,6 +640,7 @@ of arrays
             return self._encode_token_target(y, tokens)
         self.output_vocabulary_ = None
         self._target_kind_ = "numeric"
+        _forget(self, _TOKEN_TARGET_STATE)
         y = check_numeric_sequences_target(y, self)
         self._y_ndim = y.ndim
         y3 = y.reshape(n_samples, -1, 1) if y.ndim < 3 else y
@@ -638,6 +656,7 @@ of arrays
 
     def _encode_token_target(self, y, tokens):
         self._target_kind_ = "tokens"
+        _forget(self, _NUMERIC_TARGET_STATE)
         self._target_is_str = all(isinstance(s, str) for s in y)
         self.output_vocabulary_ = learn_vocabulary(tokens, "y")
         codes, self._target_lengths = _encode_token_targets(
@@ -755,6 +774,12 @@ of arrays
 
     def _predict_codes(self, X):
         """Decoded outputs: token id lists, or a standardised value array."""
+        # fit validated them, but set_params may have changed them since.
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in _DECODING},
+            {name: getattr(self, name) for name in _DECODING},
+            caller_name=type(self).__name__,
+        )
         n_steps = self._output_length()
         decode = dict(
             numeric=self._target_kind_ == "numeric",
@@ -827,7 +852,7 @@ of arrays
     # The fitted attributes a saved file holds (sklearn_rnn.persistence).
     _persisted_state = {
         **BaseSequenceEstimator._persisted_state,
-        "_source_kind_": _spec.Str({"tokens", "sequence"}),
+        "_source_kind_": _spec.Str({"tokens", "sequence", "vector"}),
         "input_vocabulary_": _spec.Value(),
         "_input_index": _spec.Value(),
         "_target_kind_": _spec.Str({"tokens", "numeric"}),

@@ -108,14 +108,25 @@ def check_3d_sequences(X, estimator):
 
 
 def _check_one_sequence(seq, i, tokens, estimator):
-    seq = check_array(
-        seq,
-        ensure_2d=False,
-        dtype="numeric" if tokens else FLOAT_DTYPES,
-        input_name=f"X[{i}]",
-        estimator=estimator,
-        ensure_min_samples=0,
-    )
+    try:
+        seq = check_array(
+            seq,
+            ensure_2d=False,
+            dtype="numeric" if tokens else FLOAT_DTYPES,
+            input_name=f"X[{i}]",
+            estimator=estimator,
+            ensure_min_samples=0,
+        )
+    except ValueError as exc:
+        if "inhomogeneous" not in str(exc):
+            raise
+        # numpy's words for nested items of different lengths.
+        raise ValueError(
+            f"X[{i}] is not an array of numbers: its items are sequences of "
+            "different lengths. Numeric sequences need the same number of "
+            "features at every step; tokens that are tuples need "
+            "input_type='tokens' (Seq2SeqTransformer)."
+        ) from None
     if len(seq) == 0:
         raise ValueError(
             f"X[{i}] is an empty sequence; every sequence needs at least one time step."
@@ -254,10 +265,20 @@ def _sample_items(data, force):
     return None
 
 
+def _ndim(sample):
+    """``np.ndim(sample)``, or -1 for a nested sequence of ragged items
+    (tuples of different lengths, say), which numpy cannot make an array of."""
+    try:
+        return np.ndim(sample)
+    except ValueError:
+        return -1
+
+
 def _forced_token_lists(items, name):
     """Every sample as a token list, or a ValueError naming the first bad one."""
     for i, s in enumerate(items):
-        if not isinstance(s, (str, list, tuple, np.ndarray)) or np.ndim(s) == 0:
+        scalar = isinstance(s, np.ndarray) and s.ndim == 0
+        if not isinstance(s, (str, list, tuple, np.ndarray)) or scalar:
             raise ValueError(
                 f"{name}[{i}] is a {type(s).__name__}; with "
                 f"{'input' if name == 'X' else 'output'}_type='tokens' every "
@@ -291,7 +312,7 @@ def as_token_lists(data, force, name):
         return _forced_token_lists(items, name)
     _refuse_strings_among_others(items, name, "sample")
     sequences = all(
-        isinstance(s, (list, tuple, np.ndarray)) and np.ndim(s) == 1 for s in items
+        isinstance(s, (list, tuple, np.ndarray)) and _ndim(s) == 1 for s in items
     )
     if sequences:
         tokens = [list(s) for s in items]

@@ -109,9 +109,12 @@ from sklearn_rnn._persistence._writer import Writer, is_estimator
 
 __all__ = ["FORMAT_VERSION", "load", "register_safe_type", "save"]
 
-#: Version of the file layout; :func:`load` reads versions 1 to 8.
-FORMAT_VERSION = 8
-_READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7, 8}
+#: Version of the file layout; :func:`load` reads versions 1 to 9.
+FORMAT_VERSION = 9
+_READABLE_FORMATS = {1, 2, 3, 4, 5, 6, 7, 8, 9}
+# Version 9 declares Seq2SeqTransformer's vector input (``_source_kind_``
+# "vector"), which version 8 saved but refused to load: such files of
+# version 8 now load, and all others as they are.
 # Version 8 adds PanelForecaster's ``theta_weight`` and ``theta_weight_``:
 # an older PanelForecaster forecast with its networks alone, and loads so
 # (both 0).

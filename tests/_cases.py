@@ -97,6 +97,12 @@ def _fit_numeric_seq2seq(est):
     return est.fit(X, np.cumsum(X[:, -3:], axis=1))
 
 
+def _fit_vector_seq2seq(est):
+    # One vector in, a sequence out (vector-to-sequence).
+    X, _ = _sequences()
+    return est.fit(X, np.cumsum(X[:, -3:], axis=1))
+
+
 def _fit_forecaster(est):
     y = _series()
     return est.fit(y.to_frame().iloc[:, :0], y)
@@ -216,6 +222,12 @@ CASES = [
             "lstm", attention="bahdanau", random_state=rs, **TINY
         ),
         _fit_numeric_seq2seq,
+        lambda est: est.predict(_sequences()[0]),
+    ),
+    Case(
+        "Seq2SeqTransformer-vector",
+        lambda rs: Seq2SeqTransformer(input_type="vector", random_state=rs, **TINY),
+        _fit_vector_seq2seq,
         lambda est: est.predict(_sequences()[0]),
     ),
     Case(

@@ -154,6 +154,18 @@ def test_a_panel_forecaster_written_by_version_7_loads_and_forecasts():
     np.testing.assert_allclose(frame["upper"], expected["upper"], rtol=1e-6)
 
 
+def test_a_vector_seq2seq_written_by_version_8_loads_and_predicts():
+    # Version 8 saved a Seq2SeqTransformer fitted on vectors but refused to
+    # load it (tests/data/make_v8_fixtures.txt wrote this one).
+    expected = json.loads((DATA / "v8_expected.json").read_text())
+    raw = (DATA / "v8_seq2seq_vector.skrnn").read_bytes()
+    assert json.loads(_members(raw)["header.json"])["format_version"] == 8
+    est = load(io.BytesIO(raw))
+    assert est._source_kind_ == "vector"
+    pred = est.predict(np.array(expected["X"]))
+    np.testing.assert_allclose(pred, expected["predict"], rtol=1e-6)
+
+
 def test_an_unfitted_version_7_panel_forecaster_stays_unfitted():
     from sklearn.utils.validation import check_is_fitted
 
@@ -219,7 +231,7 @@ def test_version_5_panel_forecasters_load_without_covariates():
 def test_a_file_holds_the_parameters_and_the_declared_state(case):
     est = _fitted(case.name)
     header = json.loads(_members(_saved(est))["header.json"])
-    assert header["format_version"] == FORMAT_VERSION == 8
+    assert header["format_version"] == FORMAT_VERSION == 9
     saved = set(header["estimator"]["v"])
     params = set(est.get_params(deep=False))
     declared = set(_spec.declaration(type(est)))
@@ -757,6 +769,7 @@ _DECLARATIONS_OF_FORMAT = {
     6: "0297df0633c1d057",
     7: "cf8474d88276a112",
     8: "647075354f65dc68",
+    9: "e2b6d7774cf95c1b",
 }
 
 

@@ -602,6 +602,57 @@ def test_pickle_round_trip(reverser):
     np.testing.assert_array_equal(clone.transform(X), reverser.transform(X))
 
 
+def test_a_refit_on_another_kind_of_target_keeps_no_state_of_the_first(tmp_path):
+    from sklearn_rnn.persistence import load, save
+
+    X, y = _reverse_task(20)
+    numbers = np.random.RandomState(0).normal(size=(20, 3))
+    est = Seq2SeqTransformer(hidden_size=4, max_epochs=1, random_state=0)
+    est.fit(numbers, numbers[:, :2])
+    est.fit(X, y)  # strings now: the numeric targets' statistics go
+    fresh = Seq2SeqTransformer(hidden_size=4, max_epochs=1, random_state=0)
+    assert set(vars(est)) == set(vars(fresh.fit(X, y)))
+    save(est, tmp_path / "tokens.skrnn")
+    assert list(load(tmp_path / "tokens.skrnn").predict(X)) == list(est.predict(X))
+    est.fit(numbers, numbers[:, :2])  # and back
+    assert "_target_is_str" not in vars(est)
+    save(est, tmp_path / "numbers.skrnn")
+    np.testing.assert_array_equal(
+        load(tmp_path / "numbers.skrnn").predict(numbers), est.predict(numbers)
+    )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"decoding": "bogus"}, "decoding"),
+        ({"length_penalty": -5.0}, "length_penalty"),
+        ({"decoding": "beam", "beam_width": 0}, "beam_width"),
+        ({"max_output_length": 0}, "max_output_length"),
+    ],
+)
+def test_decoding_parameters_set_after_fit_are_checked(reverser, params, match):
+    X, _ = _reverse_task(5)
+    est = clone_fitted(reverser).set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        est.predict(X)
+
+
+def clone_fitted(est):
+    return pickle.loads(pickle.dumps(est))
+
+
+def test_tuple_tokens_of_different_lengths():
+    # Hashable tokens of any kind with input_type="tokens"; read as numbers
+    # they get an error that says what is wrong.
+    X = [[(1, 2), (3,)], [(3,)]] * 10
+    y = ["ab", "b"] * 10
+    est = Seq2SeqTransformer(input_type="tokens", hidden_size=4, max_epochs=1)
+    assert est.fit(X, y).input_vocabulary_ == [(1, 2), (3,)]
+    with pytest.raises(ValueError, match=r"X\[0\] is not an array of numbers"):
+        Seq2SeqTransformer(hidden_size=4, max_epochs=1).fit(X, y)
+
+
 def test_random_state_reproducibility():
     X, y = _reverse_task(100)
     fit = lambda seed: Seq2SeqTransformer(  # noqa: E731

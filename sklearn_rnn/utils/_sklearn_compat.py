@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import (
     Hidden,
     Interval,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils._set_output import _get_output_config
@@ -27,5 +28,6 @@ __all__ = [
     "Hidden",
     "Interval",
     "StrOptions",
+    "validate_parameter_constraints",
     "validate_params",
 ]
