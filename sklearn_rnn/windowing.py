@@ -122,12 +122,17 @@ def _table(series):
     return len(values), labels, None, lambda pos: values[:, _as_slice(pos)]
 
 
+def _is_one_label(spec, labels, is_frame):
+    """Whether ``spec`` names one column: a label, or a tuple that is itself
+    a column label (MultiIndex columns), as in pandas."""
+    if not _is_list_like(spec):
+        return True
+    return isinstance(spec, tuple) and is_frame and spec in labels
+
+
 def _resolve(spec, labels, name, is_frame):
     """Return the column positions named by ``spec`` (a label or a list)."""
-    # A tuple that is itself a column label (MultiIndex columns) names one
-    # column, as in pandas.
-    single = isinstance(spec, tuple) and is_frame and spec in labels
-    items = list(spec) if _is_list_like(spec) and not single else [spec]
+    items = [spec] if _is_one_label(spec, labels, is_frame) else list(spec)
     positions = []
     for item in items:
         if is_frame:
@@ -200,7 +205,7 @@ def _check_finite(values, labels, index, name):
     bad = ~np.isfinite(values)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        where = row if index is None else index[row]
+        where = int(row) if index is None else index[row]
         raise ValueError(
             f"series contains NaN or infinite values in its {name} columns "
             f"(first at row {where!r}, column {labels[col]!r}); impute or drop "
@@ -420,7 +425,7 @@ or pandas DataFrame or Series
     X = _windows(values, window, 0, n_windows, stride)
     y_values = values[:, _as_slice([where[c] for c in targets])]
     y = _windows(y_values, horizon, window, n_windows, stride)
-    if not _is_list_like(target) and len(targets) == 1:
+    if _is_one_label(target, labels, is_frame) and len(targets) == 1:
         y = y[:, :, 0]
     out = [X, y]
     if return_future:

@@ -286,7 +286,7 @@ def test_make_windows_rejects_nan_in_used_columns_only():
     make_windows(df, 3, target="a", exog=["c"])
     arr = np.arange(8.0)
     arr[2] = np.inf
-    with pytest.raises(ValueError, match="NaN or infinite"):
+    with pytest.raises(ValueError, match=r"NaN or infinite.*first at row 2,"):
         make_windows(arr, 3)
 
 
@@ -495,8 +495,12 @@ def test_tuple_column_labels_name_one_column():
     columns = pd.MultiIndex.from_tuples([("x", "1"), ("x", "2")])
     frame = pd.DataFrame(np.arange(20.0).reshape(10, 2), columns=columns)
     X, y = make_windows(frame, 2, target=("x", "1"), exog=[("x", "2")])
-    np.testing.assert_array_equal(y[:, 0, 0], frame[("x", "1")].to_numpy()[2:])
+    # One label, as a string label would be: y is (n_windows, horizon).
+    assert y.shape == (8, 1)
+    np.testing.assert_array_equal(y[:, 0], frame[("x", "1")].to_numpy()[2:])
     np.testing.assert_array_equal(X[0], frame.to_numpy()[:2])
+    _, y_list = make_windows(frame, 2, target=[("x", "1")], exog=[("x", "2")])
+    assert y_list.shape == (8, 1, 1)
 
 
 def test_windows_at_origins_pad_with_the_end_values():
