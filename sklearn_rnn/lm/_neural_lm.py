@@ -166,10 +166,12 @@ class NeuralLanguageModel(PersistenceMixin, BaseLanguageModel):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout and the order of the
-        sentences in training; an int makes fit reproducible, also for fits
-        in threads (a fit with dropout holds torch's generator for its whole
-        training, as ``RNNRegressor``'s does). torch's global random state is
-        left untouched.
+        sentences in training; an int makes fit reproducible, in one process
+        and across processes on the same machine and versions. torch's
+        global random state is left as the fit found it. Fits running side
+        by side in threads of one process share torch's generator, so their
+        draws interleave: run reproducible fits in parallel in processes
+        (joblib's default backend, dask workers), as for ``RNNRegressor``.
 
     Attributes
     ----------
