@@ -409,6 +409,8 @@ def test_deprecated_backbone_ngram_warns_at_fit():
         lm.fit(["a b"])
     with pytest.raises(TypeError, match="unexpected arguments"):
         NGramLanguageModel(backbone="lstm", bogus=1)
+    with pytest.raises(TypeError, match="one positional argument .* 2 were"):
+        NGramLanguageModel(2, "mle", backbone="lstm")
 
 
 def test_version_2_files_of_the_former_model_load_or_are_refused():

@@ -619,6 +619,8 @@ def test_whitespace_tokenizer_fast_path_matches_split():
         ({}, [["a", None]], "found None"),
         ({}, [], "0 sample"),
         ({}, ["a", 3], "X\\[1\\] is 3"),
+        ({}, [None], "X\\[0\\] is None"),
+        ({}, pd.DataFrame({"text": ["a b", np.nan]}), "X\\[1\\] is nan"),
     ],
 )
 def test_errors(params, X, match):

@@ -65,7 +65,12 @@ def _deprecated_neural_model(args, kwargs):
         "min_count",
         "tokenizer",
     }
-    if unknown or len(args) > 1:
+    if len(args) > 1:
+        raise TypeError(
+            "NGramLanguageModel(backbone=...) takes one positional argument "
+            f"(order) but {len(args)} were given."
+        )
+    if unknown:
         raise TypeError(
             f"NGramLanguageModel() got unexpected arguments {sorted(unknown)}."
         )

@@ -48,14 +48,14 @@ def _is_token_sequence(item):
 
 
 def _holds_strings(values):
-    """Whether a 2-D array holds string tokens rather than numeric ids."""
+    """Whether a 2-D array holds string tokens rather than numeric ids.
+
+    An object array with any string is text: a missing cell among strings
+    is then named by the checks of the sentences, not read as an id.
+    """
     if values.dtype.kind == "U":
         return True
-    return (
-        values.dtype == object
-        and values.size > 0
-        and all(isinstance(v, str) for v in values.flat)
-    )
+    return values.dtype == object and any(isinstance(v, str) for v in values.flat)
 
 
 def _call_tokenizer(tokenizer, sentence):
@@ -207,7 +207,8 @@ def read_corpus(estimator, X, *, reset, tokenizer, fitted_kind=None):
     elif not sp.issparse(X) and hasattr(X, "__iter__"):
         listed = list(X)
         if not listed or any(
-            isinstance(s, (str, bytes)) or _is_token_sequence(s) for s in listed
+            s is None or isinstance(s, (str, bytes)) or _is_token_sequence(s)
+            for s in listed
         ):
             items = listed
         else:
