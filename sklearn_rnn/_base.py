@@ -726,6 +726,10 @@ class BaseRNN(BaseSequenceEstimator):
             raise ValueError(
                 "sample_weight is not supported with return_sequences=True."
             )
-        y_pred = self.predict(X)
-        y_true = np.concatenate([np.asarray(t) for t in y])
-        return metric(y_true, np.concatenate(list(y_pred)))
+        y_pred = list(self.predict(X))
+        lengths = np.array([len(p) for p in y_pred])
+        # As fit reads y: a DataFrame or an array of rows, or a list of
+        # ragged ones.
+        equal = (lengths == lengths[0]).all()
+        y_true = per_step_targets(y, None if equal else lengths, lengths[0])
+        return metric(np.concatenate(y_true), np.concatenate(y_pred))

@@ -198,20 +198,25 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if self.class_weight is None:
             return None
         if self.class_weight == "balanced":
-            # Weighted class frequencies, as in scikit-learn.
-            return compute_class_weight(
+            # Weighted class frequencies, as in scikit-learn; a class whose
+            # sample weights are all zero gets an infinite weight there,
+            # which times those zeros would make the loss NaN: it counts for
+            # nothing either way.
+            weights = compute_class_weight(
                 "balanced",
                 classes=np.arange(len(self.classes_)),
                 y=codes,
                 sample_weight=sample_weight,
             )
+            return np.where(np.isfinite(weights), weights, 0.0)
         unknown = set(self.class_weight) - set(self.classes_.tolist())
         if unknown:
             raise ValueError(
                 f"class_weight has labels {sorted(map(str, unknown))} that are "
                 f"not in the training classes {self.classes_.tolist()}."
             )
-        return np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
+        weights = [self.class_weight.get(c, 1.0) for c in self.classes_]
+        return np.array(weights, dtype=np.float64)
 
     def _criterion(self):
         # Always named, None included: a warm fit sets it on the net again.

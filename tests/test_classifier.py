@@ -79,3 +79,42 @@ def test_stratified_validation_needs_one_label_per_sequence(rng):
         clf.fit(X, y)
     clf.set_params(validation_split="shuffle").fit(X, y)
     assert clf.predict(X).shape == (40, 5)
+
+
+def test_whole_number_class_weights_are_saved_and_loaded(rng, tmp_path):
+    from sklearn_rnn.persistence import load, save
+
+    X = rng.normal(size=(30, 4))
+    y = np.where(X.sum(axis=1) > 0, "a", "b")
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, class_weight={"a": 1, "b": 3})
+    save(clf.fit(X, y), tmp_path / "clf.skrnn")
+    loaded = load(tmp_path / "clf.skrnn")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_balanced_weights_with_a_class_weighted_zero(rng):
+    # compute_class_weight gives such a class an infinite weight, which
+    # times its zero sample weights made the loss NaN ("Training diverged").
+    X = rng.normal(size=(30, 4))
+    y = np.r_[["a"] * 10, ["b"] * 10, ["c"] * 10]
+    weights = np.r_[np.ones(20), np.zeros(10)]
+    clf = RNNClassifier(hidden_size=4, max_epochs=2, class_weight="balanced")
+    clf.fit(X, y, sample_weight=weights)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+@pytest.mark.parametrize("Estimator", ["classifier", "regressor"])
+def test_per_step_score_reads_y_as_fit_does(rng, Estimator):
+    import pandas as pd
+
+    from sklearn_rnn import RNNRegressor
+
+    X = rng.normal(size=(20, 4))
+    y = (X > 0).astype(int) if Estimator == "classifier" else X.cumsum(axis=1)
+    est = (RNNClassifier if Estimator == "classifier" else RNNRegressor)(
+        hidden_size=4, max_epochs=1, return_sequences=True, random_state=0
+    ).fit(pd.DataFrame(X), pd.DataFrame(y))
+    assert est.score(X, pd.DataFrame(y)) == est.score(X, y)
+    ragged = [x[: 2 + i % 3] for i, x in enumerate(X)]
+    est.fit(ragged, [t[: len(x)] for t, x in zip(y, ragged)])
+    assert np.isfinite(est.score(ragged, [t[: len(x)] for t, x in zip(y, ragged)]))
