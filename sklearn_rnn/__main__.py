@@ -24,7 +24,6 @@ the hold-out report says how many hold-out values the interval covered.
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,11 @@ import torch
 from sklearn_rnn import RNNForecaster
 from sklearn_rnn._forecaster import _DEFAULT_NETWORK, _default_regressor
 from sklearn_rnn.datasets import load_airline_passengers
-from sklearn_rnn.forecasting._calendar import index_season
+from sklearn_rnn.forecasting._calendar import (
+    calendar_periods,
+    first_irregularity,
+    index_season,
+)
 from sklearn_rnn.utils._pandas import infer_freq
 
 # The recipe is RNNForecaster's defaults (chosen on the airline training
@@ -258,21 +261,6 @@ def _dates(column, date_format):
         raise SystemExit(f"column {name!r} is not dates: {exc}")
 
 
-# Calendar periods, each with the least spacing (in days) that reads as
-# one row per period of it: what the dates mostly follow, from their median
-# spacing.
-_CALENDARS = (
-    ("Y", 360),
-    ("Q", 88),
-    ("M", 28),
-    ("W", 7),
-    ("D", 1),
-    ("h", 1 / 24),
-    ("min", 1 / 1440),
-    ("s", 0),
-)
-
-
 def _regular_index(dates, name):
     """The dates as the forecast reads them, or a clear refusal.
 
@@ -285,35 +273,17 @@ def _regular_index(dates, name):
     """
     if len(dates) < 3 or infer_freq(dates) is not None:
         return dates
-    days = pd.Series(dates[1:] - dates[:-1]).median() / pd.Timedelta(days=1)
-    freq = next(f for f, least in _CALENDARS if days >= 0.97 * least)
-    if freq == "D" and (dates.day_of_week < 5).all():
-        freq = "B"  # daily without weekends: business days
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # to_period drops a timezone; B periods
-        periods = dates.to_period(freq)
-    steps = np.diff(periods.asi8)
-    if (steps == 1).all() and dates.tz is None:
+    freq, periods = calendar_periods(dates)
+    where = first_irregularity(dates, periods, freq)
+    if where is None and dates.tz is None:
         if freq == "B":  # pandas is retiring business-day periods
             first = dates[0].normalize()
             return pd.bdate_range(first, periods=len(dates), name=dates.name)
         return periods  # one row per period, e.g. monthly on the 15th
-    if (steps == 1).all():
+    if where is None:
         where = (
             f"they are one per {freq!r} period only in UTC, and a timezone-aware "
             "date's period depends on its zone"
-        )
-    elif (steps == 0).any():
-        at = int(np.flatnonzero(steps == 0)[0])
-        where = (
-            f"read as one row per {freq!r} period, {dates[at]} and "
-            f"{dates[at + 1]} fall in the same period {periods[at]}"
-        )
-    else:
-        at = int(np.flatnonzero(steps != 1)[0])
-        where = (
-            f"read as one row per {freq!r} period, {dates[at]} is followed by "
-            f"{dates[at + 1]}, {steps[at]} periods later"
         )
     raise SystemExit(
         f"the dates in column {name!r} are not regularly spaced: {where} (a "

@@ -141,6 +141,44 @@ def test_bad_panels_are_refused_naming_the_series(kind):
     pd.testing.assert_series_equal(y, before)
 
 
+def _dated(series):
+    """A panel of month-start dates: {id: DatetimeIndex}."""
+    return pd.concat(
+        pd.Series(
+            np.arange(1.0, len(dates) + 1),
+            index=pd.MultiIndex.from_arrays([[key] * len(dates), dates]),
+        )
+        for key, dates in series.items()
+    )
+
+
+_MONTHS = pd.date_range("2015-01-01", periods=24, freq="MS")
+
+
+@pytest.mark.parametrize(
+    "series, message",
+    [
+        # The first gap is named: day counts vary from month to month.
+        ({"a": _MONTHS, "south": _MONTHS.delete(16)}, "2016-04-01 .* 2016-06-01"),
+        ({"a": _MONTHS, "b": _MONTHS[[0, 2]]}, "2015-01-01 .* 2015-03-01"),
+        (
+            {"a": _MONTHS, "b": _MONTHS[:1].append(pd.DatetimeIndex(["2015-02-15"]))},
+            "two dates, .* not one period",
+        ),
+        ({"a": _MONTHS + pd.Timedelta(days=14)}, r"one date per 'M' period.*to_period"),
+        ({"a": _MONTHS[:2], "b": _MONTHS[:2]}, "No series has three dates"),
+    ],
+)
+def test_dates_off_their_frequency_are_named(series, message):
+    with pytest.raises(ValueError, match=message):
+        check_panel(_dated(series))
+
+
+def test_a_series_of_two_dates_is_a_panel_member():
+    panel = check_panel(_dated({"a": _MONTHS, "b": _MONTHS[:2]}))
+    assert panel.freq == "MS" and [len(v) for v in panel.values] == [24, 2]
+
+
 def test_unknown_series_covariates_and_off_grid_rows_are_refused():
     y = _panel(n_series=2)
     model = _model().fit(None, y)

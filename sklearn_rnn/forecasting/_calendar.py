@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Calendar facts shared by the estimators and the command line."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -127,4 +129,64 @@ def rows_given(index, expected):
     return (
         f"X's index runs from {index[0]} to {index[-1]} ({len(index)} "
         f"rows); the ones due are {expected[0]} to {expected[-1]}"
+    )
+
+
+# Calendar periods, each with the least spacing (in days) that reads as
+# one row per period of it: what the dates mostly follow, from their median
+# spacing.
+_CALENDARS = (
+    ("Y", 360),
+    ("Q", 88),
+    ("M", 28),
+    ("W", 7),
+    ("D", 1),
+    ("h", 1 / 24),
+    ("min", 1 / 1440),
+    ("s", 0),
+)
+
+
+def calendar_periods(dates):
+    """The calendar unit sorted ``dates`` mostly follow, and their periods.
+
+    The unit comes from the median spacing of the dates (at least two):
+    ``"Y"``, ``"Q"``, ``"M"``, ``"W"``, ``"D"`` (``"B"`` for daily dates
+    without weekends), ``"h"``, ``"min"`` or ``"s"``. Dates one row per
+    period fill consecutive periods, whatever day of the period they fall
+    on (the 15th of each month, say), where a day count cannot tell: months
+    and quarters have different numbers of days.
+
+    Returns
+    -------
+    unit : str
+    periods : pandas.PeriodIndex
+        ``dates`` in periods of ``unit`` (a timezone is dropped).
+    """
+    days = pd.Series(dates[1:] - dates[:-1]).median() / pd.Timedelta(days=1)
+    unit = next(f for f, least in _CALENDARS if days >= 0.97 * least)
+    if unit == "D" and (dates.day_of_week < 5).all():
+        unit = "B"  # daily without weekends: business days
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # to_period drops a timezone; B periods
+        periods = dates.to_period(unit)
+    return unit, periods
+
+
+def first_irregularity(dates, periods, unit):
+    """Where ``dates`` (in ``periods`` of ``unit``) are not one row per
+    period, in words; None where they are."""
+    steps = np.diff(periods.asi8)
+    if (steps == 1).all():
+        return None
+    if (steps == 0).any():
+        at = int(np.flatnonzero(steps == 0)[0])
+        return (
+            f"read as one row per {unit!r} period, {dates[at]} and "
+            f"{dates[at + 1]} fall in the same period {periods[at]}"
+        )
+    at = int(np.flatnonzero(steps != 1)[0])
+    return (
+        f"read as one row per {unit!r} period, {dates[at]} is followed by "
+        f"{dates[at + 1]}, {steps[at]} periods later"
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sklearn_rnn.forecasting._calendar import calendar_periods, first_irregularity
 from sklearn_rnn.utils._pandas import infer_freq
 
 
@@ -89,11 +90,26 @@ def _series_freq(key, times, kind):
             return times.freqstr
         at = int(np.flatnonzero(steps != times.freq.n)[0])
     elif kind == "datetime":
-        freq = infer_freq(pd.DatetimeIndex(times.values))
+        dates = pd.DatetimeIndex(times)
+        freq = infer_freq(dates)
         if freq is not None:
             return freq.freqstr
-        steps = np.diff(times.asi8)
-        at = int(np.flatnonzero(steps != np.median(steps))[0])
+        # Calendar periods name the first gap: a day count cannot, months
+        # and quarters having different numbers of days.
+        unit, periods = calendar_periods(dates)
+        where = first_irregularity(dates, periods, unit)
+        if where is None and len(dates) == 2:
+            return None  # one step: checked against the panel's frequency
+        if where is None:
+            raise ValueError(
+                f"Series {key!r} has one date per {unit!r} period, but on no "
+                f"frequency pandas knows ({dates[0]}, {dates[1]}, ...): index "
+                f"the panel by periods (dates.to_period({unit!r}))."
+            )
+        raise ValueError(
+            f"Series {key!r} is not regular: {where} (a missing or duplicated "
+            "period?). Each series needs one row per period, with no gaps."
+        )
     else:
         steps = np.diff(np.asarray(times, dtype=np.int64))
         if steps[0] > 0 and (steps == steps[0]).all():
@@ -177,7 +193,7 @@ def check_panel(y, *, min_length=1):
             "(series, period)."
         )
     kind = _time_kind(index.levels[1])
-    ids, values, starts, freqs = [], [], [], {}
+    ids, values, starts, freqs, pairs = [], [], [], {}, []
     codes = index.codes[0]
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
@@ -203,6 +219,8 @@ def check_panel(y, *, min_length=1):
         freq = _series_freq(key, times, kind)
         if freq is not None:
             freqs.setdefault(str(freq), (key, freq))
+        elif kind == "datetime" and len(times) == 2:
+            pairs.append((key, times[0], times[1]))
         ids.append(key)
         values.append(z)
         starts.append(times[0])
@@ -213,11 +231,28 @@ def check_panel(y, *, min_length=1):
             "needs one frequency."
         )
     freq = next(iter(freqs.values()))[1] if freqs else _lone_freq(index, kind)
+    _check_two_dates(pairs, freq)
     starts = pd.Index(starts) if kind != "period" else pd.PeriodIndex(starts)
     names = tuple(
         n if n is not None else d for n, d in zip(index.names, ("series", "period"))
     )
     return Panel(ids, values, starts, freq, kind, names, single)
+
+
+def _check_two_dates(pairs, freq):
+    """Series of two dates have one step: it must be the panel's ``freq``.
+
+    ``pairs`` holds ``(series id, first date, second date)``.
+    """
+    if not pairs:
+        return
+    step = pd.tseries.frequencies.to_offset(freq)
+    for key, start, end in pairs:
+        if start + step != end:
+            raise ValueError(
+                f"Series {key!r} has two dates, {start} and {end}, not one "
+                f"period of the panel's frequency {freq} apart."
+            )
 
 
 def _lone_freq(index, kind):
@@ -226,8 +261,8 @@ def _lone_freq(index, kind):
     if kind == "integer":
         return 1
     raise ValueError(
-        "Every series has a single date: its frequency cannot be known. Index "
-        "the periods with a PeriodIndex."
+        "No series has three dates or more: the frequency cannot be known. "
+        "Index the periods with a PeriodIndex."
     )
 
 
