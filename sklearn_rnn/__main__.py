@@ -33,6 +33,7 @@ import torch
 from sklearn_rnn import RNNForecaster
 from sklearn_rnn._forecaster import _DEFAULT_NETWORK, _default_regressor
 from sklearn_rnn.datasets import load_airline_passengers
+from sklearn_rnn.forecasting import PanelForecaster
 from sklearn_rnn.forecasting._calendar import (
     calendar_periods,
     first_irregularity,
@@ -60,7 +61,8 @@ Without --date-column the rows are read as consecutive periods; with it, they
 are sorted by date. Outputs: forecast.csv (the next --horizon periods
 with the interval), holdout.csv (the last --horizon periods forecast by a
 model that did not see them, and the seasonal-naive baseline) and
-forecast.png, in --output-dir.
+forecast.png, in --output-dir; with --id-column, forecast.csv (every series)
+and forecast.png (a few), the hold-out scores being printed.
 """
 
 
@@ -114,21 +116,23 @@ def _parse_args(argv):
     )
     parser.add_argument(
         "--strategy",
-        default=_DEFAULTS["strategy"],
         choices=["recursive", "direct"],
-        help="one step fed back, or all steps at once (RNNForecaster's strategy)",
+        help="one step fed back, or all steps at once (default: "
+        f"{_DEFAULTS['strategy']}, RNNForecaster's; {_PANEL_STRATEGY} with "
+        "--id-column, PanelForecaster's)",
     )
     parser.add_argument(
         "--seasonal",
-        default="difference",
         choices=["difference", "indices", "factors"],
-        help="how the season is removed (RNNForecaster's seasonal)",
+        help="how the season is removed (RNNForecaster's seasonal; default: "
+        f"{_DEFAULTS['seasonal']}; a panel divides each series by its seasonal "
+        "factors)",
     )
     parser.add_argument(
         "--log",
-        default="auto",
         choices=["auto", "true", "false"],
-        help="model the logarithm (auto: when the series is positive)",
+        help="model the logarithm (default: auto, when the series is positive; "
+        "not with --id-column)",
     )
     parser.add_argument(
         "--difference",
@@ -139,9 +143,8 @@ def _parse_args(argv):
     )
     parser.add_argument(
         "--cell",
-        default=_DEFAULT_NETWORK["cell"],
         choices=["lstm", "gru", "rnn"],
-        help="RNN cell",
+        help=f"RNN cell (default: {_DEFAULT_NETWORK['cell']}; gru with --id-column)",
     )
     parser.add_argument(
         "--hidden-size",
@@ -181,6 +184,13 @@ def _parse_args(argv):
         _require(parser, args, _CSV_ONLY, "--csv, the file to read")
     if args.id_column is None:
         _require(parser, args, _PANEL_ONLY, "--id-column, a panel")
+        defaults = dict(cell=_DEFAULT_NETWORK["cell"], strategy=_DEFAULTS["strategy"])
+    else:
+        _refuse(parser, args, _SINGLE_ONLY)
+        defaults = dict(cell="gru", strategy=_PANEL_STRATEGY)
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     return args
 
 
@@ -192,7 +202,20 @@ def _require(parser, args, names, what):
         parser.error(f"{', '.join(given)} {verb} {what}")
 
 
+def _refuse(parser, args, names):
+    """A usage error if any option of ``names`` is given with --id-column."""
+    given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is not None]
+    if given:
+        parser.error(
+            f"{', '.join(given)} transform{'s' if len(given) == 1 else ''} one "
+            "series (RNNForecaster); with --id-column each series is divided "
+            "by its seasonal factors and every window by its level"
+        )
+
+
 _PANEL_ONLY = ["past_covariates", "static_covariates"]
+_SINGLE_ONLY = ["seasonal", "log", "difference"]
+_PANEL_STRATEGY = PanelForecaster().strategy
 _CSV_ONLY = ["target", "date_column", "date_format", "id_column", *_PANEL_ONLY]
 
 
@@ -311,8 +334,10 @@ def _forecaster(args):
         horizon=args.horizon,
         strategy=args.strategy,
         seasonal_period=season if season > 1 else None,
-        seasonal=args.seasonal,
-        log={"auto": "auto", "true": True, "false": False}[args.log],
+        seasonal=args.seasonal or _DEFAULTS["seasonal"],
+        log={None: _DEFAULTS["log"], "auto": "auto", "true": True, "false": False}[
+            args.log
+        ],
         n_estimators=args.seeds,
         interval=INTERVAL,
         **{name: value for name, value in optional.items() if value is not None},

@@ -250,3 +250,61 @@ def test_covariate_options_need_a_panel(capsys):
     with pytest.raises(SystemExit):
         main(["--csv", "x.csv", "--target", "y", "--past-covariates", "a"])
     assert "--past-covariates needs --id-column" in capsys.readouterr().err
+
+
+def _long_csv(tmp_path, n_rows=None):
+    months = pd.date_range("2015-01-01", periods=30, freq="MS")
+    frame = pd.concat(
+        pd.DataFrame({"store": key, "month": months, "sales": 100.0 + np.arange(30)})
+        for key in ["a", "b"]
+    )
+    if n_rows is not None:  # series "tiny", of n_rows months
+        tiny = {"store": "tiny", "month": months[:n_rows], "sales": 1.0}
+        frame = pd.concat([frame, pd.DataFrame(tiny)])
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    args = ["--csv", str(path), "--id-column", "store", "--date-column", "month"]
+    args += ["--target", "sales", "--horizon", "3", "--window", "6"]
+    return args + ["--epochs", "1", "--seeds", "1", "--output-dir", str(tmp_path)]
+
+
+@pytest.mark.parametrize(
+    "n_rows, options, message",
+    [
+        (None, ["--date-format", "%d/%m/%Y"], "column 'month' is not dates"),
+        (3, [], "series 'tiny' has 3 rows .* no more than --horizon 3"),
+        (2, [], "series 'tiny' has 2 rows"),
+        (None, ["--date-column", "sales"], "three different columns"),
+    ],
+)
+def test_bad_long_csvs_are_named_without_a_traceback(
+    tmp_path, n_rows, options, message
+):
+    args = _long_csv(tmp_path, n_rows)
+    with pytest.raises(SystemExit, match=message):
+        main([*args, *options])
+
+
+def test_panel_options_reach_the_panel_and_single_series_ones_are_refused(
+    tmp_path, capsys, monkeypatch
+):
+    from sklearn_rnn.forecasting import _cli
+
+    built = []
+    model = _cli._model
+    monkeypatch.setattr(
+        _cli,
+        "_model",
+        lambda args, seed=0: built.append(model(args, seed)) or built[-1],
+    )
+    args = _long_csv(tmp_path)
+    options = ["--cell", "lstm", "--strategy", "recursive", "--weight-decay", "0.5"]
+    assert main([*args, *options]) == 0
+    net = built[0].regressor
+    assert (net.cell, net.weight_decay, built[0].strategy) == ("lstm", 0.5, "recursive")
+    assert main(args) == 0 and built[-1].regressor.cell == "gru"
+    capsys.readouterr()
+    for option in (["--log", "true"], ["--seasonal", "indices"], ["--difference", "1"]):
+        with pytest.raises(SystemExit):
+            main([*args, *option])
+        assert f"{option[0]} transforms one series" in capsys.readouterr().err

@@ -34,16 +34,26 @@ def _read(args):
                 f"{option} must name a column of {args.csv}; columns: "
                 f"{list(frame.columns)}"
             )
+    roles = {
+        "--id-column": args.id_column,
+        "--date-column": args.date_column,
+        "--target": args.target,
+    }
+    if len(set(roles.values())) < len(roles):
+        raise SystemExit(
+            "--id-column, --date-column and --target must name three different "
+            f"columns; got {roles}"
+        )
     covariates = _covariate_columns(args, frame)
     frame = frame[[args.id_column, args.date_column, args.target, *covariates]]
     if args.date_format is not None:
-        frame = frame.assign(
-            **{
-                args.date_column: pd.to_datetime(
-                    frame[args.date_column].astype(str), format=args.date_format
-                )
-            }
-        )
+        try:
+            dates = pd.to_datetime(
+                frame[args.date_column].astype(str), format=args.date_format
+            )
+        except (ValueError, TypeError) as exc:
+            raise SystemExit(f"column {args.date_column!r} is not dates: {exc}")
+        frame = frame.assign(**{args.date_column: dates})
     try:
         X, y = to_panel(
             frame,
@@ -75,11 +85,12 @@ def _covariate_columns(args, frame):
 def _model(args, seed=0):
     """The default PanelForecaster, with the options given; progress on a tty."""
     regressor = RNNRegressor(
-        "gru" if args.cell == "lstm" else args.cell,  # lstm: the single default
+        args.cell,
         args.hidden_size or 128,
         lr=3e-3,
         batch_size=256,
         max_epochs=args.epochs or 6,
+        weight_decay=args.weight_decay,
         scale=False,  # as the default regressor: the windows arrive scaled
         verbose=int(sys.stderr.isatty()),
     )
@@ -87,6 +98,7 @@ def _model(args, seed=0):
         regressor,
         window=args.window if args.window is not None else PanelForecaster().window,
         horizon=args.horizon,
+        strategy=args.strategy,
         seasonal_period=args.season if args.season is not None else "auto",
         n_estimators=args.seeds,
         past_covariates=args.past_covariates,
@@ -96,7 +108,18 @@ def _model(args, seed=0):
 
 
 def _split_last(y, h):
+    """Each series' values but its last ``h``, and those; a series of no more
+    than ``h`` values is refused, naming it."""
     keys = y.index.get_level_values(0)
+    sizes = y.groupby(keys, sort=False).size()
+    if (sizes <= h).any():
+        short = sizes[sizes <= h]
+        raise SystemExit(
+            f"series {short.index[0]!r} has {short.iloc[0]} rows ({len(short)} "
+            f"series have no more than --horizon {h}): the hold-out needs "
+            "values before its last --horizon; lower --horizon or drop the "
+            "series"
+        )
     position = y.groupby(keys, sort=False).cumcount(ascending=False).to_numpy()
     return y[position >= h], y[position < h]
 
