@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from sklearn_rnn._persistence import _spec
 from sklearn_rnn.persistence import PersistenceMixin
-from sklearn_rnn.utils._sklearn_compat import _fit_context
+from sklearn_rnn.utils._sklearn_compat import _fit_context, _get_output_config
 from sklearn_rnn.utils._statistics import feature_statistics
 
 __all__ = ["SequenceScaler"]
@@ -251,6 +251,17 @@ class SequenceScaler(PersistenceMixin, TransformerMixin, BaseEstimator):
     def _apply(self, X, inverse):
         check_is_fitted(self)
         layout, values, template = self._validate(X, reset=False)
+        container = _get_output_config("transform", self)["dense"]
+        if layout != "2d" and container != "default" and self._fitted_on_table():
+            # Fitted on sequences, there are no column names and scikit-learn
+            # hands sequences back as they are; fitted on a table, it would
+            # try to make a table of them.
+            raise ValueError(
+                f"This SequenceScaler was fitted on a 2-D table and "
+                f"set_output(transform={container!r}) makes tables, but X holds "
+                f"{'3-D' if layout == '3d' else 'ragged'} sequences: use "
+                "set_output(transform='default') for them."
+            )
         if layout == "list":
             return _rebuild(template, [self._scale(s, inverse) for s in values])
         return self._scale(values, inverse)

@@ -116,6 +116,11 @@ def test_dataframe_names_and_pandas_output(rng):
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == list(X.columns)
     assert_allclose(out.to_numpy(), scaler.transform(X))
+    # Sequences in the same layout (4 steps of one feature) are no table.
+    pandas = clone(scaler).set_output(transform="pandas").fit(X)
+    for sequences in (X.to_numpy()[:, :, None], list(X.to_numpy()[:, :, None])):
+        with pytest.raises(ValueError, match="fitted on a 2-D table"):
+            pandas.transform(sequences)
 
 
 def test_no_feature_names_for_sequences(rng):
