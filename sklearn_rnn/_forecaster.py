@@ -210,10 +210,12 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     difference : {0, 1} or "auto", default="auto"
         Order of ordinary differencing, which removes a trend. ``"auto"``:
-        0 with a ``seasonal_period`` (the seasonal difference already
-        removes a linear trend, and the network models the change from one
-        season to the next), 1 without one (else nothing would remove a
-        trend and a trending series would be forecast flat).
+        0 with a ``seasonal_period`` removed by ``seasonal="difference"``
+        (the seasonal difference already removes a linear trend, and the
+        network models the change from one season to the next), 1
+        otherwise: without a season, or with seasonal indices or factors,
+        which leave the trend (else nothing would remove it and a trending
+        series would be forecast flat).
 
     n_estimators : int, default=5
         Number of networks trained on the same windows from different random
@@ -622,7 +624,9 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
 
     def _difference(self):
         if self.difference == "auto":
-            return 0 if self.seasonal_period else 1
+            # Only the seasonal difference removes a trend along the season.
+            seasonal_difference = self.seasonal_period and self.seasonal == "difference"
+            return 0 if seasonal_difference else 1
         return int(self.difference)
 
     def _current_layout(self):
@@ -966,6 +970,14 @@ class RNNForecaster(PersistenceMixin, RegressorMixin, BaseEstimator):
         covariates = np.empty((0, self.n_features_in_))
         if X is not None:
             covariates = self._covariates(X, len(X), reset=False)
+            # Its index, if it places the rows, must be the forecast periods.
+            offset = self._offset(X)
+            if offset:
+                raise ValueError(
+                    f"X starts {offset} periods after the training data, but "
+                    "forecast reads it as the periods right after it; predict(X) "
+                    "forecasts rows placed later."
+                )
         z_hat = self._path(n, covariates)
         bounds = np.full((2, n), np.nan)
         k = min(n, self.horizon)

@@ -84,6 +84,35 @@ def test_without_a_season_auto_differencing_follows_a_trend():
     assert flat._transform.difference == 0
 
 
+@pytest.mark.parametrize("seasonal", ["indices", "factors"])
+def test_seasonal_indices_or_factors_difference_the_trend_away(seasonal):
+    # Only the seasonal difference removes a trend; without it "auto" takes
+    # first differences, so the trend is not forecast flat.
+    y = _monthly(96)
+    model = RNNForecaster(
+        RNNRegressor(**TINY), horizon=6, seasonal_period=12, seasonal=seasonal
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(n_estimators=1).fit(None, y)
+    assert model._transform.difference == 1
+
+
+def test_forecast_refuses_covariates_for_other_periods():
+    y = _monthly(60)
+    X = pd.DataFrame({"promo": np.arange(72.0) % 2}, index=_monthly(72).index)
+    model = RNNForecaster(RNNRegressor(**TINY), horizon=4, seasonal_period=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(n_estimators=1).fit(X.iloc[:60], y)
+    right = model.forecast(X=X.iloc[60:64])
+    np.testing.assert_allclose(right["forecast"], model.predict(X.iloc[60:64]))
+    with pytest.raises(ValueError, match="X starts 2 periods after"):
+        model.forecast(X=X.iloc[62:66])
+    with pytest.raises(ValueError, match="not after the training data"):
+        model.forecast(X=X.iloc[54:58])
+
+
 def test_auto_window_shrinks_on_a_short_series_and_says_so():
     y = _monthly(30)
     model = RNNForecaster(
