@@ -324,6 +324,15 @@ RNN_OWN = {
         "data sets get the epochs they need, large ones stop at their "
         "plateau.",
     ),
+    "min_steps": TRAINING["min_steps"]._replace(
+        doc="Optimiser steps (mini-batches) trained before early stopping "
+        "watches the validation loss, or, without it, before the plateau of "
+        "the training loss can end training (see ``max_epochs``): the epochs "
+        "that end earlier neither count towards ``n_iter_no_change`` nor are "
+        "kept as the best model, so training cannot stop in the plateau that "
+        "small networks often go through at first. ``max_epochs`` still caps "
+        "training.",
+    ),
     "n_iter_no_change": TRAINING["n_iter_no_change"]._replace(
         doc="Epochs without improvement tolerated before early stopping, or, "
         "without it, before training ends on the plateau of the training "

@@ -154,13 +154,21 @@ class EpochProgressBar(Callback):
 
 
 class WarmupEarlyStopping(EarlyStopping):
-    """skorch's ``EarlyStopping`` that waits ``min_steps`` optimiser steps.
+    """skorch's ``EarlyStopping`` that waits ``min_steps`` optimiser steps,
+    and keeps the lowest loss.
 
     Small recurrent networks often sit in a plateau for the first hundreds
     of steps, where the validation loss barely moves: patience counted from
     the first epoch stops them there, and restores an untrained model. The
     epochs that end before ``min_steps`` steps of this fit neither count as
     misses nor are kept as the best.
+
+    An epoch counts as a miss unless it improves on the loss of the last
+    epoch that was not one by at least ``threshold`` (``tol``), as in
+    skorch; but the epoch kept as the best (``best_epoch_``, and its
+    weights with ``load_best``) is the one of the lowest loss, as in
+    scikit-learn's MLP: skorch keeps the last epoch that improved by the
+    threshold, and throws away lower losses reached by smaller steps.
     """
 
     def __init__(self, *args, min_steps=0, **kwargs):
@@ -170,6 +178,7 @@ class WarmupEarlyStopping(EarlyStopping):
     def on_train_begin(self, net, **kwargs):
         super().on_train_begin(net, **kwargs)
         self.first_epoch_ = len(net.history)
+        self.lowest_ = np.inf
 
     def on_epoch_end(self, net, **kwargs):
         steps = sum(
@@ -179,7 +188,30 @@ class WarmupEarlyStopping(EarlyStopping):
         )
         if steps < self.min_steps:
             return
-        super().on_epoch_end(net, **kwargs)
+        score = net.history[-1, self.monitor]
+        if score < self.lowest_:
+            self.lowest_ = score
+            self.best_epoch_ = net.history[-1, "epoch"]
+            if self.load_best:
+                self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+        if self._is_score_improved(score):
+            self.misses_ = 0
+            self.dynamic_threshold_ = self._calc_new_threshold(score)
+        else:
+            self.misses_ += 1
+        if self.misses_ == self.patience:
+            if net.verbose:
+                # skorch prints an epoch's row after every other callback,
+                # so the row of the last epoch would be missing.
+                log = dict(net.callbacks_).get("print_log")
+                if log is not None:
+                    log.on_epoch_end(net)
+                self._sink(
+                    f"Stopping since {self.monitor} has not improved by "
+                    f"{self.threshold:g} in the last {self.patience} epochs.",
+                    verbose=net.verbose,
+                )
+            raise KeyboardInterrupt
 
 
 # Fewer validation samples than this make early stopping warn.
@@ -604,21 +636,25 @@ def train(task, settings, seed, warm_net=None):
     return net
 
 
-def training_history(net, early_stopping):
+def training_history(net, early_stopping, validated=None):
     """The learning curves of ``net``, as the estimators' fitted attributes.
 
     Returns a dict with ``loss_curve_``, ``n_iter_``, ``validation_scores_``
-    (None without early stopping) and ``best_loss_``.
+    (None without a validation loss: ``validated``, by default
+    ``early_stopping``) and ``best_loss_`` (the lowest validation loss with
+    early stopping, else the lowest training loss).
     """
+    validated = early_stopping if validated is None else validated
     # An interrupted epoch has a row in the history but no loss yet.
     epochs = [row for row in net.history if "train_loss" in row]
     loss_curve = [float(row["train_loss"]) for row in epochs]
     scores = None
     best = min(loss_curve)
-    if early_stopping:
+    if validated:
         # One score per epoch: NaN for the epochs of an earlier warm fit
         # that had no validation split.
         scores = [float(row.get("valid_loss", np.nan)) for row in epochs]
+    if early_stopping:
         best = float(np.nanmin(scores))
         kept = getattr(dict(net.callbacks_).get("early_stopping"), "best_epoch_", 0)
         if kept:

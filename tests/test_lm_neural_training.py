@@ -195,6 +195,8 @@ def test_validation_data_given_apart(corpus):
         np.exp(lm.validation_scores_[-1]), lm.perplexity(valid), rtol=1e-5
     )
     assert lm.net_.train_split is None  # no copy of the data in the model
+    # Without early stopping the best loss is the training loss's lowest.
+    assert lm.best_loss_ == min(lm.loss_curve_)
     assert lm.n_tokens_ == sum(len(s.split()) for s in corpus)
     # early stopping watches it and keeps the best epoch
     stopped = NeuralLanguageModel(

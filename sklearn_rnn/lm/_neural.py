@@ -367,7 +367,9 @@ class _NeuralBackbone(BaseEstimator):
             # The validation data served training; the net keeps no copy.
             self.net_.train_split = None
         history = training_history(
-            self.net_, self.early_stopping or validation is not None
+            self.net_,
+            self.early_stopping,
+            validated=self.early_stopping or validation is not None,
         )
         for name, value in history.items():
             setattr(self, name, value)
