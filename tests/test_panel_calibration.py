@@ -109,6 +109,28 @@ def test_the_residuals_are_the_errors_from_each_origin(spied):
         np.testing.assert_allclose(residuals[row], expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("strategy", ["direct", "recursive"])
+def test_the_interval_of_a_period_does_not_depend_on_how_far_we_forecast(strategy):
+    # Half-widths are in units of the window at the origin: never of a
+    # window holding values the networks fed back.
+    y = pd.concat([_series(key="a"), _series(seed=1, key="b") * 3])
+    model = _model(strategy=strategy, horizon=3).fit(None, y)
+    first = [
+        model.forecast(n).groupby("id").head(1).reset_index(drop=True)
+        for n in (1, 3, 9)
+    ]
+    for later in first[1:]:
+        pd.testing.assert_frame_equal(later, first[0])
+
+
+def test_always_deseasonalises_two_seasons():
+    y = _series(n=24)
+    fitted = _model(deseasonalize="always", window=6, horizon=2).fit(None, y)
+    assert fitted.seasonal_factors_[0] is not None
+    too_short = _model(deseasonalize="always", window=6, horizon=2)
+    assert too_short.fit(None, _series(n=23)).seasonal_factors_[0] is None
+
+
 def test_too_few_residuals_warn():
     y = _series(60)
     with pytest.warns(UserWarning, match="rests on 2 residual"):

@@ -277,7 +277,7 @@ def _seasonal_factors(z, positive, season, deseasonalize):
         return None
     if deseasonalize == "auto" and not _is_seasonal(z, season):
         return None
-    if len(z) < 2 * season + (season % 2 == 0):
+    if len(z) < 2 * season:  # two seasons give every phase a detrended value
         return None
     return seasonal_indices(z, season, multiplicative=True)
 

@@ -106,17 +106,22 @@ def roll_forecast(
 
     The networks' outputs (``steps_out`` steps each) are fed back as inputs
     until ``n_steps`` are forecast; also returns the scaler state of the
-    last window read. ``exog`` (see ``_covariates.Exogenous``), when given,
-    holds the covariates of the same series, reaching far enough ahead.
+    window at the origin, the last one of observed values only: the unit of
+    the interval's half-widths, which must not depend on how far the
+    forecast goes, nor on values the networks fed back. ``exog`` (see
+    ``_covariates.Exogenous``), when given, holds the covariates of the
+    same series, reaching far enough ahead.
     """
     scaler = WindowScaler(how)
     idx = np.arange(len(values))
     origins = np.array([len(v) for v in values])
     paths = [np.asarray(v, float) for v in values]
     out = np.empty((len(values), 0))
+    at_origin = None
     while out.shape[1] < n_steps:
         inputs, _ = gather(paths, idx, origins, window)
         x, _, state = scaler.forward(inputs, inputs[:, :0], positive)
+        at_origin = state if at_origin is None else at_origin
         if exog is not None:
             x = exog.assemble(x, idx, origins, window, steps_out)
         pred = np.mean(
@@ -126,7 +131,7 @@ def roll_forecast(
         out = np.concatenate([out, pred], axis=1)
         paths = [np.r_[p, row] for p, row in zip(paths, pred)]
         origins = origins + pred.shape[1]
-    return out[:, :n_steps], state
+    return out[:, :n_steps], at_origin
 
 
 def roll_members(members, values, positive, n_steps, how, exog=None, steps_out=1):
