@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -826,3 +827,62 @@ def test_a_forecaster_saved_before_its_transform_moved_loads():
 
     loaded = load(io.BytesIO(_edit(_saved(est), edit)))
     pd.testing.assert_frame_equal(loaded.forecast(3), est.forecast(3))
+
+
+def _fitted_regressor():
+    X = np.random.RandomState(0).normal(size=(20, 5))
+    return RNNRegressor(hidden_size=2, max_epochs=1).fit(X, X.sum(axis=1)), X
+
+
+def test_a_corrupted_deflated_header_is_a_value_error():
+    raw = bytearray(_saved(_fitted_regressor()[0]))
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as z:
+        info = z.getinfo("header.json")
+    # The local header: 30 bytes, then the name and the extra field.
+    name_len, extra_len = np.frombuffer(
+        raw[info.header_offset + 26 : info.header_offset + 30], "<u2"
+    )
+    start = info.header_offset + 30 + name_len + extra_len
+    raw[start : start + 4] = b"\xff\xff\xff\xff"  # deflate's own error
+    with pytest.raises(ValueError, match="header is corrupted"):
+        load(io.BytesIO(bytes(raw)))
+
+
+def test_a_header_bomb_is_refused_before_it_is_parsed():
+    bomb = b"[" + b"[]," * 2_000_000 + b"[]]"  # 6 MB of JSON, deflated ~6 kB
+    with pytest.raises(ValueError, match="compression bomb"):
+        load(io.BytesIO(_zip({"header.json": bomb})))
+
+
+def test_a_member_stored_twice_is_refused():
+    raw = _saved(NGramLanguageModel(order=2).fit(["a b", "b a"]))
+    members = _members(raw)
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        with zipfile.ZipFile(out, "w") as z:
+            for name, data in members.items():
+                z.writestr(name, data)
+            z.writestr("header.json", members["header.json"])
+    with pytest.raises(ValueError, match="'header.json' twice"):
+        load(io.BytesIO(out.getvalue()))
+
+
+@pytest.mark.parametrize("device", ["foo", None, "mps", "meta", 0])
+def test_a_net_device_edited_to_no_device_is_refused(device):
+    def edit(header, members):
+        for pair in header["estimator"]["v"]["net_"]["params"]["v"]:
+            if pair[0] == "device":
+                pair[1] = device
+
+    raw = _edit(_saved(_fitted_regressor()[0]), edit)
+    with pytest.raises(ValueError, match="not a CPU or CUDA device"):
+        load(io.BytesIO(raw))
+
+
+def test_load_names_a_device_argument_that_is_no_device():
+    est, X = _fitted_regressor()
+    with pytest.raises(ValueError, match="device must be 'cpu'"):
+        load(io.BytesIO(_saved(est)), device="meta")
+    loaded = load(io.BytesIO(_saved(est)), device="cpu")
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))

@@ -2,7 +2,9 @@
 """The zip file: bounded reading and atomic writing.
 
 Reading never inflates more than it has checked: ``header.json`` is capped
-at :data:`MAX_HEADER_BYTES`, and an array member must be stored
+at :data:`MAX_HEADER_BYTES` and at 50 times the bytes it takes in the file
+(past its first MiB), a member name appears once, and an array member must
+be stored
 uncompressed (as :func:`write` stores it) with exactly the size its dtype
 and shape in the header imply, so loading needs no more memory than the
 file's size. Writing goes to a temporary file next to the target, renamed
@@ -14,6 +16,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -22,13 +25,18 @@ HEADER = "header.json"
 MAX_HEADER_BYTES = 64 * 2**20
 # An .npy header is at most 64 kB long (numpy's own reading limit is lower).
 _MAX_NPY_HEADER = 2**16
-_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError)
+_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error)
+# The most ``header.json`` may inflate per byte it takes in the file (past
+# its first MiB): JSON of parameters and vocabularies deflates a few times,
+# a "bomb" (a repeated ``[],``, say) a thousand times, and its parsed objects
+# would take far more memory than the file.
+_MAX_HEADER_RATIO = 50
 
 
 def open_archive(path):
     """Open ``path`` as a zip file, or raise a ValueError saying why not."""
     try:
-        return zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
@@ -36,6 +44,16 @@ def open_archive(path):
             f"Cannot read the model file: it is truncated or not a sklearn_rnn "
             f"file ({exc})."
         ) from None
+    names = archive.namelist()
+    if len(set(names)) < len(names):
+        # Tools reading the first of them would see another model than load.
+        twice = next(n for n in names if names.count(n) > 1)
+        archive.close()
+        raise ValueError(
+            f"The file holds the member {twice!r} twice: the file is corrupted "
+            "or crafted."
+        )
+    return archive
 
 
 def _member(archive, name):
@@ -59,13 +77,18 @@ def read_header(archive):
             f"the {MAX_HEADER_BYTES} a model header may hold; the file is "
             "corrupted or crafted."
         )
+    limit = min(MAX_HEADER_BYTES, max(2**20, _MAX_HEADER_RATIO * info.compress_size))
     try:
         with archive.open(info) as stream:
-            raw = stream.read(MAX_HEADER_BYTES + 1)
+            raw = stream.read(limit + 1)
     except (*_READ_ERRORS, UnicodeDecodeError) as exc:
         raise ValueError(f"The file's header is corrupted ({exc}).") from None
-    if len(raw) > MAX_HEADER_BYTES:
-        raise ValueError(f"The file's {HEADER} is larger than its zip entry says.")
+    if len(raw) > limit:
+        raise ValueError(
+            f"The file's {HEADER} inflates to more than {limit} bytes from "
+            f"{info.compress_size} in the file: the file is corrupted or crafted "
+            "(a compression bomb)."
+        )
     try:
         return json.loads(raw)
     except RecursionError:

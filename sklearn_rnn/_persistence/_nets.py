@@ -9,9 +9,13 @@ with it before any tensor is read. torch is imported here only when a file
 holds a net.
 """
 
+import re
 import warnings
 
 import numpy as np
+
+# The devices a net is saved and loaded on.
+_DEVICE = re.compile(r"cpu|cuda(:[0-9]+)?")
 
 
 def resolve_load_device(saved, device):
@@ -20,8 +24,16 @@ def resolve_load_device(saved, device):
     import torch
 
     if device is not None:
+        if not (isinstance(device, str) and _DEVICE.fullmatch(device)):
+            raise ValueError(
+                f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}."
+            )
         return device
-    saved = str(saved)
+    if not (isinstance(saved, str) and _DEVICE.fullmatch(saved)):
+        raise ValueError(
+            f"The file's net was saved on device {saved!r}, which is not a CPU "
+            "or CUDA device; the file is corrupted or was edited."
+        )
     if saved.startswith("cuda") and not torch.cuda.is_available():
         warnings.warn(
             f"The model was saved with device={saved!r} but CUDA is not "
