@@ -327,6 +327,21 @@ def test_a_huge_network_parameter_is_refused_without_allocating():
     assert time.perf_counter() - start < 5
 
 
+def test_a_layer_count_beyond_the_stored_weights_is_refused_unbuilt():
+    # Building even a "meta" module of 100,000 layers takes minutes.
+    raw = _saved(_fitted("RNNRegressor"))
+
+    def edit(header, members):
+        net = header["estimator"]["v"]["net_"]
+        net["params"]["v"] = [
+            [k, 100_000 if k == "module__num_layers" else v]
+            for k, v in net["params"]["v"]
+        ]
+
+    with pytest.raises(ValueError, match="fewer than one per layer"):
+        load(io.BytesIO(_edit(raw, edit)))
+
+
 def test_optimizer_state_must_have_the_shape_of_its_weight():
     raw = _saved(_fitted("RNNRegressor"))
 

@@ -163,9 +163,26 @@ def _expected(params):
     return expected
 
 
+def _check_layer_counts(params, node):
+    """Every layer holds a weight: a layer count above the number of weights
+    stored is refused before the module is built, which takes time growing
+    with the square of it (a number edited to 100,000 took minutes)."""
+    n_stored = len(_pairs(node.get("module"), "network weights"))
+    for key, value in params.items():
+        if not (key.startswith("module__") and key.endswith("num_layers")):
+            continue
+        if type(value) is int and value > n_stored:
+            raise ValueError(
+                f"The file's net has {key[8:]}={value} but stores {n_stored} "
+                "weights, fewer than one per layer: the file is corrupted or "
+                "was edited."
+            )
+
+
 def check_net_node(params, node):
     """Raise a ValueError unless the net ``node`` (its parameters decoded as
     ``params``) stores the weights and optimizer state its module implies."""
+    _check_layer_counts(params, node)
     weights, shapes = _expected(params)
     _check_module(node.get("module"), weights)
     _check_optimizer(node.get("optimizer"), shapes)
