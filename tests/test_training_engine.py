@@ -81,6 +81,23 @@ def test_engine_warm_start_continues_and_restores_on_failure(rng):
         assert torch.equal(a, b)
 
 
+@pytest.mark.parametrize("Estimator", [RNNRegressor, Seq2SeqTransformer])
+def test_early_stopping_keeps_the_lowest_loss_whatever_tol(rng, Estimator):
+    # tol decides what counts as a miss; the weights kept are those of the
+    # lowest validation loss, as in scikit-learn's MLP (skorch kept the
+    # last epoch that improved by tol).
+    X = rng.normal(size=(80, 6))
+    y = X.sum(axis=1)
+    params = dict(hidden_size=8, max_epochs=40, lr=1e-2, early_stopping=True)
+    params.update(n_iter_no_change=3, tol=0.05, random_state=0)
+    if Estimator is RNNRegressor:
+        params["min_steps"] = 0  # Seq2SeqTransformer has none
+    est = Estimator(**params)
+    y = y if Estimator is RNNRegressor else X[:, :3].cumsum(axis=1)
+    est.fit(X, y)
+    assert est.best_loss_ == np.nanmin(est.validation_scores_)
+
+
 def test_settings_come_from_the_parameters():
     settings = TrainingSettings.from_params(
         RNNRegressor(lr=0.5, max_epochs=7, cell="gru").get_params(), name="x"

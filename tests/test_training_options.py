@@ -69,9 +69,6 @@ def test_progress_bar_closed_when_training_fails(rng, capfd):
     assert not hasattr(reg, "net_")
 
 
-# ----------------------------------------------------------------------
-# Threads
-# ----------------------------------------------------------------------
 def test_verbose_2_prints_the_epoch_training_stops_on(rng, capfd):
     X, y = _xy(rng, n=80)
     reg = RNNRegressor(
@@ -90,22 +87,9 @@ def test_verbose_2_prints_the_epoch_training_stops_on(rng, capfd):
     assert rows[-1] == str(reg.n_iter_)
 
 
-@pytest.mark.parametrize("Estimator", [RNNRegressor, Seq2SeqTransformer])
-def test_early_stopping_keeps_the_lowest_loss_whatever_tol(rng, Estimator):
-    # tol decides what counts as a miss; the weights kept are those of the
-    # lowest validation loss, as in scikit-learn's MLP (skorch kept the
-    # last epoch that improved by tol).
-    X, y = _xy(rng, n=80)
-    params = dict(hidden_size=8, max_epochs=40, lr=1e-2, early_stopping=True)
-    params.update(n_iter_no_change=3, tol=0.05, random_state=0)
-    if Estimator is RNNRegressor:
-        params["min_steps"] = 0  # Seq2SeqTransformer has none
-    est = Estimator(**params)
-    y = y if Estimator is RNNRegressor else X[:, :3].cumsum(axis=1)
-    est.fit(X, y)
-    assert est.best_loss_ == np.nanmin(est.validation_scores_)
-
-
+# ----------------------------------------------------------------------
+# Threads
+# ----------------------------------------------------------------------
 def test_fit_restores_the_callers_thread_count(rng):
     X, y = _xy(rng)
     torch.set_num_threads(2)  # the autouse fixture restores it afterwards
