@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sklearn_rnn._regressor import RNNRegressor
-from sklearn_rnn.forecasting._estimator import PanelForecaster
+from sklearn_rnn.forecasting._estimator import PanelForecaster, _default_regressor
 from sklearn_rnn.forecasting._metrics import mase, smape
 from sklearn_rnn.forecasting._panel import check_panel, to_panel
 
@@ -84,15 +83,13 @@ def _covariate_columns(args, frame):
 
 def _model(args, seed=0):
     """The default PanelForecaster, with the options given; progress on a tty."""
-    regressor = RNNRegressor(
-        args.cell,
-        args.hidden_size or 128,
-        lr=3e-3,
-        batch_size=256,
-        max_epochs=args.epochs or 6,
+    # PanelForecaster's default network, changed only where an option says.
+    optional = {"hidden_size": args.hidden_size, "max_epochs": args.epochs}
+    regressor = _default_regressor().set_params(
+        cell=args.cell,
         weight_decay=args.weight_decay,
-        scale=False,  # as the default regressor: the windows arrive scaled
         verbose=int(sys.stderr.isatty()),
+        **{name: value for name, value in optional.items() if value is not None},
     )
     return PanelForecaster(
         regressor,
