@@ -61,6 +61,14 @@ def _edit(raw, edit_header):
     return _zip(members)
 
 
+def _fixture(version, name):
+    """The bytes of ``tests/data/v{version}_{name}.skrnn``, checked to be a
+    file of that format version, and the figures it was written with."""
+    raw = (DATA / f"v{version}_{name}.skrnn").read_bytes()
+    assert json.loads(_members(raw)["header.json"])["format_version"] == version
+    return raw, json.loads((DATA / f"v{version}_expected.json").read_text())
+
+
 def _npy(a):
     buffer = io.BytesIO()
     np.save(buffer, a, allow_pickle=False)
@@ -80,14 +88,11 @@ def _replace_array(header, members, node, a):
 # Format version 2 (before the neural backbones left the estimator template)
 # ----------------------------------------------------------------------
 def test_version_2_files_load_except_neural_language_models():
-    expected = json.loads((DATA / "v2_expected.json").read_text())
     X = np.random.RandomState(0).normal(size=(12, 4))
-    raw = (DATA / "v2_regressor.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 2
+    raw, expected = _fixture(2, "regressor")
     est = load(io.BytesIO(raw))
     np.testing.assert_allclose(est.predict(X), expected["regressor"], rtol=1e-6)
-    raw = (DATA / "v2_neural_lm.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 2
+    raw, _ = _fixture(2, "neural_lm")
     with pytest.raises(ValueError, match="neural backbone saved in format version 2"):
         load(io.BytesIO(raw))
 
@@ -120,9 +125,7 @@ def test_version_4_files_load_as_they_are():
 def test_a_panel_forecaster_written_by_version_5_loads_and_forecasts():
     # Written by the code of format 5 (tests/data/make_v5_fixtures.txt): no
     # covariate parameters, and its loss class under its old module.
-    expected = json.loads((DATA / "v5_expected.json").read_text())
-    raw = (DATA / "v5_panel.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 5
+    raw, expected = _fixture(5, "panel")
     est = load(io.BytesIO(raw))
     assert est.level_smoothing is False and est.past_covariates is None
     np.testing.assert_allclose(est.forecast()["forecast"], expected["panel"], rtol=1e-6)
@@ -131,9 +134,7 @@ def test_a_panel_forecaster_written_by_version_5_loads_and_forecasts():
 def test_a_panel_forecaster_written_by_version_6_loads_and_forecasts():
     # Written by the code of format 6 (tests/data/make_v6_fixtures.txt), with
     # a static covariate: calibrated on one origin per series.
-    expected = json.loads((DATA / "v6_expected.json").read_text())
-    raw = (DATA / "v6_panel.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 6
+    raw, expected = _fixture(6, "panel")
     est = load(io.BytesIO(raw))
     assert est.calibration_origins == 1 and est.static_covariates == ["size"]
     frame = est.forecast()
@@ -144,9 +145,7 @@ def test_a_panel_forecaster_written_by_version_6_loads_and_forecasts():
 def test_a_panel_forecaster_written_by_version_7_loads_and_forecasts():
     # Written by the code of format 7 (tests/data/make_v7_fixtures.txt):
     # its networks forecast alone, without Theta.
-    expected = json.loads((DATA / "v7_expected.json").read_text())
-    raw = (DATA / "v7_panel.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 7
+    raw, expected = _fixture(7, "panel")
     est = load(io.BytesIO(raw))
     assert est.theta_weight == est.theta_weight_ == 0
     assert est.calibration_origins == 3
@@ -158,9 +157,7 @@ def test_a_panel_forecaster_written_by_version_7_loads_and_forecasts():
 def test_a_vector_seq2seq_written_by_version_8_loads_and_predicts():
     # Version 8 saved a Seq2SeqTransformer fitted on vectors but refused to
     # load it (tests/data/make_v8_fixtures.txt wrote this one).
-    expected = json.loads((DATA / "v8_expected.json").read_text())
-    raw = (DATA / "v8_seq2seq_vector.skrnn").read_bytes()
-    assert json.loads(_members(raw)["header.json"])["format_version"] == 8
+    raw, expected = _fixture(8, "seq2seq_vector")
     est = load(io.BytesIO(raw))
     assert est._source_kind_ == "vector"
     pred = est.predict(np.array(expected["X"]))
@@ -614,15 +611,13 @@ def test_a_value_that_cannot_be_saved_leaves_the_old_file(tmp_path):
 # Format version 1 (files of sklearn_rnn before the declarations)
 # ----------------------------------------------------------------------
 def test_version_1_files_load_and_predict_as_saved():
-    expected = json.loads((DATA / "v1_expected.json").read_text())
     X = np.random.RandomState(0).normal(size=(12, 4))
     for name, predict in (
         ("regressor", lambda est: est.predict(X)),
         ("classifier", lambda est: est.predict_proba(X)),
         ("ngram", lambda est: est.predict_proba(["a b", "c"])),
     ):
-        raw = (DATA / f"v1_{name}.skrnn").read_bytes()
-        assert json.loads(_members(raw)["header.json"])["format_version"] == 1
+        raw, expected = _fixture(1, name)
         est = load(io.BytesIO(raw))
         np.testing.assert_allclose(predict(est), expected[name], rtol=1e-6)
         # saved again, it is a version-2 file that loads the same
